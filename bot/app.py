@@ -1,0 +1,99 @@
+"""Factories only: no module-level bot, dispatcher or engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.i18n import ProfileI18nMiddleware, build_i18n
+from bot.middlewares import ProfileMiddleware
+from bot.services.users import UserService
+from handlers import get_routers
+from handlers.filters import private_chat
+from storage.db import create_engine, create_sessionmaker, upgrade_database
+from storage.fsm import DatabaseStorage
+from storage.writer import GroupWriter
+
+CONSOLE_TOKEN = "1:console"
+
+
+def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    """A Bot for the configured API server; `session` replaces HTTP (console, tests)."""
+    if session is None:
+        api = (
+            TelegramAPIServer.from_base(settings.telegram_api_url)
+            if settings.telegram_api_url
+            else None
+        )
+        session = AiohttpSession(api=api) if api else AiohttpSession()
+    token = settings.bot_token.get_secret_value() if settings.bot_token else CONSOLE_TOKEN
+    return Bot(
+        token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+@dataclass
+class App:
+    """Everything one running bot shares: settings, database, services, dispatcher."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    writer: GroupWriter
+    users: UserService
+    storage: DatabaseStorage
+    i18n: I18n
+    dispatcher: Dispatcher
+
+    async def close(self) -> None:
+        await self.writer.drain()
+        await self.storage.close()
+        await self.engine.dispose()
+
+
+def build_dispatcher(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    users: UserService,
+    storage: DatabaseStorage,
+    i18n: I18n,
+) -> Dispatcher:
+    dispatcher = Dispatcher(
+        storage=storage,
+        events_isolation=SimpleEventIsolation(),  # one update at a time per user
+        settings=settings,
+        sessionmaker=sessionmaker,
+        users=users,
+    )
+    dispatcher.update.outer_middleware(ProfileMiddleware(users))
+    dispatcher.update.outer_middleware(ProfileI18nMiddleware(i18n))
+    dispatcher.message.filter(private_chat)  # checked before every router below
+    dispatcher.include_routers(*get_routers())
+    return dispatcher
+
+
+async def create_app(settings: Settings, *, migrate: bool | None = None) -> App:
+    """Open the database (upgrading an SQLite file by default) and build the dispatcher."""
+    engine = create_engine(settings.database_url)
+    if migrate if migrate is not None else engine.dialect.name == "sqlite":
+        await upgrade_database(engine)
+    sessionmaker = create_sessionmaker(engine)
+    writer = GroupWriter(engine)
+    users = UserService(sessionmaker, writer, settings.timezone)
+    storage = DatabaseStorage(sessionmaker, writer)
+    users.on_delete.append(storage.forget_user)
+    i18n = build_i18n(settings.default_locale)
+    dispatcher = build_dispatcher(settings, sessionmaker, users, storage, i18n)
+    return App(settings, engine, sessionmaker, writer, users, storage, i18n, dispatcher)

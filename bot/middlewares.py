@@ -1,0 +1,26 @@
+"""Outer middlewares: the user's profile (from memory) before the locale is chosen."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+
+from bot.services.users import UserService
+
+
+class ProfileMiddleware(BaseMiddleware):
+    def __init__(self, users: UserService) -> None:
+        self.users = users
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user = data.get("event_from_user")
+        data["profile"] = await self.users.get(user.id) if user else None
+        return await handler(event, data)

@@ -1,0 +1,78 @@
+"""Running the bot for real: checks, start-up calls, long polling."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.utils.token import TokenValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import build_bot, create_app
+from bot.commands import register_commands
+from bot.config import Settings
+from storage.db import create_engine, upgrade_database
+
+log = logging.getLogger("joldas")
+
+
+async def upgrade(settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_database(engine)
+    except (SQLAlchemyError, OSError) as error:
+        log.error("Database upgrade failed: %s", error)
+        return 1
+    finally:
+        await engine.dispose()
+    log.info("Database is at the latest revision.")
+    return 0
+
+
+async def check_bot(bot: Bot, settings: Settings) -> str | None:
+    """getMe must work before anything else; returns what is wrong, if anything."""
+    try:
+        await bot.me()
+    except TelegramUnauthorizedError:
+        return "Telegram refused BOT_TOKEN (unauthorized): check the token from @BotFather."
+    except TelegramNetworkError as error:
+        where = settings.telegram_api_url or "api.telegram.org"
+        return f"Cannot reach the Bot API at {where}: {error}"
+    return None
+
+
+async def run(settings: Settings) -> int:
+    if settings.bot_token is None:
+        log.error(
+            "BOT_TOKEN is not set: put it in the environment or .env "
+            "(`python -m bot console` needs no token)."
+        )
+        return 2
+    try:
+        bot = build_bot(settings)
+    except TokenValidationError:
+        log.error("BOT_TOKEN is malformed: it looks like 123456:ABC-DEF… (from @BotFather).")
+        return 2
+    try:
+        app = await create_app(settings)
+    except (SQLAlchemyError, OSError) as error:
+        log.error("Cannot open the database %s: %s", settings.database_url.split("@")[-1], error)
+        await bot.session.close()
+        return 1
+    problem = await check_bot(bot, settings)
+    if problem:
+        log.error(problem)
+        await bot.session.close()
+        await app.close()
+        return 2
+    log.info("Started as @%s", (await bot.me()).username)
+    await register_commands(bot, app.i18n)
+    try:
+        await app.dispatcher.start_polling(
+            bot, allowed_updates=app.dispatcher.resolve_used_update_types()
+        )
+    finally:
+        await app.close()
+        await bot.session.close()
+    return 0

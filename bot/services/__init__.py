@@ -1,0 +1,1 @@
+"""Use cases that touch storage or Telegram."""

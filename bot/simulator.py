@@ -1,0 +1,324 @@
+"""An in-process stand-in for the Bot API, and a simulated user to talk to the bot.
+
+`LocalSession` records every request and answers as Telegram would (messages get ids,
+edits change them, queued failures come back as real 429/403/network errors).
+`Conversation` turns a user's typing and button presses into real `Update` objects fed to
+the real Dispatcher. The console, the tests and the benchmark all use these two.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections import deque
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramNetworkError
+from aiogram.methods import (
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetMe,
+    Response,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
+from aiogram.types import InlineKeyboardMarkup, Update
+
+MAX_SHOWN = 10_000
+RESPONSE_TYPES: dict[Any, Any] = {}
+
+
+def response_type(method: TelegramMethod[Any]) -> Any:
+    """Response[T] for the method, built once (pydantic rebuilds collected generics)."""
+    returning = method.__returning__
+    if returning not in RESPONSE_TYPES:
+        RESPONSE_TYPES[returning] = Response[returning]
+    return RESPONSE_TYPES[returning]
+
+
+BOT_USER = {"id": 1, "is_bot": True, "first_name": "Joldas", "username": "joldas_bot"}
+
+
+@dataclass
+class Failure:
+    status: int  # 0 = network error
+    description: str
+    retry_after: int | None = None
+    method: str | None = None  # only for this API method, e.g. "sendMessage"
+
+
+@dataclass
+class Sent:
+    """One request the bot made, with what the user sees of it."""
+
+    method: TelegramMethod[Any]
+
+    @property
+    def name(self) -> str:
+        return self.method.__api_method__
+
+    @property
+    def chat_id(self) -> int | str | None:
+        return getattr(self.method, "chat_id", None)
+
+    @property
+    def text(self) -> str:
+        return getattr(self.method, "text", None) or getattr(self.method, "caption", None) or ""
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        markup = getattr(self.method, "reply_markup", None)
+        if not isinstance(markup, InlineKeyboardMarkup):
+            return []
+        return [
+            (b.text, b.callback_data or b.url or "") for row in markup.inline_keyboard for b in row
+        ]
+
+
+@dataclass
+class ShownMessage:
+    """A message as it stands in the user's chat (after edits)."""
+
+    message_id: int
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None
+
+    def as_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "message_id": self.message_id,
+            "date": int(time.time()),
+            "chat": {"id": self.chat_id, "type": "private"},
+            "from": BOT_USER,
+            "text": self.text or "…",
+        }
+        if self.markup is not None:
+            result["reply_markup"] = self.markup.model_dump(mode="json", exclude_none=True)
+        return result
+
+
+class LocalSession(BaseSession):
+    def __init__(self, *, record: bool = True) -> None:
+        super().__init__()
+        self.record = record
+        self.requests: list[Sent] = []
+        self.failures: deque[Failure] = deque()
+        self.shown: dict[tuple[int, int], ShownMessage] = {}  # the latest MAX_SHOWN messages
+        self.ids = itertools.count(1000)
+        self.listeners: list[Callable[[Sent], None]] = []
+
+    def fail_next(
+        self,
+        status: int,
+        description: str = "",
+        *,
+        retry_after: int | None = None,
+        method: str | None = None,
+        times: int = 1,
+    ) -> None:
+        for _ in range(times):
+            self.failures.append(
+                Failure(status, description or f"error {status}", retry_after, method)
+            )
+
+    def _take_failure(self, name: str) -> Failure | None:
+        for failure in self.failures:
+            if failure.method in (None, name):
+                self.failures.remove(failure)
+                return failure
+        return None
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None):
+        sent = Sent(method)
+        if self.record:
+            self.requests.append(sent)
+        failure = self._take_failure(sent.name) if self.failures else None
+        if failure is not None and failure.status == 0:
+            raise TelegramNetworkError(method=method, message=failure.description)
+        if failure is not None:  # through aiogram's own parsing, which raises the right error
+            payload: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.status,
+                "description": failure.description,
+            }
+            if failure.retry_after is not None:
+                payload["parameters"] = {"retry_after": failure.retry_after}
+            return self.check_response(bot, method, failure.status, json.dumps(payload)).result
+        result = self._result(method)
+        for listener in self.listeners:
+            listener(sent)
+        response = response_type(method).model_validate(
+            {"ok": True, "result": result}, context={"bot": bot}
+        )
+        return response.result
+
+    def _result(self, method: TelegramMethod[Any]) -> Any:
+        if isinstance(method, GetMe):
+            return BOT_USER
+        if isinstance(method, (SendMessage, SendDocument, SendPhoto)):
+            chat_id = int(method.chat_id)
+            markup = (
+                method.reply_markup
+                if isinstance(method.reply_markup, InlineKeyboardMarkup)
+                else None
+            )
+            shown = ShownMessage(next(self.ids), chat_id, Sent(method).text, markup)
+            self._remember(shown)
+            result = shown.as_dict()
+            if isinstance(method, SendDocument):
+                filename = getattr(method.document, "filename", None)
+                result["document"] = {
+                    "file_id": f"doc{shown.message_id}",
+                    "file_unique_id": f"u{shown.message_id}",
+                    "file_name": filename,
+                }
+            return result
+        if isinstance(method, (EditMessageText, EditMessageReplyMarkup)):
+            if method.inline_message_id:
+                return True
+            shown = self.shown.get((int(method.chat_id), method.message_id))
+            if shown is None:
+                shown = ShownMessage(method.message_id, int(method.chat_id), "", None)
+                self._remember(shown)
+            if isinstance(method, EditMessageText):
+                shown.text = method.text
+            markup = method.reply_markup
+            shown.markup = markup if isinstance(markup, InlineKeyboardMarkup) else None
+            return shown.as_dict()
+        return True
+
+    def _remember(self, shown: ShownMessage) -> None:
+        self.shown[(shown.chat_id, shown.message_id)] = shown
+        if len(self.shown) > MAX_SHOWN:
+            del self.shown[next(iter(self.shown))]
+
+    async def close(self) -> None:
+        pass
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+
+@dataclass
+class Conversation:
+    """One simulated user talking to the bot in a private chat."""
+
+    dispatcher: Dispatcher
+    bot: Bot
+    user_id: int = 100
+    language_code: str | None = "en"
+    first_name: str = "Test"
+    updates: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def session(self) -> LocalSession:
+        assert isinstance(self.bot.session, LocalSession)
+        return self.bot.session
+
+    def _user(self) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
+        if self.language_code:
+            user["language_code"] = self.language_code
+        return user
+
+    async def _feed(self, payload: dict[str, Any]) -> list[Sent]:
+        before = len(self.session.requests)
+        update = Update.model_validate(
+            {"update_id": next(self.updates), **payload}, context={"bot": self.bot}
+        )
+        await self.dispatcher.feed_update(self.bot, update)
+        return self.session.requests[before:]
+
+    def _message(self, **content: Any) -> dict[str, Any]:
+        return {
+            "message": {
+                "message_id": next(self.session.ids),
+                "date": int(time.time()),
+                "chat": {"id": self.user_id, "type": "private", "first_name": self.first_name},
+                "from": self._user(),
+                **content,
+            }
+        }
+
+    async def send(self, text: str) -> list[Sent]:
+        """The user types `text` (a command when it starts with /)."""
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return await self._feed(self._message(**content))
+
+    async def send_sticker(self) -> list[Sent]:
+        return await self._feed(
+            self._message(
+                sticker={
+                    "file_id": "sticker1",
+                    "file_unique_id": "s1",
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            )
+        )
+
+    async def send_photo(self, caption: str | None = None) -> list[Sent]:
+        photo = [{"file_id": "photo1", "file_unique_id": "p1", "width": 90, "height": 90}]
+        extra = {"caption": caption} if caption else {}
+        return await self._feed(self._message(photo=photo, **extra))
+
+    def last_with_buttons(self) -> ShownMessage | None:
+        mine = [
+            m for (chat, _), m in self.session.shown.items() if chat == self.user_id and m.markup
+        ]
+        return max(mine, key=lambda m: m.message_id, default=None)
+
+    def buttons(self, message: ShownMessage | None = None) -> list[tuple[str, str]]:
+        message = message or self.last_with_buttons()
+        if message is None or message.markup is None:
+            return []
+        return [
+            (b.text, b.callback_data or "") for row in message.markup.inline_keyboard for b in row
+        ]
+
+    async def press(self, label: str | int, message: ShownMessage | None = None) -> list[Sent]:
+        """Press a button of the latest message with buttons, by (part of) its text or number."""
+        message = message or self.last_with_buttons()
+        if message is None:
+            raise LookupError("no message with buttons in this chat")
+        buttons = self.buttons(message)
+        if isinstance(label, int):
+            data = buttons[label - 1][1]
+        else:
+            matches = [d for text, d in buttons if label in text]
+            if not matches:
+                raise LookupError(f"no button {label!r} among {[t for t, _ in buttons]}")
+            data = matches[0]
+        return await self.press_data(data, message)
+
+    async def press_data(self, data: str, message: ShownMessage | None = None) -> list[Sent]:
+        """A callback query with raw data (stale or forged buttons included)."""
+        payload: dict[str, Any] = {
+            "id": str(next(self.session.ids)),
+            "from": self._user(),
+            "chat_instance": "ci",
+            "data": data,
+        }
+        if message is not None:
+            payload["message"] = message.as_dict()
+        return await self._feed({"callback_query": payload})

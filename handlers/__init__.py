@@ -1,0 +1,16 @@
+"""One aiogram Router per feature, built fresh for each Dispatcher."""
+
+from aiogram import Router
+
+from handlers import errors, fallback, menu, onboarding, profile
+
+
+def get_routers() -> list[Router]:
+    """Features first, the catch-all fallback last, then the error handler."""
+    return [
+        onboarding.build_router(),
+        profile.build_router(),
+        menu.build_router(),
+        fallback.build_router(),
+        errors.build_router(),
+    ]

@@ -1,0 +1,286 @@
+"""/start, /language and the onboarding questions: language, who the user is, country."""
+
+from __future__ import annotations
+
+import html
+import logging
+from functools import lru_cache
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandStart, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BotCommandScopeChat, CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot import LOCALES
+from bot.commands import command_list
+from bot.content.countries import country_name, facts, names, search, timezone_of
+from bot.services.users import ROLES, Profile, UserService
+from handlers.callbacks import CountryCb, LangCb, MenuCb, RoleCb
+from handlers.filters import not_a_command, not_text, typed_text
+from handlers.prompts import prompt_for, reask
+from handlers.ui import (
+    keyboard,
+    language_markup,
+    profile_screen,
+    role_markup,
+    role_question,
+    show,
+    show_menu,
+)
+
+log = logging.getLogger(__name__)
+MAX_COUNTRY_QUERY = 60
+
+
+class Onboarding(StatesGroup):
+    language = State()
+    role = State()
+    country = State()
+    country_search = State()
+
+
+def choose_language_line(i18n: I18n) -> str:
+    """'Choose your language' in all three languages, for someone who reads only one."""
+    lines = []
+    for code in LOCALES:
+        with i18n.use_locale(code):
+            lines.append(_("Choose your language:"))
+    return " / ".join(lines)
+
+
+async def on_start(message: Message, state: FSMContext, profile: Profile | None, i18n: I18n):
+    if profile is not None and profile.locale:
+        await state.clear()
+        await show_menu(message, profile, _("👋 Welcome back to Joldas!"))
+        return
+    await state.set_state(Onboarding.language)
+    await state.set_data({"flow": "onboarding"})
+    greeting = _(
+        "👋 Hello! I am <b>Joldas</b>, a fellow traveller for people who move across "
+        "Kazakhstan's borders: foreigners in Kazakhstan, Kazakhstanis working abroad and "
+        "kandas coming home.\n\nI explain the rules, count your deadlines and remind you in "
+        "time. I inform, I do not decide: official answers come from egov.kz, "
+        "migration.enbek.kz and the 1414 contact centre."
+    )
+    await message.answer(
+        f"{greeting}\n\n{choose_language_line(i18n)}",
+        reply_markup=language_markup(i18n.current_locale),
+    )
+
+
+async def on_language_command(message: Message, i18n: I18n):
+    await message.answer(
+        choose_language_line(i18n), reply_markup=language_markup(i18n.current_locale)
+    )
+
+
+@prompt_for(Onboarding.language)
+async def ask_language(event: Message | CallbackQuery, state: FSMContext) -> None:
+    i18n = I18n.get_current()
+    await show(event, choose_language_line(i18n), language_markup(i18n.current_locale))
+
+
+async def set_chat_commands(bot: Bot, chat_id: int) -> None:
+    """The command menu of this chat in the user's language; a failure is only logged."""
+    try:
+        await bot.set_my_commands(command_list(), scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError as error:
+        log.warning("setMyCommands for a chat failed: %s", error)
+
+
+async def on_language(
+    callback: CallbackQuery,
+    callback_data: LangCb,
+    state: FSMContext,
+    users: UserService,
+    i18n: I18n,
+    bot: Bot,
+):
+    if callback_data.code not in LOCALES:
+        await show_menu(
+            callback, await users.get(callback.from_user.id), _("This button is out of date.")
+        )
+        return
+    i18n.current_locale = callback_data.code
+    profile = await users.save(callback.from_user.id, locale=callback_data.code)
+    await set_chat_commands(bot, callback.from_user.id)
+    if await state.get_state() == Onboarding.language.state:
+        await state.set_state(Onboarding.role)
+        await ask_role(callback, state)
+    elif not await reask(callback, state):
+        await show_menu(callback, profile, _("✅ Language saved."))
+
+
+@prompt_for(Onboarding.role)
+async def ask_role(event: Message | CallbackQuery, state: FSMContext) -> None:
+    await show(event, role_question(), role_markup())
+
+
+async def start_role_question(callback: CallbackQuery, state: FSMContext):
+    """The "Tell me who you are" menu entry."""
+    await state.set_state(Onboarding.role)
+    await state.update_data(flow="profile")
+    await ask_role(callback, state)
+
+
+async def on_role(
+    callback: CallbackQuery,
+    callback_data: RoleCb,
+    state: FSMContext,
+    users: UserService,
+    profile: Profile | None,
+    i18n: I18n,
+):
+    role = callback_data.role
+    if role not in (*ROLES, "skip"):
+        await show_menu(callback, profile, _("This button is out of date."))
+        return
+    locale = {"locale": i18n.current_locale} if profile is None or not profile.locale else {}
+    if role == "skip":
+        await users.save(callback.from_user.id, **locale)
+        await finish(callback, state, users)
+        return
+    zone = {} if role == "emigrant" else {"timezone": facts().home_timezone}
+    await users.save(callback.from_user.id, role=role, **locale, **zone)
+    if role == "kandas":
+        await finish(callback, state, users)
+        return
+    await state.set_state(Onboarding.country)
+    await state.update_data(field="citizenship" if role == "migrant" else "abroad")
+    await ask_country(callback, state)
+
+
+def country_question(field: str) -> str:
+    if field == "citizenship":
+        return _(
+            "Which country are you a citizen of? It decides which stay and work rules apply to you."
+        )
+    return _("Which country do you work in, or plan to work in?")
+
+
+@lru_cache(maxsize=512)
+def countries_markup(field: str, codes: tuple[str, ...], locale: str, *, more: bool):
+    pairs = [(country_name(code, locale), CountryCb(field=field, code=code)) for code in codes]
+    rows = [pairs[i : i + 2] for i in range(0, len(pairs), 2)]
+    if more:
+        rows.append([(_("🔎 Other country…"), CountryCb(field=field, code="other"))])
+    rows.append([(_("Skip"), CountryCb(field=field, code="skip"))])
+    return keyboard(*rows)
+
+
+@prompt_for(Onboarding.country)
+async def ask_country(event: Message | CallbackQuery, state: FSMContext) -> None:
+    field = (await state.get_data()).get("field", "citizenship")
+    data = facts()
+    common = data.migrant_common if field == "citizenship" else data.emigrant_common
+    locale = I18n.get_current().current_locale
+    await show(
+        event, country_question(field), countries_markup(field, tuple(common), locale, more=True)
+    )
+
+
+@prompt_for(Onboarding.country_search)
+async def ask_country_name(event: Message | CallbackQuery, state: FSMContext) -> None:
+    await show(
+        event,
+        _(
+            "Type the name of the country in any language, for example "
+            "“Uzbekistan”, “Өзбекстан” or “Узбекистан”."
+        ),
+    )
+
+
+async def on_country(
+    callback: CallbackQuery,
+    callback_data: CountryCb,
+    state: FSMContext,
+    users: UserService,
+    profile: Profile | None,
+):
+    field, code = callback_data.field, callback_data.code
+    if field not in ("citizenship", "abroad") or (
+        code not in ("other", "skip") and code not in names("en")
+    ):
+        await show_menu(callback, profile, _("This button is out of date."))
+        return
+    if code == "other":
+        await state.set_state(Onboarding.country_search)
+        await state.update_data(field=field)
+        await ask_country_name(callback, state)
+        return
+    if code != "skip":
+        changes = (
+            {"citizenship": code}
+            if field == "citizenship"
+            else {"country_abroad": code, "timezone": timezone_of(code)}
+        )
+        await users.save(callback.from_user.id, **changes)
+    await finish(callback, state, users)
+
+
+async def on_country_name(message: Message, state: FSMContext):
+    query = message.text.strip()
+    if len(query) > MAX_COUNTRY_QUERY:
+        await message.answer(
+            _("That is too long for a country name. Type just the name, for example “Uzbekistan”.")
+        )
+        return
+    data = await state.get_data()
+    field = data.get("field", "citizenship")
+    locale = I18n.get_current().current_locale
+    found = search(query, locale, exclude="KZ")
+    if not found:
+        await message.answer(
+            _(
+                "I found no country called “{query}”. Check the spelling or type the first letters."
+            ).format(query=html.escape(query))
+        )
+        return
+    await message.answer(
+        _("Here is what I found. Choose your country:"),
+        reply_markup=countries_markup(field, tuple(found), locale, more=False),
+    )
+
+
+async def on_country_name_not_text(message: Message):
+    await message.answer(_("Please type the name of the country as text."))
+
+
+async def on_buttons_expected(message: Message, state: FSMContext):
+    await message.answer(_("Please choose with the buttons below."))
+    await reask(message, state)
+
+
+async def finish(event: CallbackQuery, state: FSMContext, users: UserService) -> None:
+    """End onboarding with the menu, or a profile change with the profile."""
+    flow = (await state.get_data()).get("flow")
+    await state.clear()
+    profile = await users.get(event.from_user.id)
+    if flow == "onboarding":
+        await show_menu(event, profile, _("✅ All set! Change anything later in /profile."))
+    else:
+        await show(event, *profile_screen(profile))
+
+
+def build_router() -> Router:
+    router = Router(name="onboarding")
+    router.message.register(on_start, CommandStart())
+    router.message.register(on_language_command, Command("language"))
+    router.callback_query.register(on_language, LangCb.filter())
+    router.callback_query.register(on_role, RoleCb.filter())
+    router.callback_query.register(on_country, CountryCb.filter())
+    router.callback_query.register(start_role_question, MenuCb.filter(F.item == "choose_role"))
+    router.message.register(on_country_name, StateFilter(Onboarding.country_search), typed_text)
+    router.message.register(
+        on_country_name_not_text, StateFilter(Onboarding.country_search), not_text
+    )
+    router.message.register(
+        on_buttons_expected,
+        StateFilter(Onboarding.language, Onboarding.role, Onboarding.country),
+        not_a_command,
+    )
+    return router

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, engine, repositories, FSM storage and migrations."""

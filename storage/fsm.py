@@ -1,0 +1,102 @@
+"""FSM storage kept in the database and served from memory.
+
+Reads hit the database once per conversation key, then come from memory; every change is
+written through at once, so a restart mid-dialogue continues where the user was. One bot
+process owns its cache: several instances should share state through REDIS_URL instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.cache import BoundedCache
+from storage.loader import BatchLoader
+from storage.models import utcnow
+from storage.repositories import FSM_DELETE, FsmRepository, fsm_upsert
+from storage.writer import GroupWriter
+
+Entry = tuple[str | None, dict[str, Any]]
+
+
+def key_of(key: StorageKey) -> str:
+    parts = (
+        key.bot_id,
+        key.business_connection_id or "",
+        key.chat_id,
+        key.thread_id or "",
+        key.user_id,
+        key.destiny,
+    )
+    return ":".join(str(part) for part in parts)
+
+
+class DatabaseStorage(BaseStorage):
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        writer: GroupWriter,
+        cache_size: int = 100_000,
+    ):
+        self._sessionmaker = sessionmaker
+        self._writer = writer
+        self._cache: BoundedCache[str, Entry] = BoundedCache(cache_size)
+        self._loader: BatchLoader[str, Entry] = BatchLoader(self._fetch)
+
+    async def _entry(self, key: StorageKey) -> Entry:
+        name = key_of(key)
+        entry = self._cache.get(name)
+        if entry is None:
+            entry = await self._loader.load(name) or (None, {})
+            self._cache.put(name, entry)
+        return entry
+
+    async def _fetch(self, names: list[str]) -> dict[str, Entry]:
+        async with self._sessionmaker() as session:
+            records = await FsmRepository(session).get_many(names)
+        return {name: (r.state, dict(r.data or {})) for name, r in records.items()}
+
+    async def _write(self, key: StorageKey, entry: Entry) -> None:
+        """Store the entry; a finished conversation (no state, no data) leaves no row."""
+        name = key_of(key)
+        if entry == (None, {}):
+            await self._writer.write(FSM_DELETE, {"name": name})
+        else:
+            state, data = entry
+            row = {
+                "key": name,
+                "user_id": key.user_id,
+                "state": state,
+                "data": data,
+                "updated_at": utcnow(),
+            }
+            await self._writer.write(fsm_upsert(self._writer.dialect), row)
+        self._cache.put(name, entry)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        return (await self._entry(key))[0]
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        return dict((await self._entry(key))[1])
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        name = state.state if isinstance(state, State) else state
+        current, data = await self._entry(key)
+        if name != current:
+            await self._write(key, (name, data))
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        state, current = await self._entry(key)
+        if dict(data) != current:
+            await self._write(key, (state, dict(data)))
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop cached conversations of a user whose rows were deleted."""
+        self._cache.drop_where(lambda name: name.split(":")[4] == str(user_id))
+
+    async def close(self) -> None:
+        self._cache.clear()

@@ -1,0 +1,65 @@
+"""Group commit: every write awaits its own commit, concurrent writes share a transaction.
+
+Updates are handled concurrently; each opening its own SQLite transaction would queue on
+the single write lock, and each statement costs a round trip to the driver's thread. Here
+writes wait while one transaction runs, then go together, in the order they came, in the
+next one; neighbours with the same statement go as one executemany.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any
+
+from sqlalchemy import Executable
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+Write = tuple[Executable, dict[str, Any], asyncio.Future[None]]
+
+
+class GroupWriter:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self.dialect: str = engine.dialect.name
+        self._pending: list[Write] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def write(self, statement: Executable, params: dict[str, Any]) -> None:
+        """Execute `statement` with `params`; returns once committed."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((statement, params, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await asyncio.shield(future)
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await self._commit(batch)
+            except Exception:
+                for write in batch:
+                    await self._commit_alone(write)
+                continue
+            for *_, future in batch:
+                future.set_result(None)
+
+    async def _commit(self, batch: list[Write]) -> None:
+        async with self._engine.begin() as connection:
+            for statement, group in itertools.groupby(batch, key=lambda write: write[0]):
+                rows = [params for _, params, _ in group]
+                await connection.execute(statement, rows if len(rows) > 1 else rows[0])
+
+    async def _commit_alone(self, write: Write) -> None:
+        try:
+            await self._commit([write])
+        except Exception as error:
+            write[2].set_exception(error)
+        else:
+            write[2].set_result(None)
+
+    async def drain(self) -> None:
+        """Wait until every write handed in so far is committed."""
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.shield(self._flusher)
