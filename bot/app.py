@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.middlewares import ProfileMiddleware
+from bot.retry import RetryMiddleware, Sleep
 from bot.services.users import UserService
 from handlers import get_routers
 from handlers.filters import private_chat
@@ -27,7 +29,9 @@ from storage.writer import GroupWriter
 CONSOLE_TOKEN = "1:console"
 
 
-def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+def build_bot(
+    settings: Settings, session: BaseSession | None = None, *, sleep: Sleep = asyncio.sleep
+) -> Bot:
     """A Bot for the configured API server; `session` replaces HTTP (console, tests)."""
     if session is None:
         api = (
@@ -36,6 +40,7 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
             else None
         )
         session = AiohttpSession(api=api) if api else AiohttpSession()
+    session.middleware(RetryMiddleware(sleep=sleep))
     token = settings.bot_token.get_secret_value() if settings.bot_token else CONSOLE_TOKEN
     return Bot(
         token,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiogram import Bot
@@ -12,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.app import build_bot, create_app
 from bot.commands import register_commands
 from bot.config import Settings
+from bot.retry import Sleep
 from storage.db import create_engine, upgrade_database
 
 log = logging.getLogger("joldas")
@@ -42,7 +44,7 @@ async def check_bot(bot: Bot, settings: Settings) -> str | None:
     return None
 
 
-async def run(settings: Settings) -> int:
+async def run(settings: Settings, sleep: Sleep = asyncio.sleep) -> int:
     if settings.bot_token is None:
         log.error(
             "BOT_TOKEN is not set: put it in the environment or .env "
@@ -50,7 +52,7 @@ async def run(settings: Settings) -> int:
         )
         return 2
     try:
-        bot = build_bot(settings)
+        bot = build_bot(settings, sleep=sleep)
     except TokenValidationError:
         log.error("BOT_TOKEN is malformed: it looks like 123456:ABC-DEF… (from @BotFather).")
         return 2
@@ -67,12 +69,14 @@ async def run(settings: Settings) -> int:
         await app.close()
         return 2
     log.info("Started as @%s", (await bot.me()).username)
-    await register_commands(bot, app.i18n)
+    # Start-up extras run beside polling: a slow or failing Telegram must not delay replies.
+    commands = asyncio.create_task(register_commands(bot, app.i18n))
     try:
         await app.dispatcher.start_polling(
             bot, allowed_updates=app.dispatcher.resolve_used_update_types()
         )
     finally:
+        commands.cancel()
         await app.close()
         await bot.session.close()
     return 0

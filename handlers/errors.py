@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramNetworkError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -18,6 +18,12 @@ log = logging.getLogger("joldas.errors")
 
 async def on_error(event: ErrorEvent, bot: Bot, users: UserService, i18n: I18n) -> bool:
     update = event.update
+    user = getattr(update.event, "from_user", None)
+    if isinstance(event.exception, TelegramForbiddenError):
+        log.info("update %s: the user blocked the bot; marked inactive", update.update_id)
+        if user is not None and await users.get(user.id) is not None:
+            await users.save(user.id, is_active=False)
+        return True
     log.error(
         "update %s (%s) failed: %s",
         update.update_id,
@@ -25,7 +31,6 @@ async def on_error(event: ErrorEvent, bot: Bot, users: UserService, i18n: I18n) 
         type(event.exception).__name__,
         exc_info=event.exception,
     )
-    user = getattr(update.event, "from_user", None)
     if user is None:
         return True
     locale = locale_for(await users.get(user.id), user, i18n.default_locale)

@@ -38,8 +38,17 @@ async def app(settings: Settings) -> AsyncIterator[App]:
 
 
 @pytest.fixture
-def bot(settings: Settings) -> Bot:
-    return build_bot(settings, session=LocalSession())
+def sleeps() -> list[float]:
+    """Seconds the bot would have slept (retries), recorded instead of waited."""
+    return []
+
+
+@pytest.fixture
+def bot(settings: Settings, sleeps: list[float]) -> Bot:
+    async def record_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    return build_bot(settings, session=LocalSession(), sleep=record_sleep)
 
 
 @pytest.fixture
