@@ -173,8 +173,11 @@ async def main() -> None:
 
 
 def framework_floor_mb() -> float:
-    """RSS of a fresh interpreter that only imports aiogram (its pydantic models)."""
-    probe = "import aiogram, resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    """Peak RSS of a fresh interpreter that only imports aiogram (its pydantic models)."""
+    probe = (
+        "import aiogram; print([l for l in open('/proc/self/status') if l.startswith('VmHWM')]"
+        "[0].split()[1])"  # VmHWM resets at exec; ru_maxrss would carry ours over
+    )
     output = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     return int(output.stdout) / 1024
 
