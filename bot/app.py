@@ -19,9 +19,13 @@ from bot.config import Settings
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.middlewares import ProfileMiddleware
 from bot.retry import RetryMiddleware, Sleep
+from bot.services.clock import Clock, SystemClock
+from bot.services.reminders import ReminderService
+from bot.services.sender import RateLimiter
 from bot.services.users import UserService
 from handlers import get_routers
 from handlers.filters import private_chat
+from handlers.reminders import ReminderView
 from storage.db import create_engine, create_sessionmaker, upgrade_database
 from storage.fsm import DatabaseStorage
 from storage.writer import GroupWriter
@@ -58,6 +62,7 @@ class App:
     sessionmaker: async_sessionmaker[AsyncSession]
     writer: GroupWriter
     users: UserService
+    reminders: ReminderService
     storage: DatabaseStorage
     i18n: I18n
     dispatcher: Dispatcher
@@ -72,6 +77,7 @@ def build_dispatcher(
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
     users: UserService,
+    reminders: ReminderService,
     storage: DatabaseStorage,
     i18n: I18n,
 ) -> Dispatcher:
@@ -81,6 +87,7 @@ def build_dispatcher(
         settings=settings,
         sessionmaker=sessionmaker,
         users=users,
+        reminders=reminders,
     )
     dispatcher.update.outer_middleware(ProfileMiddleware(users))
     dispatcher.update.outer_middleware(ProfileI18nMiddleware(i18n))
@@ -89,7 +96,9 @@ def build_dispatcher(
     return dispatcher
 
 
-async def create_app(settings: Settings, *, migrate: bool | None = None) -> App:
+async def create_app(
+    settings: Settings, *, migrate: bool | None = None, clock: Clock | None = None
+) -> App:
     """Open the database (upgrading an SQLite file by default) and build the dispatcher."""
     engine = create_engine(settings.database_url)
     if migrate if migrate is not None else engine.dialect.name == "sqlite":
@@ -100,5 +109,14 @@ async def create_app(settings: Settings, *, migrate: bool | None = None) -> App:
     storage = DatabaseStorage(sessionmaker, writer)
     users.on_delete.append(storage.forget_user)
     i18n = build_i18n(settings.default_locale)
-    dispatcher = build_dispatcher(settings, sessionmaker, users, storage, i18n)
-    return App(settings, engine, sessionmaker, writer, users, storage, i18n, dispatcher)
+    reminders = ReminderService(
+        sessionmaker,
+        writer,
+        users,
+        clock or SystemClock(),
+        RateLimiter(settings.send_rate, settings.send_rate_per_chat),
+        ReminderView(i18n),
+        batch_size=settings.reminder_batch,
+    )
+    dispatcher = build_dispatcher(settings, sessionmaker, users, reminders, storage, i18n)
+    return App(settings, engine, sessionmaker, writer, users, reminders, storage, i18n, dispatcher)

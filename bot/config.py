@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     default_locale: Literal["kk", "ru", "en"] = "ru"
     timezone: str = "Asia/Almaty"
     log_level: str = "INFO"
+    reminder_tick_seconds: float = Field(default=5.0, gt=0)
+    reminder_batch: int = Field(default=500, gt=0)
+    send_rate: float = Field(default=30.0, ge=0)  # messages/s overall; 0 = no limit
+    send_rate_per_chat: float = Field(default=1.0, ge=0)  # messages/s to one chat; 0 = no limit
 
     @field_validator("admin_ids", mode="before")
     @classmethod

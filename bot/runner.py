@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import build_bot, create_app
+from bot.app import App, build_bot, create_app
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.retry import Sleep
@@ -30,6 +32,32 @@ async def upgrade(settings: Settings) -> int:
         await engine.dispose()
     log.info("Database is at the latest revision.")
     return 0
+
+
+def start_scheduler(app: App, bot: Bot) -> AsyncIOScheduler:
+    """One interval job delivers due reminders; the first run at once catches up."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        deliver_reminders,
+        "interval",
+        seconds=app.settings.reminder_tick_seconds,
+        args=(app, bot),
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,  # a late tick still runs (APScheduler's default drops it)
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+    return scheduler
+
+
+async def deliver_reminders(app: App, bot: Bot) -> None:
+    """Ticks until no full batch is left (a backlog after downtime drains at once)."""
+    try:
+        while (await app.reminders.tick(bot)).claimed >= app.settings.reminder_batch:
+            pass
+    except Exception:
+        log.exception("reminder delivery failed")
 
 
 async def check_bot(bot: Bot, settings: Settings) -> str | None:
@@ -71,11 +99,13 @@ async def run(settings: Settings, sleep: Sleep = asyncio.sleep) -> int:
     log.info("Started as @%s", (await bot.me()).username)
     # Start-up extras run beside polling: a slow or failing Telegram must not delay replies.
     commands = asyncio.create_task(register_commands(bot, app.i18n))
+    scheduler = start_scheduler(app, bot)
     try:
         await app.dispatcher.start_polling(
             bot, allowed_updates=app.dispatcher.resolve_used_update_types()
         )
     finally:
+        scheduler.shutdown(wait=False)
         commands.cancel()
         await app.close()
         await bot.session.close()

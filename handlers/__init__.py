@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from handlers import errors, fallback, menu, onboarding, profile
+from handlers import errors, fallback, menu, onboarding, profile, reminders
 
 
 def get_routers() -> list[Router]:
@@ -11,6 +11,7 @@ def get_routers() -> list[Router]:
         onboarding.build_router(),
         profile.build_router(),
         menu.build_router(),
+        reminders.build_router(),
         fallback.build_router(),
         errors.build_router(),
     ]

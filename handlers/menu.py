@@ -18,6 +18,7 @@ def help_text() -> str:
         "<b>Joldas</b> helps people who move across Kazakhstan's borders: foreigners in "
         "Kazakhstan, Kazakhstanis working abroad and kandas coming home.\n\n"
         "/menu — the main menu\n"
+        "/reminders — your deadlines and reminders, and a calendar file\n"
         "/profile — what I store about you, and changing it\n"
         "/language — change language\n"
         "/privacy — what I store and why\n"

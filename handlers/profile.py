@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import html
+from datetime import datetime
+from zoneinfo import ZoneInfo, available_timezones
+
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from babel.dates import get_timezone_location
 
+from bot.content.countries import find_zones, zones_of
+from bot.services.reminders import ReminderService
 from bot.services.users import Profile, UserService
 from handlers.callbacks import DeleteCb, MenuCb, ProfileCb
+from handlers.filters import typed_text
 from handlers.onboarding import Onboarding, ask_country, ask_role, choose_language_line
 from handlers.ui import (
     back_to_menu_markup,
     column,
+    current_locale,
     language_markup,
     profile_screen,
     show,
     show_menu,
 )
+from storage.models import utcnow
 
 
 def privacy_text() -> str:
@@ -31,6 +43,7 @@ def privacy_text() -> str:
         "• who you are and your citizenship or country of work, "
         "to show the rules that apply to you;\n"
         "• your time zone, to remind you at a sensible hour;\n"
+        "• the deadlines you asked me to watch, with their reminders;\n"
         "• the step of an unfinished dialogue, so nothing is lost if the bot restarts.\n\n"
         "I never ask for passport numbers and never track your location. "
         "I do not pass your data to anyone.\n"
@@ -79,6 +92,8 @@ async def on_profile_action(
         await state.set_state(Onboarding.role)
         await state.set_data({"flow": "profile"})
         await ask_role(callback, state)
+    elif action == "timezone":
+        await ask_zone(callback, profile)
     elif action in ("citizenship", "abroad"):
         await state.set_state(Onboarding.country)
         await state.set_data({"flow": "profile", "field": action})
@@ -104,8 +119,92 @@ async def on_delete(
     await show(callback, text)
 
 
+class ZoneCb(CallbackData, prefix="tz"):
+    zone: str  # an IANA name, or "search"
+
+
+class ProfileEdit(StatesGroup):
+    zone_search = State()
+
+
+def zone_label(zone: str, now: datetime, locale: str) -> str:
+    info = ZoneInfo(zone)
+    offset = now.astimezone(info).strftime("%z")
+    city = get_timezone_location(info, locale=locale, return_city=True)
+    return f"{city} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def zones_markup(zones: list[str], locale: str, *, search: bool) -> InlineKeyboardMarkup:
+    now = utcnow()
+    buttons = [(zone_label(zone, now, locale), ZoneCb(zone=zone)) for zone in zones]
+    if search:
+        buttons.append((_("🔎 Type a city…"), ZoneCb(zone="search")))
+    buttons.append((_("◀️ Profile"), MenuCb(item="profile")))
+    return column(buttons)
+
+
+async def ask_zone(callback: CallbackQuery, profile: Profile | None) -> None:
+    """The zones of the country the user lives in, Kazakhstan's, and a search by city."""
+    abroad = profile.country_abroad if profile and profile.role == "emigrant" else None
+    zones = zones_of(abroad, utcnow()) if abroad else []
+    zones += [zone for zone in zones_of("KZ", utcnow()) if zone not in zones]
+    current = profile.timezone if profile else "—"
+    text = _(
+        "Your time zone now: {zone}. Reminders come at 10:00 your time, never at "
+        "night. Choose yours:"
+    ).format(zone=current)
+    await show(callback, text, zones_markup(zones[:12], current_locale(), search=True))
+
+
+async def on_zone(
+    callback: CallbackQuery,
+    callback_data: ZoneCb,
+    state: FSMContext,
+    users: UserService,
+    reminders: ReminderService,
+    profile: Profile | None,
+):
+    zone = callback_data.zone
+    if zone == "search":
+        await state.set_state(ProfileEdit.zone_search)
+        await show(
+            callback,
+            _(
+                "Type the name of your city in English, for example "
+                "“Seoul”, “Moscow” or “New York”."
+            ),
+        )
+        return
+    if profile is None or zone not in available_timezones():
+        await show_menu(callback, profile, _("This button is out of date."), edit=False)
+        return
+    await state.clear()
+    if zone != profile.timezone:
+        await reminders.retime(profile.id, ZoneInfo(profile.timezone), ZoneInfo(zone))
+        profile = await users.save(profile.id, timezone=zone)
+    text, markup = profile_screen(profile)
+    await show(callback, f"{_('✅ Time zone saved. Reminders follow it.')}\n\n{text}", markup)
+
+
+async def on_zone_search(message: Message, state: FSMContext):
+    found = find_zones(message.text[:60])
+    if not found:
+        await message.answer(
+            _("I found no time zone for “{query}”. Try the nearest big city.").format(
+                query=html.escape(message.text[:60])
+            )
+        )
+        return
+    await message.answer(
+        _("Choose your time zone:"),
+        reply_markup=zones_markup(found, current_locale(), search=False),
+    )
+
+
 def build_router() -> Router:
     router = Router(name="profile")
+    router.callback_query.register(on_zone, ZoneCb.filter())
+    router.message.register(on_zone_search, StateFilter(ProfileEdit.zone_search), typed_text)
     router.message.register(on_profile, Command("profile"))
     router.message.register(on_privacy, Command("privacy"))
     router.message.register(on_delete_command, Command("delete"))

@@ -207,6 +207,7 @@ def _profile_markup(role: str | None, locale: str) -> InlineKeyboardMarkup:
     if role == "emigrant":
         buttons.append((_("✈️ Change country of work"), ProfileCb(action="abroad")))
     buttons += [
+        (_("🕒 Change time zone"), ProfileCb(action="timezone")),
         (_("🔒 Privacy"), ProfileCb(action="privacy")),
         (_("🗑 Delete my data"), ProfileCb(action="delete")),
         (_("◀️ Menu"), MenuCb(item="menu")),

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -63,3 +73,41 @@ class FsmRecord(Base):
     state: Mapped[str | None] = mapped_column(String(128))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Deadline(Base):
+    """A date that matters to a user (register by, pay by, policy ends); owns a ladder."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (UniqueConstraint("user_id", "dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    due_on: Mapped[date] = mapped_column(Date)  # the user's local calendar date
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | done | off
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Reminder(Base):
+    """One step of a deadline's ladder: a message due at a UTC time."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deadline_id: Mapped[int] = mapped_column(
+        ForeignKey("deadlines.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    step: Mapped[str] = mapped_column(String(16))  # "7d", "1d", "0d", "again"
+    due_at: Mapped[datetime]
+    # pending | sending | sent | skipped | failed | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]

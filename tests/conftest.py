@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "database_url": f"sqlite+aiosqlite:///{tmp_path / 'joldas.db'}",
         "admin_ids": "7",
         "default_locale": "ru",
+        "send_rate": 0,  # rate limiting has its own test; here it would only slow things
+        "send_rate_per_chat": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -30,9 +33,30 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
+class FakeClock:
+    """The time the tests say it is; moved, never slept."""
+
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def set(self, now: datetime) -> None:
+        self.current = now
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[App]:
-    application = await create_app(settings)
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 21, 6, 0, tzinfo=UTC))  # 11:00 in Almaty
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
+    application = await create_app(settings, clock=clock)
     yield application
     await application.close()
 

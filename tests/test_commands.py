@@ -182,9 +182,17 @@ async def test_commands_are_registered_per_language_and_failures_do_not_stop(app
     for lang in ("ru", "en"):
         assert described[lang]["delete"] == translated(app, lang, "Delete all your data")
     assert described[None]["menu"] == translated(app, "ru", "Main menu")  # default locale
-    assert {"menu", "help", "profile", "language", "privacy", "delete", "cancel", "start"} == set(
-        described["en"]
-    )
+    assert {
+        "menu",
+        "reminders",
+        "help",
+        "profile",
+        "language",
+        "privacy",
+        "delete",
+        "cancel",
+        "start",
+    } == set(described["en"])
 
 
 async def test_language_choice_sets_the_chat_command_menu(app, chat):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.resources
+from datetime import datetime, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 
@@ -66,20 +68,38 @@ def search(query: str, locale: str, limit: int = 8, exclude: str | None = None) 
     return sorted(scored, key=lambda code: (scored[code], country_name(code, locale)))[:limit]
 
 
-@cache
-def _zone_tab() -> dict[str, str]:
-    """First zone listed for each country in tzdata's zone.tab."""
-    text = (importlib.resources.files("tzdata") / "zoneinfo" / "zone.tab").read_text()
-    zones: dict[str, str] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            code, _coords, zone, *_ = line.split("\t")
-            zones.setdefault(code, zone)
-    return zones
-
-
 def timezone_of(code: str | None) -> str:
     data = facts()
     if not code:
         return data.home_timezone
-    return data.main_timezone.get(code) or _zone_tab().get(code) or data.home_timezone
+    return data.main_timezone.get(code) or next(
+        iter(_all_zones().get(code, [])), data.home_timezone
+    )
+
+
+@cache
+def _all_zones() -> dict[str, list[str]]:
+    text = (importlib.resources.files("tzdata") / "zoneinfo" / "zone.tab").read_text()
+    zones: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            code, _coords, zone, *_ = line.split("\t")
+            zones.setdefault(code, []).append(zone)
+    return zones
+
+
+def zones_of(code: str | None, when: datetime) -> list[str]:
+    """A country's zones, one per UTC offset in force at `when` (Kazakhstan: one)."""
+    seen: dict[timedelta | None, str] = {}
+    for zone in _all_zones().get(code or "", []):
+        seen.setdefault(when.astimezone(ZoneInfo(zone)).utcoffset(), zone)
+    return list(seen.values())
+
+
+def find_zones(query: str, limit: int = 8) -> list[str]:
+    """Zones whose city matches the query, e.g. "seoul" -> Asia/Seoul."""
+    wanted = _fold(query).replace(" ", "_")
+    if len(wanted) < 2:
+        return []
+    cities = [zone for zones in _all_zones().values() for zone in zones]
+    return sorted(zone for zone in cities if wanted in _fold(zone.split("/")[-1]))[:limit]

@@ -1,0 +1,1 @@
+"""Pure functions over dates and parameters: no I/O, exhaustively unit-tested."""
