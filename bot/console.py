@@ -7,10 +7,12 @@ import html
 import logging
 import re
 
+from aiogram import Bot
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument
 
-from bot.app import build_bot, create_app
+from bot.app import App, build_bot, create_app
 from bot.config import Settings
+from bot.runner import deliver_reminders
 from bot.simulator import Conversation, LocalSession, Sent
 
 TAG = re.compile(r"<[^>]+>")
@@ -41,6 +43,13 @@ def render(sent: Sent) -> str | None:
     return "\n".join(lines)
 
 
+async def deliver_forever(app: App, bot: Bot) -> None:
+    """Reminders arrive in the console too, as they would in Telegram."""
+    while True:
+        await deliver_reminders(app, bot)
+        await asyncio.sleep(app.settings.reminder_tick_seconds)
+
+
 async def console(settings: Settings, lang: str | None, user_id: int) -> int:
     logging.getLogger().setLevel(logging.WARNING)  # the terminal is for the conversation
     app = await create_app(settings)
@@ -51,6 +60,7 @@ async def console(settings: Settings, lang: str | None, user_id: int) -> int:
     )
     session.listeners.append(lambda sent: (line := render(sent)) and print(line, flush=True))
     print(INTRO)
+    delivery = asyncio.create_task(deliver_forever(app, bot))
     try:
         while True:
             try:
@@ -66,6 +76,7 @@ async def console(settings: Settings, lang: str | None, user_id: int) -> int:
             else:
                 await chat.send(line)
     finally:
+        delivery.cancel()
         await app.close()
         await bot.session.close()
     return 0

@@ -31,7 +31,7 @@ from aiogram.methods import (
 )
 from aiogram.types import InlineKeyboardMarkup, Update
 
-MAX_SHOWN = 10_000
+MAX_SHOWN = 1_000
 RESPONSE_TYPES: dict[Any, Any] = {}
 
 

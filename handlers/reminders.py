@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -82,6 +83,11 @@ def when_phrase(left: int) -> str:
     return ngettext("in {n} day", "in {n} days", left).format(n=left)
 
 
+@lru_cache(maxsize=4096)
+def long_date(day: date, locale: str) -> str:
+    return format_date(day, "long", locale=locale)
+
+
 def local_moment(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     local = moment.astimezone(zone)
     day = format_date(local.date(), "medium", locale=locale)
@@ -99,7 +105,7 @@ class ReminderView:
         with self.i18n.context(), self.i18n.use_locale(locale):
             zone = ZoneInfo(profile.timezone)
             left = days_left(deadline.due_on, zone, now)
-            day = format_date(deadline.due_on, "long", locale=locale)
+            day = long_date(deadline.due_on, locale)
             text = _("⏰ Reminder: <b>{title}</b>\nDeadline: {day} ({when}).").format(
                 title=title_of(deadline.kind, deadline.payload), day=day, when=when_phrase(left)
             )
@@ -132,7 +138,7 @@ async def reminders_screen(
     buttons = []
     for number, (deadline, pending) in enumerate(items, start=1):
         title = title_of(deadline.kind, deadline.payload)
-        day = format_date(deadline.due_on, "long", locale=locale)
+        day = long_date(deadline.due_on, locale)
         left = when_phrase(days_left(deadline.due_on, zone, now))
         lines.append(f"\n{number}. <b>{title}</b> — {day} ({left})")
         if pending:
@@ -165,9 +171,7 @@ async def deadline_screen(reminders: ReminderService, profile: Profile, deadline
     left = when_phrase(days_left(deadline.due_on, zone, reminders.clock.now()))
     lines = [
         f"<b>{title_of(deadline.kind, deadline.payload)}</b>",
-        _("Deadline: {day} ({when}).").format(
-            day=format_date(deadline.due_on, "long", locale=locale), when=left
-        ),
+        _("Deadline: {day} ({when}).").format(day=long_date(deadline.due_on, locale), when=left),
         _("Reminders (your time, {zone}):").format(zone=profile.timezone),
     ]
     lines += [f"• {local_moment(r.due_at, zone, locale)}" for r in pending] or [

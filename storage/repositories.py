@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    func,
     select,
     update,
 )
@@ -55,9 +56,11 @@ class UserRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get_many(self, user_ids: list[int]) -> dict[int, User]:
-        rows = await self.session.scalars(select(User).where(User.id.in_(user_ids)))
-        return {user.id: user for user in rows}
+    async def get_many(self, user_ids: list[int]) -> dict[int, Row[Any]]:
+        """Plain rows (read-only, no ORM bookkeeping): this runs for every new user."""
+        table = User.__table__
+        rows = await self.session.execute(select(table).where(table.c.id.in_(user_ids)))
+        return {row.id: row for row in rows}
 
     async def delete_everything(self, user_id: int) -> int:
         """Remove every row about the user from every table; returns how many went."""
@@ -77,9 +80,9 @@ class FsmRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get_many(self, keys: list[str]) -> dict[str, FsmRecord]:
-        rows = await self.session.scalars(select(FsmRecord).where(FsmRecord.key.in_(keys)))
-        return {record.key: record for record in rows}
+    async def get_many(self, keys: list[str]) -> dict[str, Row[Any]]:
+        rows = await self.session.execute(select(FSM_TABLE).where(FSM_TABLE.c.key.in_(keys)))
+        return {row.key: row for row in rows}
 
 
 REMINDERS: Table = Reminder.__table__
@@ -255,9 +258,24 @@ class ReminderRepository:
         )
         return result.rowcount or 0
 
-    async def deadlines(self, ids: set[int]) -> dict[int, Deadline]:
-        rows = await self.session.scalars(select(Deadline).where(Deadline.id.in_(ids)))
-        return {deadline.id: deadline for deadline in rows}
+    async def latest_due(self, deadline_ids: set[int], now: datetime) -> dict[int, datetime]:
+        """For each deadline, its latest step already due and not yet done with."""
+        rows = await self.session.execute(
+            select(Reminder.deadline_id, func.max(Reminder.due_at))
+            .where(
+                Reminder.deadline_id.in_(deadline_ids),
+                Reminder.status.in_(OPEN),
+                Reminder.due_at <= now,
+            )
+            .group_by(Reminder.deadline_id)
+        )
+        return {deadline_id: latest for deadline_id, latest in rows}
+
+    async def deadlines(self, ids: set[int]) -> dict[int, Row[Any]]:
+        """Read-only rows for delivery (attributes as on Deadline)."""
+        table = Deadline.__table__
+        rows = await self.session.execute(select(table).where(table.c.id.in_(ids)))
+        return {row.id: row for row in rows}
 
     async def cancel_all_for(self, user_id: int) -> None:
         await self.session.execute(

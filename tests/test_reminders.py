@@ -368,3 +368,23 @@ async def test_rate_limiter_spaces_messages_overall_and_per_chat():
     await off.wait(1)
     await off.wait(1)
     assert len(waits) == 3
+
+
+async def test_due_steps_split_across_batches_still_send_only_the_latest(settings, bot, clock):
+    small = settings.model_copy(update={"reminder_batch": 1})
+    app = await create_app(small, clock=clock)
+    try:
+        await app.users.save(5, locale="en")
+        await schedule(app, 5)
+        clock.set(utc(2026, 12, 19, 6))  # 7-day and 3-day steps both due
+        reports = [await app.reminders.tick(bot) for _ in range(3)]
+        assert [r.claimed for r in reports] == [1, 1, 0]
+        assert sum(r.sent for r in reports) == 1
+        assert await statuses(app, 5) == [
+            ("7d", "skipped"),
+            ("3d", "sent"),
+            ("1d", "pending"),
+            ("0d", "pending"),
+        ]
+    finally:
+        await app.close()

@@ -70,7 +70,7 @@ class ReminderService:
         limiter: RateLimiter,
         render: Render,
         batch_size: int = 500,
-        concurrency: int = 64,
+        concurrency: int = 200,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._writer = writer
@@ -191,15 +191,15 @@ class ReminderService:
             repository = ReminderRepository(session)
             await repository.release_stale(now - self.LEASE)
             claimed = await repository.claim(now, self.batch_size)
-            deadlines = await repository.deadlines({row.deadline_id for row in claimed})
+            ids = {row.deadline_id for row in claimed}
+            deadlines = await repository.deadlines(ids)
+            # after downtime several steps of one deadline may be due: only the last is sent
+            latest = await repository.latest_due(ids, now) if ids else {}
         report = TickReport(claimed=len(claimed))
-        latest: dict[int, Any] = {}
-        for row in claimed:  # after downtime several steps may be due: send only the last
-            if row.deadline_id not in latest or row.due_at > latest[row.deadline_id].due_at:
-                latest[row.deadline_id] = row
+        await asyncio.gather(*(self.users.get(uid) for uid in {row.user_id for row in claimed}))
         jobs = []
         for row in claimed:
-            if latest[row.deadline_id] is row:
+            if row.due_at >= latest.get(row.deadline_id, row.due_at):
                 jobs.append(self._deliver(bot, row, deadlines.get(row.deadline_id), now, report))
             else:
                 jobs.append(self._close(row.id, "skipped", "a later step was due", report))
@@ -207,7 +207,7 @@ class ReminderService:
         return report
 
     async def _deliver(
-        self, bot: Bot, row: Any, deadline: Deadline | None, now: datetime, report: TickReport
+        self, bot: Bot, row: Any, deadline: Any | None, now: datetime, report: TickReport
     ) -> None:
         async with self._slots:
             profile = await self.users.get(row.user_id)

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cache import BoundedCache
@@ -36,7 +37,8 @@ class Profile:
     updated_at: datetime
 
     @classmethod
-    def of(cls, user: User) -> Profile:
+    def of(cls, user: User | Row[Any]) -> Profile:
+        """From an ORM object or a plain row of the users table."""
         return cls(**{field.name: getattr(user, field.name) for field in fields(cls)})
 
 
