@@ -388,3 +388,33 @@ async def test_due_steps_split_across_batches_still_send_only_the_latest(setting
         ]
     finally:
         await app.close()
+
+
+async def test_snoozing_past_the_deadline_is_refused_with_a_reason(app, chat, clock):
+    user = await onboard(chat())
+    await schedule(app, user.user_id, due=date(2026, 11, 22))  # tomorrow
+    await user.send("/reminders")
+    await user.press("1. Renew insurance")
+    sent = await user.press("+1 day")
+    [notice] = [s for s in sent if s.name == "answerCallbackQuery"]
+    assert notice.method.show_alert and "too close" in notice.method.text
+    assert await statuses(app, user.user_id) == [("0d", "pending")]
+
+
+async def test_a_feature_kind_names_its_guide_and_the_button_opens_it(app, bot, chat, clock):
+    from handlers.reminders import KINDS, register_kind
+
+    register_kind("registration", lambda payload: "Register your stay", "registration")
+    try:
+        user = await onboard(chat(lang="ru"), "ru")
+        await app.reminders.schedule(user.user_id, "registration", DEADLINE, {}, "registration")
+        clock.set(utc(2026, 12, 20, 5))
+        await app.reminders.tick(bot)
+        [message] = messages(bot, user.user_id)[-1:]
+        assert "Register your stay" in message.text
+        guide = translated(app, "ru", "📖 Open the guide")
+        assert guide in [label for label, _ in message.buttons]
+        sent = await user.press(guide)
+        assert translated(app, "ru", "📝 Registration") in sent[-1].text
+    finally:
+        KINDS.pop("registration")

@@ -141,8 +141,8 @@ class ReminderService:
             upcoming = await repository.next_open(deadline_id)
             start = max(upcoming.due_at, self.clock.now()) if upcoming else self.clock.now()
             when = self._within_deadline(later(start, zone, days), deadline.due_on, zone)
-            if when is None:
-                return None
+            if when is None or (upcoming is not None and when <= upcoming.due_at):
+                return None  # it cannot move any later before the deadline
             if upcoming is not None:
                 upcoming.due_at = when
             else:
