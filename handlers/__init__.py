@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from handlers import errors, fallback, menu, onboarding, profile, reminders
+from handlers import dates, errors, fallback, menu, onboarding, profile, reminders
 
 
 def get_routers() -> list[Router]:
@@ -12,6 +12,7 @@ def get_routers() -> list[Router]:
         profile.build_router(),
         menu.build_router(),
         reminders.build_router(),
+        dates.build_router(),  # after every dialogue that asks for a date is imported
         fallback.build_router(),
         errors.build_router(),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 from functools import lru_cache
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -79,7 +80,7 @@ async def on_language_command(message: Message, i18n: I18n):
 
 
 @prompt_for(Onboarding.language)
-async def ask_language(event: Message | CallbackQuery, state: FSMContext) -> None:
+async def ask_language(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
     i18n = I18n.get_current()
     await show(event, choose_language_line(i18n), language_markup(i18n.current_locale))
 
@@ -99,6 +100,7 @@ async def on_language(
     users: UserService,
     i18n: I18n,
     bot: Bot,
+    **data: Any,
 ):
     if callback_data.code not in LOCALES:
         await show_menu(
@@ -111,12 +113,12 @@ async def on_language(
     if await state.get_state() == Onboarding.language.state:
         await state.set_state(Onboarding.role)
         await ask_role(callback, state)
-    elif not await reask(callback, state):
+    elif not await reask(callback, state, **data):
         await show_menu(callback, profile, _("✅ Language saved."))
 
 
 @prompt_for(Onboarding.role)
-async def ask_role(event: Message | CallbackQuery, state: FSMContext) -> None:
+async def ask_role(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
     await show(event, role_question(), role_markup())
 
 
@@ -173,7 +175,7 @@ def countries_markup(field: str, codes: tuple[str, ...], locale: str, *, more: b
 
 
 @prompt_for(Onboarding.country)
-async def ask_country(event: Message | CallbackQuery, state: FSMContext) -> None:
+async def ask_country(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
     field = (await state.get_data()).get("field", "citizenship")
     data = facts()
     common = data.migrant_common if field == "citizenship" else data.emigrant_common
@@ -184,7 +186,7 @@ async def ask_country(event: Message | CallbackQuery, state: FSMContext) -> None
 
 
 @prompt_for(Onboarding.country_search)
-async def ask_country_name(event: Message | CallbackQuery, state: FSMContext) -> None:
+async def ask_country_name(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
     await show(
         event,
         _(
@@ -250,9 +252,9 @@ async def on_country_name_not_text(message: Message):
     await message.answer(_("Please type the name of the country as text."))
 
 
-async def on_buttons_expected(message: Message, state: FSMContext):
+async def on_buttons_expected(message: Message, state: FSMContext, **data: Any):
     await message.answer(_("Please choose with the buttons below."))
-    await reask(message, state)
+    await reask(message, state, **data)
 
 
 async def finish(event: CallbackQuery, state: FSMContext, users: UserService) -> None:

@@ -6,12 +6,13 @@ Each dialogue registers, per FSM state, a function that shows its question again
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 
-Prompt = Callable[[Message | CallbackQuery, FSMContext], Awaitable[None]]
+Prompt = Callable[..., Awaitable[None]]  # (event, state, **middleware data)
 _PROMPTS: dict[str, Prompt] = {}
 
 
@@ -24,10 +25,10 @@ def prompt_for(*states: State) -> Callable[[Prompt], Prompt]:
     return register
 
 
-async def reask(event: Message | CallbackQuery, state: FSMContext) -> bool:
+async def reask(event: Message | CallbackQuery, state: FSMContext, **data: Any) -> bool:
     """Show the current question again; False when no dialogue is open."""
     prompt = _PROMPTS.get(await state.get_state() or "")
     if prompt is None:
         return False
-    await prompt(event, state)
+    await prompt(event, state, **data)
     return True

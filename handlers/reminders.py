@@ -22,29 +22,23 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date, format_time
 
-from bot.rules.dates import DateInputError, DateProblem, parse_date
-from bot.rules.reminders import days_left, local_today
+from bot.rules.reminders import days_left
 from bot.services.calendar import CalendarEntry, deadlines_ics
 from bot.services.reminders import ReminderService
 from bot.services.users import Profile
 from handlers.callbacks import MenuCb
+from handlers.dates import ask_date, date_question
 from handlers.filters import not_text, typed_text
 from handlers.prompts import prompt_for
 from handlers.ui import column, current_locale, keyboard, show, show_menu
 
 MAX_TITLE = 100
-MAX_DATE_TEXT = 40
 PERSONAL = "personal"
-QUICK_DAYS = (0, 1, 7, 30)
 
 
 class DeadlineCb(CallbackData, prefix="dl"):
     action: str  # open | snooze1 | snooze3 | off | done | again
     id: int
-
-
-class QuickDateCb(CallbackData, prefix="qd"):
-    days: int
 
 
 class OwnDeadline(StatesGroup):
@@ -259,20 +253,10 @@ async def on_calendar(callback: CallbackQuery, reminders: ReminderService, profi
 
 
 @prompt_for(OwnDeadline.title)
-async def ask_title(event: Message | CallbackQuery, state: FSMContext) -> None:
+async def ask_title(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
     await show(
         event, _("What should I remind you about? A few words, for example “Renew my insurance”.")
     )
-
-
-@prompt_for(OwnDeadline.day)
-async def ask_day(event: Message | CallbackQuery, state: FSMContext) -> None:
-    labels = {0: _("Today"), 1: _("Tomorrow"), 7: _("In a week"), 30: _("In a month")}
-    markup = keyboard(
-        [(labels[days], QuickDateCb(days=days)) for days in QUICK_DAYS[:2]],
-        [(labels[days], QuickDateCb(days=days)) for days in QUICK_DAYS[2:]],
-    )
-    await show(event, _("When is the deadline? Type a date like 21.12.2026, or choose:"), markup)
 
 
 async def on_own_deadline(callback: CallbackQuery, state: FSMContext):
@@ -280,7 +264,7 @@ async def on_own_deadline(callback: CallbackQuery, state: FSMContext):
     await ask_title(callback, state)
 
 
-async def on_title(message: Message, state: FSMContext):
+async def on_title(message: Message, state: FSMContext, **data: Any):
     title = message.text.strip()
     if len(title) > MAX_TITLE:
         await message.answer(
@@ -289,58 +273,22 @@ async def on_title(message: Message, state: FSMContext):
         return
     await state.update_data(title=title)
     await state.set_state(OwnDeadline.day)
-    await ask_day(message, state)
+    await ask_date(message, state, **data)
 
 
-DATE_PROBLEMS = {
-    DateProblem.UNREADABLE: lambda: _(
-        "I could not read “{text}” as a date. Type it like "
-        "21.12.2026 or 2026-12-21, or use the buttons."
-    ),
-    DateProblem.IMPOSSIBLE: lambda: _(
-        "There is no such date: “{text}”. Check the day and the month."
-    ),
-    DateProblem.TOO_EARLY: lambda: _("“{text}” has already passed. Choose today or a later date."),
-    DateProblem.TOO_LATE: lambda: _("“{text}” is too far ahead: at most 5 years from today."),
-}
-
-
-async def on_day_text(
-    message: Message, state: FSMContext, reminders: ReminderService, profile: Profile | None
-):
-    text = message.text.strip()[:MAX_DATE_TEXT]
-    today = local_today(reminders.clock.now(), await reminders.zone_of(message.from_user.id))
-    try:
-        day = parse_date(text, today, earliest=today, latest=today + timedelta(days=5 * 366))
-    except DateInputError as error:
-        await message.answer(DATE_PROBLEMS[error.problem]().format(text=html.escape(text)))
-        await ask_day(message, state)
-        return
-    await save_own_deadline(message, state, reminders, profile, day)
-
-
-async def on_quick_day(
-    callback: CallbackQuery,
-    callback_data: QuickDateCb,
-    state: FSMContext,
-    reminders: ReminderService,
-    profile: Profile | None,
-):
-    if await state.get_state() != OwnDeadline.day.state or callback_data.days not in QUICK_DAYS:
-        await show_menu(callback, profile, _("This button is out of date."), edit=False)
-        return
-    today = local_today(reminders.clock.now(), await reminders.zone_of(callback.from_user.id))
-    await save_own_deadline(
-        callback, state, reminders, profile, today + timedelta(days=callback_data.days)
-    )
-
-
+@date_question(
+    OwnDeadline.day,
+    lambda: _("When is the deadline?"),
+    lambda today, _data: (today, today + timedelta(days=5 * 366)),
+    quick=(0, 1, 7, 30),
+)
 async def save_own_deadline(
     event: Message | CallbackQuery,
     state: FSMContext,
+    day: date,
     reminders: ReminderService,
     profile: Profile | None,
-    day: date,
+    **extra: Any,
 ):
     title = (await state.get_data()).get("title", "")
     await state.clear()
@@ -367,8 +315,6 @@ def build_router() -> Router:
     router.callback_query.register(on_calendar, MenuCb.filter(F.item == "calendar"))
     router.callback_query.register(on_own_deadline, MenuCb.filter(F.item == "own_deadline"))
     router.callback_query.register(on_deadline, DeadlineCb.filter())
-    router.callback_query.register(on_quick_day, QuickDateCb.filter())
     router.message.register(on_title, StateFilter(OwnDeadline.title), typed_text)
-    router.message.register(on_day_text, StateFilter(OwnDeadline.day), typed_text)
     router.message.register(on_not_text, StateFilter(OwnDeadline.title, OwnDeadline.day), not_text)
     return router

@@ -1,0 +1,92 @@
+"""The 90-in-180-days rule: days used, days left, the last day allowed on this entry.
+
+Both the day of entry and the day of exit count as days of stay. On any day D, the days
+stayed in the 180 days ending on D may not exceed 90; leaving and coming back does not
+reset the count. Some nationals may also stay at most 30 days per entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+Trip = tuple[date, date | None]  # entered, left (None: still in Kazakhstan)
+
+
+def stay_days(trips: Iterable[Trip], today: date) -> set[date]:
+    """Every day spent in the country (an open trip runs to today)."""
+    days: set[date] = set()
+    for entered, left in trips:
+        end = left or today
+        days.update(entered + timedelta(days=n) for n in range((end - entered).days + 1))
+    return days
+
+
+def used_in_window(days: set[date], on: date, window: int = 180) -> int:
+    start = on - timedelta(days=window - 1)
+    return sum(1 for day in days if start <= day <= on)
+
+
+@dataclass(frozen=True)
+class StayPicture:
+    used: int  # in the 180 days ending today
+    left: int  # days still allowed in that window
+    in_country: bool
+    last_allowed_day: date | None  # on the current entry
+    overstay: bool
+    full_allowance_from: date | None  # the first day the 180-day window is empty again
+
+
+def stay_picture(
+    trips: list[Trip],
+    today: date,
+    *,
+    per_entry_days: int | None,
+    window: int = 180,
+    max_days: int = 90,
+) -> StayPicture:
+    days = stay_days(trips, today)
+    used = used_in_window(days, today, window)
+    open_trip = next((entered for entered, left in trips if left is None), None)
+    last_allowed = None
+    if open_trip is not None:
+        last_allowed = last_allowed_day(days, open_trip, today, per_entry_days, window, max_days)
+    overstay = used > max_days or (last_allowed is not None and last_allowed < today)
+    last_day = max(days) if days else None
+    return StayPicture(
+        used=used,
+        left=max(0, max_days - used),
+        in_country=open_trip is not None,
+        last_allowed_day=last_allowed,
+        overstay=overstay,
+        full_allowance_from=last_day + timedelta(days=window) if last_day else None,
+    )
+
+
+def last_allowed_day(
+    days: set[date],
+    entered: date,
+    today: date,
+    per_entry_days: int | None,
+    window: int = 180,
+    max_days: int = 90,
+) -> date:
+    """The latest day one may still be in the country on the entry that began `entered`,
+    staying every day from today on (the day before the first day that would break a rule;
+    if today already breaks one, the last day that did not)."""
+    cap = entered + timedelta(days=per_entry_days - 1) if per_entry_days else None
+    staying = set(days)
+    day = today
+    if used_in_window(staying, day, window) > max_days or (cap and day > cap):
+        while day >= entered and (
+            used_in_window(staying, day, window) > max_days or (cap and day > cap)
+        ):
+            day -= timedelta(days=1)
+        return day
+    while True:
+        following = day + timedelta(days=1)
+        staying.add(following)
+        if (cap and following > cap) or used_in_window(staying, following, window) > max_days:
+            return day
+        day = following

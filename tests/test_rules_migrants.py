@@ -1,0 +1,205 @@
+"""Migrant rules: working days, registration, the 90/180 stay, the permit, insurance."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.content.migrants import category_of, facts
+from bot.rules.insurance import coverage
+from bot.rules.permit import add_months, months_used, permit_tax, valid_until
+from bot.rules.registration import address_change_deadline, registration_deadline
+from bot.rules.stay import stay_days, stay_picture, used_in_window
+from bot.rules.workdays import add_working_days, is_working_day
+
+REG = facts().registration
+
+
+def deadline(entered: date, citizenship: str):
+    return registration_deadline(
+        entered,
+        citizenship,
+        self_registration_from=REG.self_registration_from,
+        self_registration_days=REG.self_registration_calendar_days,
+        host_notice_working_days=REG.host_notice_working_days,
+        exempt_first_days=REG.exempt_first_days,
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "count", "expected"),
+    [
+        (date(2026, 11, 20), 3, date(2026, 11, 25)),  # Friday: the weekend does not count
+        (date(2026, 3, 20), 3, date(2026, 3, 30)),  # Nowruz 21-25 March (with days off moved)
+        (date(2026, 12, 14), 3, date(2026, 12, 18)),  # Independence Day, 16 December
+        (date(2026, 12, 11), 5, date(2026, 12, 21)),
+        (date(2026, 12, 31), 1, date(2027, 1, 5)),  # New Year; 2 Jan is a Saturday: 4 Jan off
+    ],
+)
+def test_working_days_skip_weekends_and_holidays(start, count, expected):
+    assert add_working_days(start, count) == expected
+    assert is_working_day(expected)
+
+
+@pytest.mark.parametrize(
+    ("entered", "citizenship", "rule", "last_day"),
+    [
+        (date(2026, 7, 1), "TJ", "self_online", date(2026, 7, 31)),  # the new rules' first day
+        (date(2026, 6, 30), "TJ", "host_notice", date(2026, 7, 3)),  # the old rules' last day
+        (date(2026, 6, 30), "UZ", "exempt_then_register", date(2026, 7, 30)),
+        (date(2026, 7, 2), "UZ", "self_online", date(2026, 8, 1)),
+        (date(2026, 7, 15), "RU", "self_online", date(2026, 8, 14)),  # EAEU: the same rule
+        (date(2026, 1, 31), "AZ", "host_notice", date(2026, 2, 4)),  # month end, weekend
+        (date(2028, 2, 10), "TJ", "self_online", date(2028, 3, 11)),  # leap February
+        (date(2026, 12, 20), None, "self_online", date(2027, 1, 19)),  # citizenship unknown
+    ],
+)
+def test_registration_deadline_by_date_of_entry(entered, citizenship, rule, last_day):
+    result = deadline(entered, citizenship)
+    assert (result.rule, result.last_day) == (rule, last_day)
+
+
+def test_address_change_within_five_working_days():
+    assert address_change_deadline(date(2026, 12, 11), 5) == date(2026, 12, 21)
+
+
+@pytest.mark.parametrize(
+    ("citizenship", "category"),
+    [
+        ("UZ", "long_visa_free"),
+        ("TJ", "long_visa_free"),
+        ("RU", "eaeu"),
+        ("KG", "eaeu"),
+        ("US", "visa_free_30"),
+        ("DE", "visa_free_30"),
+        ("CN", "unknown"),
+        (None, "unknown"),
+    ],
+)
+def test_categories(citizenship, category):
+    assert category_of(citizenship) == category
+
+
+def test_stay_counts_both_ends_and_caps_a_thirty_day_entry():
+    picture = stay_picture([(date(2026, 11, 1), None)], date(2026, 11, 21), per_entry_days=30)
+    assert (picture.used, picture.left, picture.in_country) == (21, 69, True)
+    assert picture.last_allowed_day == date(2026, 11, 30)
+    assert not picture.overstay
+
+
+def test_stay_without_a_per_entry_cap_runs_to_ninety_days():
+    picture = stay_picture([(date(2026, 11, 1), None)], date(2026, 11, 21), per_entry_days=None)
+    assert picture.last_allowed_day == date(2027, 1, 29)  # 1 Nov + 89 days
+
+
+def test_earlier_trips_count_until_they_leave_the_window():
+    trips = [(date(2026, 6, 1), date(2026, 7, 30)), (date(2026, 11, 1), None)]
+    picture = stay_picture(trips, date(2026, 11, 21), per_entry_days=None)
+    assert (picture.used, picture.left) == (81, 9)
+    assert picture.last_allowed_day == date(2027, 1, 29)
+    assert picture.full_allowance_from == date(2026, 11, 21) + timedelta(days=180)
+
+
+def test_leaving_and_coming_back_does_not_reset_the_count():
+    trips = [(date(2026, 8, 1), date(2026, 10, 29)), (date(2026, 11, 10), None)]
+    picture = stay_picture(trips, date(2026, 11, 10), per_entry_days=None)
+    assert picture.used == 91 and picture.overstay
+    assert picture.last_allowed_day < date(2026, 11, 10)  # not even today was allowed
+
+
+def test_after_leaving_the_full_allowance_comes_back_180_days_later():
+    trips = [(date(2026, 9, 1), date(2026, 9, 30))]
+    picture = stay_picture(trips, date(2026, 11, 21), per_entry_days=30)
+    assert (picture.in_country, picture.used, picture.last_allowed_day) == (False, 30, None)
+    assert picture.full_allowance_from == date(2027, 3, 29)
+
+
+trip_strategy = st.tuples(
+    st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 11, 21)),
+    st.integers(min_value=0, max_value=120),
+).map(lambda t: (t[0], min(t[0] + timedelta(days=t[1]), date(2026, 11, 21))))
+
+
+@given(st.lists(trip_strategy, max_size=6))
+def test_days_used_never_exceed_the_window(trips):
+    days = stay_days(trips, date(2026, 11, 21))
+    assert 0 <= used_in_window(days, date(2026, 11, 21)) <= 180
+
+
+@given(st.lists(trip_strategy, max_size=5), trip_strategy)
+def test_adding_a_trip_never_decreases_days_used(trips, extra):
+    today = date(2026, 11, 21)
+    before = used_in_window(stay_days(trips, today), today)
+    after = used_in_window(stay_days([*trips, extra], today), today)
+    assert after >= before
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "end"),
+    [
+        (date(2026, 11, 21), 1, date(2026, 12, 20)),
+        (date(2026, 11, 21), 12, date(2027, 11, 20)),
+        (date(2026, 1, 31), 1, date(2026, 2, 27)),  # no 31 February: counted conservatively
+        (date(2028, 1, 30), 1, date(2028, 2, 28)),  # leap year
+        (date(2026, 12, 1), 1, date(2026, 12, 31)),
+    ],
+)
+def test_permit_validity(start, months, end):
+    assert valid_until(start, months) == end
+
+
+def test_add_months_keeps_the_day_or_the_month_end():
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("months", "paid_on", "total", "year", "known"),
+    [
+        (1, date(2026, 11, 21), 17_300, 2026, True),  # 4 MCI x 4,325
+        (3, date(2026, 1, 5), 51_900, 2026, True),
+        (2, date(2025, 6, 1), 31_456, 2025, True),  # 4 x 3,932 x 2
+        (1, date(2027, 1, 10), 17_300, 2026, False),  # 2027's MCI not in the data yet
+    ],
+)
+def test_permit_tax_in_advance(months, paid_on, total, year, known):
+    permit = facts().permit
+    tax = permit_tax(months, paid_on, permit.mci, permit.tax_mci_per_month)
+    assert (tax.total, tax.mci_year, tax.mci_known) == (total, year, known)
+    assert tax.per_month * months == tax.total
+
+
+def test_months_used_towards_the_twelve_month_maximum():
+    assert months_used(date(2026, 1, 1), date(2026, 12, 31)) == 12
+    assert months_used(date(2026, 1, 1), date(2026, 3, 31)) == 3
+
+
+def test_insurance_gap_and_renewal():
+    result = coverage(
+        date(2026, 11, 1),
+        date(2027, 4, 30),
+        date(2026, 11, 21),
+        date(2027, 6, 30),
+        renew_days_before=14,
+    )
+    assert (result.covered, result.gap_before, result.gap_after) == (False, 0, 61)
+    assert result.renew_by == date(2027, 4, 16)
+    inside = coverage(
+        date(2026, 11, 1),
+        date(2027, 4, 30),
+        date(2026, 12, 1),
+        date(2027, 4, 30),
+        renew_days_before=14,
+    )
+    assert inside.covered
+    late_start = coverage(
+        date(2026, 12, 1),
+        date(2027, 4, 30),
+        date(2026, 11, 21),
+        date(2027, 1, 1),
+        renew_days_before=14,
+    )
+    assert (late_start.covered, late_start.gap_before) == (False, 10)
