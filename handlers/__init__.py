@@ -2,7 +2,19 @@
 
 from aiogram import Router
 
-from handlers import dates, errors, fallback, menu, onboarding, profile, reminders
+from handlers import (
+    dates,
+    errors,
+    fallback,
+    insurance,
+    menu,
+    onboarding,
+    permit,
+    profile,
+    registration,
+    reminders,
+    stay,
+)
 
 
 def get_routers() -> list[Router]:
@@ -12,6 +24,10 @@ def get_routers() -> list[Router]:
         profile.build_router(),
         menu.build_router(),
         reminders.build_router(),
+        registration.build_router(),
+        stay.build_router(),
+        permit.build_router(),
+        insurance.build_router(),
         dates.build_router(),  # after every dialogue that asks for a date is imported
         fallback.build_router(),
         errors.build_router(),

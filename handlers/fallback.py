@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from aiogram import Router
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.users import Profile
 from handlers.callbacks import MenuCb
 from handlers.filters import command_like, typed_text
+from handlers.prompts import open_question
 from handlers.ui import MENU_ITEMS, back_to_menu_markup, menu_label, show, show_menu
 
 MAX_UNDERSTOOD_TEXT = 1000
@@ -48,7 +51,7 @@ async def on_unknown_command(message: Message, profile: Profile | None):
     await show_menu(message, profile, _("I don't know that command."))
 
 
-async def on_text(message: Message, profile: Profile | None):
+async def on_text(message: Message, state: FSMContext, profile: Profile | None, **data: Any):
     text = message.text
     if len(text) > MAX_UNDERSTOOD_TEXT:
         lead = _(
@@ -59,11 +62,27 @@ async def on_text(message: Message, profile: Profile | None):
         lead = _("I did not understand “{text}”. Please use the menu buttons.").format(
             text=html.escape(quote)
         )
-    await show_menu(message, profile, lead)
+    await answer_or_reask(message, state, profile, lead, data)
 
 
-async def on_other_message(message: Message, profile: Profile | None):
-    await show_menu(message, profile, _("I can read only text and buttons here."))
+async def on_other_message(
+    message: Message, state: FSMContext, profile: Profile | None, **data: Any
+):
+    await answer_or_reask(
+        message, state, profile, _("I can read only text and buttons here."), data
+    )
+
+
+async def answer_or_reask(
+    message: Message, state: FSMContext, profile: Profile | None, lead: str, data: dict[str, Any]
+) -> None:
+    """Inside a dialogue nothing is lost: its question comes again. Outside: the menu."""
+    prompt = await open_question(state)
+    if prompt is None:
+        await show_menu(message, profile, lead)
+        return
+    await message.answer(_("Please answer the question below, or send /cancel."))
+    await prompt(message, state, profile=profile, **data)
 
 
 def build_router() -> Router:

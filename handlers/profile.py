@@ -44,6 +44,8 @@ def privacy_text() -> str:
         "to show the rules that apply to you;\n"
         "• your time zone, to remind you at a sensible hour;\n"
         "• the deadlines you asked me to watch, with their reminders;\n"
+        "• the trips, permit and insurance dates you record in the guides, to count "
+        "your days;\n"
         "• the step of an unfinished dialogue, so nothing is lost if the bot restarts.\n\n"
         "I never ask for passport numbers and never track your location. "
         "I do not pass your data to anyone.\n"
@@ -183,7 +185,8 @@ async def on_zone(
         await reminders.retime(profile.id, ZoneInfo(profile.timezone), ZoneInfo(zone))
         profile = await users.save(profile.id, timezone=zone)
     text, markup = profile_screen(profile)
-    await show(callback, f"{_('✅ Time zone saved. Reminders follow it.')}\n\n{text}", markup)
+    lead = _("✅ Time zone saved. Reminders follow it.")
+    await show(callback, f"{lead}\n\n{text}", markup)
 
 
 async def on_zone_search(message: Message, state: FSMContext):

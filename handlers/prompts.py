@@ -25,6 +25,11 @@ def prompt_for(*states: State) -> Callable[[Prompt], Prompt]:
     return register
 
 
+async def open_question(state: FSMContext) -> Prompt | None:
+    """The prompt of the dialogue step the user is at, if any."""
+    return _PROMPTS.get(await state.get_state() or "")
+
+
 async def reask(event: Message | CallbackQuery, state: FSMContext, **data: Any) -> bool:
     """Show the current question again; False when no dialogue is open."""
     prompt = _PROMPTS.get(await state.get_state() or "")

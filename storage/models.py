@@ -111,3 +111,15 @@ class Reminder(Base):
     last_error: Mapped[str | None] = mapped_column(String(255))
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+
+
+class Trip(Base):
+    """A stay in Kazakhstan the user recorded, for the 90/180 count (dates only)."""
+
+    __tablename__ = "trips"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    entered_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)  # None: still in Kazakhstan
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base, Deadline, FsmRecord, Reminder, User, utcnow
+from storage.models import Base, Deadline, FsmRecord, Reminder, Trip, User, utcnow
 
 
 def upsert(table: Table, key: str, dialect: str, keep: tuple[str, ...] = ()) -> Insert:
@@ -284,3 +284,26 @@ class ReminderRepository:
             .values(status="cancelled", last_error="user blocked the bot")
             .execution_options(synchronize_session=False)
         )
+
+
+class TripRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of(self, user_id: int) -> list[Trip]:
+        rows = await self.session.scalars(
+            select(Trip).where(Trip.user_id == user_id).order_by(Trip.entered_on)
+        )
+        return list(rows)
+
+    async def add(self, user_id: int, entered_on: date, left_on: date | None) -> None:
+        self.session.add(Trip(user_id=user_id, entered_on=entered_on, left_on=left_on))
+
+    async def remove_latest(self, user_id: int) -> bool:
+        latest = await self.session.scalar(
+            select(Trip).where(Trip.user_id == user_id).order_by(Trip.entered_on.desc()).limit(1)
+        )
+        if latest is None:
+            return False
+        await self.session.delete(latest)
+        return True

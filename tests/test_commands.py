@@ -104,8 +104,8 @@ async def test_stale_and_forged_buttons_get_the_menu(app, chat):
 
 
 async def test_buttons_of_features_not_built_yet_say_so(app, chat):
-    user = await onboarded(chat(lang="kk"), "Қазақша")
-    sent = await user.press(translated(app, "kk", "📝 Registration"))
+    user = await onboarded(chat(lang="kk"), "Қазақша", role="✈️")
+    sent = await user.press(translated(app, "kk", "⚖️ My rights abroad"))
     assert translated(app, "kk", "◀️ Menu") in labels(sent[-1])
     assert "egov.kz" in sent[-1].text
     sent = await user.press(translated(app, "kk", "◀️ Menu"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from pydantic import BaseModel
+
 from bot.content import Sourced, load
 
 Category = Literal["eaeu", "long_visa_free", "visa_free_30", "unknown"]
@@ -22,6 +24,13 @@ class StayFacts(Sourced):
     general_per_entry_days: int
 
 
+class OverstayFacts(BaseModel):
+    warning_up_to_days: int
+    fine_mci: int
+    fine_up_to_days: int
+    entry_ban_years: int
+
+
 class RegistrationFacts(Sourced):
     self_registration_from: date
     self_registration_calendar_days: int
@@ -29,6 +38,7 @@ class RegistrationFacts(Sourced):
     exempt_first_days: dict[str, int]
     address_change_working_days: int
     host_fine_mci: dict[str, int]
+    overstay: OverstayFacts
 
 
 class PermitFacts(Sourced):

@@ -1,0 +1,265 @@
+"""Migrant guides end to end in kk, ru and en: registration, stay, permit, insurance."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.simulator import Conversation
+from storage.models import Deadline, Reminder
+from tests.conftest import translated
+
+LANGS = ["kk", "ru", "en"]
+LANG_BUTTON = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+COUNTRY = {
+    "UZ": {"kk": "Өзбекстан", "ru": "Узбекистан", "en": "Uzbekistan"},
+    "TJ": {"kk": "Тәжікстан", "ru": "Таджикистан", "en": "Tajikistan"},
+    "RU": {"kk": "Ресей", "ru": "Россия", "en": "Russia"},
+    "CN": {"kk": "Қытай", "ru": "Китай", "en": "China"},
+}
+MENU = {
+    "registration": "📝 Registration",
+    "stay": "📅 How long may I stay",
+    "permit": "💼 Work permit (patent)",
+    "insurance": "🩺 Insurance",
+}
+
+
+async def migrant(user: Conversation, lang: str = "en", citizenship: str = "UZ"):
+    await user.send("/start")
+    await user.press(LANG_BUTTON[lang])
+    await user.press("🌍")
+    await user.press(COUNTRY[citizenship][lang])
+    return user
+
+
+async def open_guide(app, user: Conversation, lang: str, item: str):
+    await user.send("/menu")
+    return await user.press(translated(app, lang, MENU[item]))
+
+
+def long_day(day: date, lang: str) -> str:
+    return format_date(day, "long", locale=lang)
+
+
+def labels(sent) -> list[str]:
+    return [label for label, _ in sent.buttons]
+
+
+async def deadlines(app, user_id: int) -> dict[str, Deadline]:
+    async with app.sessionmaker() as session:
+        rows = await session.scalars(select(Deadline).where(Deadline.user_id == user_id))
+        return {row.dedupe_key: row for row in rows}
+
+
+async def pending_count(app, deadline_id: int) -> int:
+    async with app.sessionmaker() as session:
+        rows = await session.scalars(
+            select(Reminder).where(
+                Reminder.deadline_id == deadline_id, Reminder.status == "pending"
+            )
+        )
+        return len(list(rows))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_registration_deadline_steps_and_reminders(app, chat, lang):
+    user = await migrant(chat(lang=lang), lang)
+    sent = await open_guide(app, user, lang, "registration")
+    assert translated(app, lang, "Today") in labels(sent[-1])
+    sent = await user.send("10.11.2026")  # 30th calendar day after: 10 December
+    result = sent[-1]
+    assert long_day(date(2026, 12, 10), lang) in result.text
+    assert translated(app, lang, "⏰ Remind me") in labels(result)
+    assert "egov.kz" in result.text and "2025" in result.text  # the source is shown
+    await user.press(translated(app, lang, "⏰ Remind me"))
+    saved = (await deadlines(app, user.user_id))["registration"]
+    assert (saved.kind, saved.due_on) == ("registration", date(2026, 12, 10))
+    assert await pending_count(app, saved.id) == 4
+
+
+async def test_registration_under_the_old_rules_that_has_passed(app, chat):
+    user = await migrant(chat(lang="ru"), "ru", "TJ")
+    await open_guide(app, user, "ru", "registration")
+    [result] = await user.send("30.06.2026")  # 3 working days: 3 July; long gone
+    assert long_day(date(2026, 7, 3), "ru") in result.text
+    assert translated(app, "ru", "⏰ Remind me") not in labels(result)
+    assert "1414" in result.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_wrong_dates_get_a_reason_and_the_question_again(app, chat, lang):
+    user = await migrant(chat(lang=lang), lang)
+    await open_guide(app, user, lang, "registration")
+    for typed in ("31.02.2026", "tomorrow", "someday", "<b>1.1</b>"):
+        sent = await user.send(typed)
+        assert len(sent) == 2, typed  # the reason, then the same question
+        assert translated(app, lang, "Today") in labels(sent[1]), typed
+    assert "&lt;b&gt;" in sent[0].text
+    sent = await user.send_sticker()
+    assert sent[0].text == translated(app, lang, "Please type a date, or use the buttons.")
+    sent = await user.send("21.11.2026")
+    assert long_day(date(2026, 12, 21), lang) in sent[-1].text
+
+
+async def test_calendar_buttons_pick_a_day(app, chat):
+    user = await migrant(chat())
+    await open_guide(app, user, "en", "registration")
+    sent = await user.press("Calendar")
+    markup = [label for label, _ in user.buttons()]
+    assert "November 2026" in markup and "22" not in markup  # no future days for an entry
+    sent = await user.press("◀️")  # October
+    sent = await user.press("15")
+    assert long_day(date(2026, 11, 14), "en") in sent[-1].text
+
+
+async def test_address_change_counts_working_days(app, chat, clock):
+    user = await migrant(chat())
+    await open_guide(app, user, "en", "registration")
+    await user.send("today")
+    await user.press("I moved to a new address")
+    sent = await user.send("20.11.2026")  # Friday + 5 working days = Friday 27 November
+    assert long_day(date(2026, 11, 27), "en") in sent[-1].text
+    await user.press("Remind me")
+    assert (await deadlines(app, user.user_id))["address_change"].due_on == date(2026, 11, 27)
+
+
+async def test_restart_in_the_middle_of_a_guide(settings, bot, clock):
+    first = await create_app(settings, clock=clock)
+    user = await migrant(Conversation(first.dispatcher, bot, user_id=77, language_code="kk"), "kk")
+    await open_guide(first, user, "kk", "registration")
+    await first.close()
+    second = await create_app(settings, clock=clock)
+    try:
+        again = Conversation(second.dispatcher, bot, user_id=77, language_code="kk")
+        sent = await again.send("10.11.2026")
+        assert long_day(date(2026, 12, 10), "kk") in sent[-1].text
+    finally:
+        await second.close()
+
+
+async def test_a_guide_needs_the_citizenship_first(app, chat):
+    user = chat()
+    await user.send("/start")
+    await user.press("English")
+    await user.press("🌍")
+    await user.press("Skip")
+    sent = await open_guide(app, user, "en", "stay")
+    assert "Choose my citizenship" in labels(sent[-1])[0]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_stay_calculator_with_trips(app, chat, lang):
+    user = await migrant(chat(lang=lang), lang)
+    await open_guide(app, user, lang, "stay")
+    await user.press(translated(app, lang, "➕ Add a trip"))
+    await user.send("01.09.2026")
+    await user.send("30.09.2026")
+    await user.press(translated(app, lang, "➕ Add a trip"))
+    await user.send("10.11.2026")
+    sent = await user.press(translated(app, lang, "🇰🇿 I am still in Kazakhstan"))
+    screen = sent[-1].text
+    assert "<b>42</b>" in screen and "<b>48</b>" in screen  # 30 + 12 days used
+    assert long_day(date(2027, 1, 8), lang) in screen  # 42 used + 48 more days from today
+    assert "■" in screen and "<pre>" in screen
+    await user.press(translated(app, lang, "⏰ Remind me before my last day"))
+    assert (await deadlines(app, user.user_id))["stay_limit"].due_on == date(2027, 1, 8)
+
+
+async def test_stay_thirty_days_per_entry_and_bad_trips(app, chat):
+    user = chat()
+    await user.send("/start")
+    await user.press("English")
+    await user.press("🌍")
+    await user.press("🔎")
+    await user.send("Germany")
+    await user.press("Germany")
+    await open_guide(app, user, "en", "stay")
+    await user.press("Add a trip")
+    await user.send("10.11.2026")
+    sent = await user.send("05.11.2026")  # left before entering
+    assert "outside the dates" in sent[0].text
+    sent = await user.press("still in Kazakhstan")
+    assert long_day(date(2026, 12, 9), "en") in sent[-1].text  # 30 days per entry
+    await user.press("Add a trip")
+    await user.send("15.11.2026")
+    sent = await user.send("16.11.2026")
+    assert "overlaps" in sent[0].text
+    await user.send("/cancel")
+    await open_guide(app, user, "en", "stay")
+    sent = await user.press("Remove the last trip")
+    assert "No trips recorded yet" in sent[-1].text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_permit_tax_dates_and_renewal_in_one_step(app, chat, lang):
+    user = await migrant(chat(lang=lang), lang)
+    await open_guide(app, user, lang, "permit")
+    await user.press(translated(app, lang, "🆕 New permit"))
+    await user.press(translated(app, lang, "Today"))
+    sent = await user.press("3")
+    screen = sent[-1].text
+    assert f"{format_decimal(51900, locale=lang)} ₸" in screen
+    assert f"{format_decimal(4325, locale=lang)} ₸" in screen
+    assert long_day(date(2027, 2, 20), lang) in screen
+    permit = (await deadlines(app, user.user_id))["permit"]
+    assert permit.due_on == date(2027, 2, 20)
+    await user.press(translated(app, lang, "🔄 I renewed it"))
+    await user.press("1")
+    renewed = (await deadlines(app, user.user_id))["permit"]
+    assert (renewed.id, renewed.due_on) == (permit.id, date(2027, 3, 20))  # replaced, not added
+
+
+async def test_permit_months_typed_or_wrong(app, chat):
+    user = await migrant(chat())
+    await open_guide(app, user, "en", "permit")
+    await user.press("Renewal")
+    await user.send("01.12.2026")
+    sent = await user.send("13")
+    assert "from 1 to 12" in sent[0].text
+    sent = await user.send("12")
+    assert long_day(date(2027, 11, 30), "en") in sent[-1].text
+
+
+@pytest.mark.parametrize(
+    ("citizenship", "fragment"),
+    [("RU", "need no work permit"), ("CN", "Not confirmed"), ("TJ", "New permit")],
+)
+async def test_permit_route_depends_on_citizenship(app, chat, citizenship, fragment):
+    user = await migrant(chat(), "en", citizenship)
+    sent = await open_guide(app, user, "en", "permit")
+    assert fragment in sent[-1].text + " ".join(labels(sent[-1]))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_insurance_policy_gap_and_reminders(app, chat, lang):
+    user = await migrant(chat(lang=lang), lang)
+    sent = await open_guide(app, user, lang, "insurance")
+    assert "2026" in sent[-1].text and "2023" in sent[-1].text  # planned, and since 2023
+    await user.press(translated(app, lang, "📝 Record my policy"))
+    await user.send("Halyk <Life>")
+    await user.send("01.11.2026")
+    await user.send("30.04.2027")
+    await user.press(translated(app, lang, "Yes"))
+    sent = await user.send("30.06.2027")
+    screen = sent[-1].text
+    assert "Halyk &lt;Life&gt;" in screen and "61" in screen
+    policy = (await deadlines(app, user.user_id))["insurance"]
+    assert (policy.due_on, policy.payload["repatriation"]) == (date(2027, 4, 30), True)
+
+
+async def test_text_where_a_button_is_expected_in_a_guide(app, chat):
+    user = await migrant(chat())
+    await open_guide(app, user, "en", "insurance")
+    await user.press("Record my policy")
+    await user.send("Kompetenz")
+    await user.send("today")
+    await user.send("01.01.2027")
+    sent = await user.send("yes please")  # the question wants a button
+    assert sent[0].text.startswith("Please answer the question below")
+    assert "Yes" in labels(sent[1])
