@@ -31,7 +31,7 @@ def source_line(facts: Sourced) -> str:
     return _(
         "<i>Source: {source}. Checked on {checked}. I inform, I do not decide: check at "
         "egov.kz or migration.enbek.kz, or call 1414.</i>"
-    ).format(source=facts.source, checked=checked)
+    ).format(source=facts.source_in(current_locale()), checked=checked)
 
 
 def citizenship_name(profile: Profile) -> str:

@@ -90,3 +90,13 @@ def test_compiled_catalog_matches_its_source(lang):
             if m.id
         }
     assert mo == po, "run `python scripts/i18n.py` to compile the catalogs"
+
+
+def test_every_user_facing_source_is_in_each_language():
+    from bot.content.migrants import facts
+
+    data = facts()
+    for section in (data.registration, data.stay, data.permit, data.insurance):
+        assert isinstance(section.source, dict), section
+        assert set(section.source) == set(LOCALES)
+        assert any(letter in section.source["kk"] for letter in KAZAKH_LETTERS)

@@ -13,10 +13,17 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class Sourced(BaseModel):
-    """Every data file says where its facts come from and when they were checked."""
+    """Every data file says where its facts come from and when they were checked.
 
-    source: str
+    `source` is one text, or one per language ({"en": ..., "ru": ..., "kk": ...})."""
+
+    source: str | dict[str, str]
     checked_on: str
+
+    def source_in(self, locale: str) -> str:
+        if isinstance(self.source, str):
+            return self.source
+        return self.source.get(locale) or self.source["en"]
 
 
 @cache
