@@ -1,0 +1,83 @@
+"""The PostgreSQL path: migrations, upserts, and reminder claims shared by two instances.
+
+Runs when JOLDAS_TEST_POSTGRES_URL names an empty test database
+(`.ci/run` starts a local server and sets it); skipped otherwise, with the reason shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import text
+
+from bot.app import build_bot, create_app
+from bot.simulator import Conversation, LocalSession
+from storage.db import create_engine
+from tests.conftest import FakeClock, make_settings
+
+URL = os.environ.get("JOLDAS_TEST_POSTGRES_URL")
+pytestmark = pytest.mark.skipif(not URL, reason="JOLDAS_TEST_POSTGRES_URL is not set")
+
+
+@pytest.fixture
+async def pg_settings(tmp_path):
+    engine = create_engine(URL)
+    async with engine.begin() as connection:  # a clean schema for every test
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+    return make_settings(tmp_path, database_url=URL)
+
+
+async def test_migrations_onboarding_and_delete_on_postgres(pg_settings, clock):
+    app = await create_app(pg_settings, migrate=True, clock=clock)
+    bot = build_bot(pg_settings, session=LocalSession())
+    try:
+        user = Conversation(app.dispatcher, bot, user_id=5, language_code="ru")
+        await user.send("/start")
+        await user.press("Русский")
+        await user.press("🌍")
+        sent = await user.press("Узбекистан")
+        assert "Узбекистан" not in sent[-1].text  # the menu, not the question again
+        profile = await app.users.get(5)
+        assert (profile.locale, profile.role, profile.citizenship) == ("ru", "migrant", "UZ")
+        await app.reminders.schedule(5, "personal", date(2026, 12, 21), {"title": "x"}, "p:1")
+        await user.send("/delete")
+        await user.press("🗑")
+        async with app.engine.connect() as connection:
+            left = await connection.scalar(
+                text("select (select count(*) from users) + (select count(*) from reminders)")
+            )
+        assert left == 0
+    finally:
+        await app.close()
+
+
+async def test_two_instances_share_the_reminder_table_without_double_sends(pg_settings):
+    clock = FakeClock(datetime(2026, 11, 21, 6, tzinfo=UTC))
+    apps = [await create_app(pg_settings, migrate=True, clock=clock) for _ in range(2)]
+    bots = [build_bot(pg_settings, session=LocalSession()) for _ in apps]
+    try:
+        for user_id in range(1, 401):
+            await apps[0].users.save(user_id, locale="en")
+            await apps[0].reminders.schedule(
+                user_id, "personal", date(2026, 12, 21), {"title": "x"}, "p:1"
+            )
+        clock.set(datetime(2026, 12, 14, 5, tzinfo=UTC))
+        for app in apps:
+            app.reminders.batch_size = 50  # many small claims racing each other
+
+        async def drain(app, bot):
+            while (await app.reminders.tick(bot)).claimed:
+                pass
+
+        await asyncio.gather(*(drain(a, b) for a, b in zip(apps, bots, strict=True)))
+        sent = [s.chat_id for bot in bots for s in bot.session.requests if s.name == "sendMessage"]
+        assert sorted(sent) == list(range(1, 401))
+        assert all(bot.session.requests for bot in bots)  # both instances took a share
+    finally:
+        for app in apps:
+            await app.close()
