@@ -167,6 +167,21 @@ def problem_text(problem: DateProblem, text: str, earliest: date, latest: date) 
     )
 
 
+async def text_then_date(
+    message: Message, state: FSMContext, key: str, limit: int, next_state: State, **data: Any
+) -> None:
+    """Keep a short text answer under `key`, then ask the date question of `next_state`."""
+    text = message.text.strip()
+    if len(text) > limit:
+        await message.answer(
+            _("Please make it shorter: at most {limit} characters.").format(limit=limit)
+        )
+        return
+    await state.update_data({key: text})
+    await state.set_state(next_state)
+    await ask_date(message, state, **data)
+
+
 async def on_typed_date(message: Message, state: FSMContext, **data: Any):
     question = QUESTIONS.get(await state.get_state() or "")
     if question is None:

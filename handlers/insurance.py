@@ -20,8 +20,8 @@ from bot.rules.insurance import coverage
 from bot.services.reminders import ReminderService
 from bot.services.users import Profile
 from handlers.callbacks import MenuCb
-from handlers.dates import ask_date, date_question
-from handlers.filters import not_text, typed_text
+from handlers.dates import ask_date, date_question, text_then_date
+from handlers.filters import typed_text
 from handlers.guide import day_text, source_line, today_of
 from handlers.prompts import prompt_for
 from handlers.reminders import register_kind
@@ -164,19 +164,7 @@ async def ask_insurer(event: Message | CallbackQuery, state: FSMContext, **extra
 
 
 async def on_insurer(message: Message, state: FSMContext, **data: Any):
-    name = message.text.strip()
-    if len(name) > MAX_INSURER:
-        await message.answer(
-            _("Please make it shorter: at most {limit} characters.").format(limit=MAX_INSURER)
-        )
-        return
-    await state.update_data(insurer=name)
-    await state.set_state(PolicyFlow.start)
-    await ask_date(message, state, **data)
-
-
-async def on_insurer_not_text(message: Message):
-    await message.answer(_("Please answer with text."))
+    await text_then_date(message, state, "insurer", MAX_INSURER, PolicyFlow.start, **data)
 
 
 @date_question(
@@ -260,5 +248,4 @@ def build_router() -> Router:
     router.callback_query.register(on_insurance, MenuCb.filter(F.item == KEY))
     router.callback_query.register(on_action, PolicyCb.filter())
     router.message.register(on_insurer, StateFilter(PolicyFlow.insurer), typed_text)
-    router.message.register(on_insurer_not_text, StateFilter(PolicyFlow.insurer), not_text)
     return router

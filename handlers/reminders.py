@@ -27,8 +27,8 @@ from bot.services.calendar import CalendarEntry, deadlines_ics
 from bot.services.reminders import ReminderService
 from bot.services.users import Profile
 from handlers.callbacks import MenuCb
-from handlers.dates import ask_date, date_question
-from handlers.filters import not_text, typed_text
+from handlers.dates import date_question, text_then_date
+from handlers.filters import typed_text
 from handlers.prompts import prompt_for
 from handlers.ui import column, current_locale, keyboard, show, show_menu
 
@@ -265,15 +265,7 @@ async def on_own_deadline(callback: CallbackQuery, state: FSMContext):
 
 
 async def on_title(message: Message, state: FSMContext, **data: Any):
-    title = message.text.strip()
-    if len(title) > MAX_TITLE:
-        await message.answer(
-            _("Please make it shorter: at most {limit} characters.").format(limit=MAX_TITLE)
-        )
-        return
-    await state.update_data(title=title)
-    await state.set_state(OwnDeadline.day)
-    await ask_date(message, state, **data)
+    await text_then_date(message, state, "title", MAX_TITLE, OwnDeadline.day, **data)
 
 
 @date_question(
@@ -304,10 +296,6 @@ async def save_own_deadline(
     await show(event, f"{lead}\n\n{text}", markup)
 
 
-async def on_not_text(message: Message):
-    await message.answer(_("Please answer with text."))
-
-
 def build_router() -> Router:
     router = Router(name="reminders")
     router.message.register(on_reminders, Command("reminders"))
@@ -316,5 +304,4 @@ def build_router() -> Router:
     router.callback_query.register(on_own_deadline, MenuCb.filter(F.item == "own_deadline"))
     router.callback_query.register(on_deadline, DeadlineCb.filter())
     router.message.register(on_title, StateFilter(OwnDeadline.title), typed_text)
-    router.message.register(on_not_text, StateFilter(OwnDeadline.title, OwnDeadline.day), not_text)
     return router

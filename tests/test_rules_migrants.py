@@ -11,22 +11,12 @@ from hypothesis import strategies as st
 from bot.content.migrants import category_of, facts
 from bot.rules.insurance import coverage
 from bot.rules.permit import add_months, months_used, permit_tax, valid_until
-from bot.rules.registration import address_change_deadline, registration_deadline
+from bot.rules.registration import address_change_deadline
 from bot.rules.stay import stay_days, stay_picture, used_in_window
 from bot.rules.workdays import add_working_days, is_working_day
+from handlers.registration import deadline_for
 
-REG = facts().registration
-
-
-def deadline(entered: date, citizenship: str):
-    return registration_deadline(
-        entered,
-        citizenship,
-        self_registration_from=REG.self_registration_from,
-        self_registration_days=REG.self_registration_calendar_days,
-        host_notice_working_days=REG.host_notice_working_days,
-        exempt_first_days=REG.exempt_first_days,
-    )
+deadline = deadline_for  # the pure rule with the facts from migrants.json
 
 
 @pytest.mark.parametrize(
