@@ -22,6 +22,7 @@ from bot.retry import RetryMiddleware, Sleep
 from bot.services.clock import Clock, SystemClock
 from bot.services.reminders import ReminderService
 from bot.services.sender import RateLimiter
+from bot.services.trips import TripService
 from bot.services.users import UserService
 from handlers import get_routers
 from handlers.filters import private_chat
@@ -88,6 +89,7 @@ def build_dispatcher(
         sessionmaker=sessionmaker,
         users=users,
         reminders=reminders,
+        trips=TripService(sessionmaker),
     )
     dispatcher.update.outer_middleware(ProfileMiddleware(users))
     dispatcher.update.outer_middleware(ProfileI18nMiddleware(i18n))

@@ -84,8 +84,8 @@ async def on_insurance(
 async def current_policy(reminders: ReminderService, profile: Profile | None):
     if profile is None:
         return None
-    deadlines = await reminders.upcoming(profile.id)
-    return next((d.payload for d, _pending in deadlines if d.dedupe_key == KEY), None)
+    recorded = await reminders.active_by_key(profile.id, KEY)
+    return recorded.payload if recorded is not None else None
 
 
 def policy_text(policy: dict[str, Any], today: date) -> str:

@@ -91,11 +91,9 @@ async def on_permit(
         text = f"{refusal}\n\n{source_line(facts().permit)}"
         await show(callback, text, column([(_("◀️ Menu"), MenuCb(item="menu"))]))
         return
-    recorded = next(
-        (d for d, _pending in await reminders.upcoming(profile.id) if d.dedupe_key == KEY), None
-    )
+    recorded = await current_permit(reminders, profile)
     if recorded is not None:
-        await show(callback, *permit_screen(recorded.payload, await today_of(reminders, profile)))
+        await show(callback, *permit_screen(recorded, await today_of(reminders, profile)))
         return
     text = _(
         "💼 <b>Work permit for household work</b>\nIt lets you work for private people in "
@@ -225,8 +223,8 @@ async def on_action(
 
 
 async def current_permit(reminders: ReminderService, profile: Profile) -> dict[str, Any] | None:
-    deadlines = await reminders.upcoming(profile.id)
-    return next((d.payload for d, _pending in deadlines if d.dedupe_key == KEY), None)
+    recorded = await reminders.active_by_key(profile.id, KEY)
+    return recorded.payload if recorded is not None else None
 
 
 @date_question(

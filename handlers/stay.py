@@ -13,11 +13,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.dates import get_month_names
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.migrants import category_of, facts, per_entry_days
 from bot.rules.stay import StayPicture, Trip, stay_days, stay_picture
 from bot.services.reminders import ReminderService
+from bot.services.trips import TripService
 from bot.services.users import Profile
 from handlers.callbacks import MenuCb
 from handlers.dates import ask_date, date_question
@@ -31,7 +31,6 @@ from handlers.guide import (
 )
 from handlers.reminders import register_kind, when_phrase
 from handlers.ui import column, current_locale, show, show_menu
-from storage.repositories import TripRepository
 
 WARN_DAYS = 7
 register_kind("stay_limit", lambda payload: _("The last day of your allowed stay"), "stay")
@@ -44,11 +43,6 @@ class StayFlow(StatesGroup):
 
 class StayCb(CallbackData, prefix="stay"):
     action: str  # add | remove | remind
-
-
-async def trips_of(sessionmaker: async_sessionmaker[AsyncSession], user_id: int) -> list[Trip]:
-    async with sessionmaker() as session:
-        return [(t.entered_on, t.left_on) for t in await TripRepository(session).of(user_id)]
 
 
 def rule_line(profile: Profile) -> str:
@@ -177,34 +171,39 @@ def stay_markup(trips: list[Trip], picture: StayPicture, today: date) -> InlineK
 async def show_stay(
     event: Message | CallbackQuery,
     profile: Profile,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    trips: TripService,
     reminders: ReminderService,
     lead: str | None = None,
 ) -> None:
-    trips = await trips_of(sessionmaker, profile.id)
+    recorded = await trips.of(profile.id)
     today = await today_of(reminders, profile)
-    picture = stay_picture(
-        trips,
+    picture = picture_of(profile, recorded, today)
+    text = picture_text(profile, recorded, picture, today)
+    await show(event, f"{lead}\n\n{text}" if lead else text, stay_markup(recorded, picture, today))
+
+
+def picture_of(profile: Profile, recorded: list[Trip], today: date) -> StayPicture:
+    stay = facts().stay
+    return stay_picture(
+        recorded,
         today,
         per_entry_days=per_entry_days(category_of(profile.citizenship)),
-        window=facts().stay.window_days,
-        max_days=facts().stay.max_days,
+        window=stay.window_days,
+        max_days=stay.max_days,
     )
-    text = picture_text(profile, trips, picture, today)
-    await show(event, f"{lead}\n\n{text}" if lead else text, stay_markup(trips, picture, today))
 
 
 async def on_stay(
     callback: CallbackQuery,
     state: FSMContext,
     profile: Profile | None,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    trips: TripService,
     reminders: ReminderService,
 ):
     if await needs_citizenship(callback, profile):
         return
     await state.clear()
-    await show_stay(callback, profile, sessionmaker, reminders)
+    await show_stay(callback, profile, trips, reminders)
 
 
 async def on_action(
@@ -212,7 +211,7 @@ async def on_action(
     callback_data: StayCb,
     state: FSMContext,
     profile: Profile | None,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    trips: TripService,
     reminders: ReminderService,
     **data: Any,
 ):
@@ -224,17 +223,13 @@ async def on_action(
         await state.set_data({})
         await ask_date(callback, state, profile=profile, reminders=reminders, **data)
     elif callback_data.action == "remove":
-        async with sessionmaker() as session, session.begin():
-            await TripRepository(session).remove_latest(profile.id)
-        await show_stay(callback, profile, sessionmaker, reminders)
+        await trips.remove_latest(profile.id)
+        await show_stay(callback, profile, trips, reminders)
     elif callback_data.action == "remind":
-        trips = await trips_of(sessionmaker, profile.id)
         today = await today_of(reminders, profile)
-        picture = stay_picture(
-            trips, today, per_entry_days=per_entry_days(category_of(profile.citizenship))
-        )
+        picture = picture_of(profile, await trips.of(profile.id), today)
         if picture.last_allowed_day is None or picture.last_allowed_day < today:
-            await show_stay(callback, profile, sessionmaker, reminders)
+            await show_stay(callback, profile, trips, reminders)
             return
         await reminders.schedule(
             profile.id, "stay_limit", picture.last_allowed_day, {}, dedupe_key="stay_limit"
@@ -273,13 +268,14 @@ async def on_left(
     state: FSMContext,
     day: date | None,
     profile: Profile,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    trips: TripService,
     reminders: ReminderService,
     **extra: Any,
 ):
     entered = date.fromisoformat((await state.get_data())["entered"])
-    trips = await trips_of(sessionmaker, profile.id)
-    clash = overlapping(trips, (entered, day), await today_of(reminders, profile))
+    clash = overlapping(
+        await trips.of(profile.id), (entered, day), await today_of(reminders, profile)
+    )
     if clash is not None:
         await state.set_state(StayFlow.entered)
         await state.set_data({})
@@ -293,10 +289,9 @@ async def on_left(
         )
         await ask_date(event, state, profile=profile, reminders=reminders, **extra)
         return
-    async with sessionmaker() as session, session.begin():
-        await TripRepository(session).add(profile.id, entered, day)
+    await trips.add(profile.id, entered, day)
     await state.clear()
-    await show_stay(event, profile, sessionmaker, reminders, _("✅ Trip saved."))
+    await show_stay(event, profile, trips, reminders, _("✅ Trip saved."))
 
 
 def overlapping(trips: list[Trip], new: Trip, today: date) -> Trip | None:

@@ -271,6 +271,17 @@ class ReminderRepository:
         )
         return {deadline_id: latest for deadline_id, latest in rows}
 
+    async def active_of(self, user_ids: list[int]) -> dict[int, list[Row[Any]]]:
+        """Active deadlines of several users at once (plain rows)."""
+        table = Deadline.__table__
+        rows = await self.session.execute(
+            select(table).where(table.c.user_id.in_(user_ids), table.c.status == "active")
+        )
+        found: dict[int, list[Row[Any]]] = {}
+        for row in rows:
+            found.setdefault(row.user_id, []).append(row)
+        return found
+
     async def deadlines(self, ids: set[int]) -> dict[int, Row[Any]]:
         """Read-only rows for delivery (attributes as on Deadline)."""
         table = Deadline.__table__
@@ -290,11 +301,18 @@ class TripRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def of(self, user_id: int) -> list[Trip]:
-        rows = await self.session.scalars(
-            select(Trip).where(Trip.user_id == user_id).order_by(Trip.entered_on)
+    async def of_users(self, user_ids: list[int]) -> dict[int, list[tuple[date, date | None]]]:
+        """Each user's trips, oldest first, as (entered, left) pairs."""
+        table = Trip.__table__
+        rows = await self.session.execute(
+            select(table.c.user_id, table.c.entered_on, table.c.left_on)
+            .where(table.c.user_id.in_(user_ids))
+            .order_by(table.c.entered_on)
         )
-        return list(rows)
+        found: dict[int, list[tuple[date, date | None]]] = {}
+        for user_id, entered, left in rows:
+            found.setdefault(user_id, []).append((entered, left))
+        return found
 
     async def add(self, user_id: int, entered_on: date, left_on: date | None) -> None:
         self.session.add(Trip(user_id=user_id, entered_on=entered_on, left_on=left_on))

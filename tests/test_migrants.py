@@ -263,3 +263,14 @@ async def test_text_where_a_button_is_expected_in_a_guide(app, chat):
     sent = await user.send("yes please")  # the question wants a button
     assert sent[0].text.startswith("Please answer the question below")
     assert "Yes" in labels(sent[1])
+
+
+async def test_a_stale_remind_button_after_the_last_day_shows_the_picture(app, chat):
+    user = await migrant(chat(), "en", "RU")
+    await open_guide(app, user, "en", "stay")
+    await user.press("Add a trip")
+    await user.send("01.08.2026")
+    await user.press("still in Kazakhstan")  # 113 days: over the limit already
+    sent = await user.press_data("stay:remind", user.last_with_buttons())
+    assert "over the limit" in sent[-1].text
+    assert "stay_limit" not in await deadlines(app, user.user_id)

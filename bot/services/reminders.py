@@ -40,6 +40,7 @@ from bot.rules.reminders import (
 from bot.services.clock import Clock
 from bot.services.sender import RateLimiter
 from bot.services.users import Profile, UserService
+from storage.loader import BatchLoader
 from storage.models import Deadline, Reminder
 from storage.repositories import MARK_CLOSED, MARK_SENT, RESCHEDULE, ReminderRepository
 from storage.writer import GroupWriter
@@ -81,6 +82,7 @@ class ReminderService:
         self.batch_size = batch_size
         self._slots = asyncio.Semaphore(concurrency)
         self._paused_until: datetime | None = None  # Telegram asked for a long pause
+        self._active: BatchLoader[int, list[Any]] = BatchLoader(self._fetch_active)
 
     async def zone_of(self, user_id: int) -> ZoneInfo:
         profile = await self.users.get(user_id)
@@ -116,6 +118,15 @@ class ReminderService:
     async def upcoming(self, user_id: int) -> list[tuple[Deadline, list[Reminder]]]:
         async with self._sessionmaker() as session:
             return await ReminderRepository(session).upcoming(user_id)
+
+    async def active_by_key(self, user_id: int, dedupe_key: str) -> Any | None:
+        """The user's active deadline with this key (a plain row), e.g. their permit."""
+        rows = await self._active.load(user_id) or []
+        return next((row for row in rows if row.dedupe_key == dedupe_key), None)
+
+    async def _fetch_active(self, user_ids: list[int]) -> dict[int, list[Any]]:
+        async with self._sessionmaker() as session:
+            return await ReminderRepository(session).active_of(user_ids)
 
     async def deadline(self, user_id: int, deadline_id: int) -> Deadline | None:
         async with self._sessionmaker() as session:

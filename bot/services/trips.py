@@ -1,0 +1,33 @@
+"""The trips users record for the stay calculator."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.rules.stay import Trip
+from storage.loader import BatchLoader
+from storage.repositories import TripRepository
+
+
+class TripService:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._loader: BatchLoader[int, list[Trip]] = BatchLoader(self._fetch)
+
+    async def of(self, user_id: int) -> list[Trip]:
+        """Oldest first; users asking at the same time share one query."""
+        return await self._loader.load(user_id) or []
+
+    async def _fetch(self, user_ids: list[int]) -> dict[int, list[Trip]]:
+        async with self._sessionmaker() as session:
+            return await TripRepository(session).of_users(user_ids)
+
+    async def add(self, user_id: int, entered: date, left: date | None) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            await TripRepository(session).add(user_id, entered, left)
+
+    async def remove_latest(self, user_id: int) -> bool:
+        async with self._sessionmaker() as session, session.begin():
+            return await TripRepository(session).remove_latest(user_id)
