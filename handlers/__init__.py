@@ -20,9 +20,9 @@ from handlers import (
 def get_routers() -> list[Router]:
     """Features first, the catch-all fallback last, then the error handler."""
     return [
+        menu.build_router(),  # the most pressed; only commands and its own buttons
         onboarding.build_router(),
         profile.build_router(),
-        menu.build_router(),
         reminders.build_router(),
         registration.build_router(),
         stay.build_router(),

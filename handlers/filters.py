@@ -4,7 +4,11 @@ aiogram runs synchronous filters (magic `F` expressions included) in a worker th
 hop per check; these run on the event loop.
 """
 
-from aiogram.types import Message
+from collections.abc import Awaitable, Callable
+
+from aiogram.types import CallbackQuery, Message
+
+from handlers.callbacks import MenuCb
 
 
 async def private_chat(message: Message) -> bool:
@@ -27,3 +31,13 @@ async def not_text(message: Message) -> bool:
 async def not_a_command(message: Message) -> bool:
     """Anything but a command: text, a sticker, a photo..."""
     return message.text is None or not message.text.startswith("/")
+
+
+def menu_item(*items: str) -> Callable[[CallbackQuery], Awaitable[bool]]:
+    """A press of these menu entries: compares the packed data, no model is built."""
+    wanted = frozenset(MenuCb(item=item).pack() for item in items)
+
+    async def pressed(callback: CallbackQuery) -> bool:
+        return callback.data in wanted
+
+    return pressed

@@ -6,7 +6,7 @@ import html
 from datetime import date, timedelta
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -21,7 +21,7 @@ from bot.services.reminders import ReminderService
 from bot.services.users import Profile
 from handlers.callbacks import MenuCb
 from handlers.dates import ask_date, date_question, text_then_date
-from handlers.filters import typed_text
+from handlers.filters import menu_item, typed_text
 from handlers.guide import day_text, source_line, today_of
 from handlers.prompts import prompt_for
 from handlers.reminders import register_kind
@@ -245,7 +245,7 @@ async def on_stay_until(
 
 def build_router() -> Router:
     router = Router(name="insurance")
-    router.callback_query.register(on_insurance, MenuCb.filter(F.item == KEY))
+    router.callback_query.register(on_insurance, menu_item(KEY))
     router.callback_query.register(on_action, PolicyCb.filter())
     router.message.register(on_insurer, StateFilter(PolicyFlow.insurer), typed_text)
     return router

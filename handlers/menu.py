@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.users import Profile
-from handlers.callbacks import MenuCb
+from handlers.filters import menu_item
 from handlers.ui import LANGUAGE_NAMES, back_to_menu_markup, show, show_menu
 
 
@@ -56,6 +56,6 @@ def build_router() -> Router:
     router.message.register(on_menu, Command("menu"))
     router.message.register(on_help, Command("help"))
     router.message.register(on_cancel, Command("cancel"))
-    router.callback_query.register(on_menu, MenuCb.filter(F.item == "menu"))
-    router.callback_query.register(on_help, MenuCb.filter(F.item == "help"))
+    router.callback_query.register(on_menu, menu_item("menu"))
+    router.callback_query.register(on_help, menu_item("help"))
     return router

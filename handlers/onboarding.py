@@ -7,7 +7,7 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -20,8 +20,8 @@ from bot import LOCALES
 from bot.commands import command_list
 from bot.content.countries import country_name, facts, names, search, timezone_of
 from bot.services.users import ROLES, Profile, UserService
-from handlers.callbacks import CountryCb, LangCb, MenuCb, RoleCb
-from handlers.filters import not_a_command, not_text, typed_text
+from handlers.callbacks import CountryCb, LangCb, RoleCb
+from handlers.filters import menu_item, not_a_command, not_text, typed_text
 from handlers.prompts import prompt_for, reask
 from handlers.ui import (
     keyboard,
@@ -275,7 +275,7 @@ def build_router() -> Router:
     router.callback_query.register(on_language, LangCb.filter())
     router.callback_query.register(on_role, RoleCb.filter())
     router.callback_query.register(on_country, CountryCb.filter())
-    router.callback_query.register(start_role_question, MenuCb.filter(F.item == "choose_role"))
+    router.callback_query.register(start_role_question, menu_item("choose_role"))
     router.message.register(on_country_name, StateFilter(Onboarding.country_search), typed_text)
     router.message.register(
         on_country_name_not_text, StateFilter(Onboarding.country_search), not_text

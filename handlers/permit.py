@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -21,6 +21,7 @@ from bot.services.reminders import ReminderService
 from bot.services.users import Profile
 from handlers.callbacks import MenuCb
 from handlers.dates import ask_date, date_question
+from handlers.filters import menu_item
 from handlers.guide import citizenship_name, day_text, needs_citizenship, source_line, today_of
 from handlers.prompts import prompt_for
 from handlers.reminders import register_kind, when_phrase
@@ -279,7 +280,7 @@ async def save_permit(
 
 def build_router() -> Router:
     router = Router(name="permit")
-    router.callback_query.register(on_permit, MenuCb.filter(F.item == KEY))
+    router.callback_query.register(on_permit, menu_item(KEY))
     router.callback_query.register(on_action, PermitCb.filter())
     router.message.register(on_months_text, StateFilter(PermitFlow.months))
     return router

@@ -6,7 +6,7 @@ import html
 from datetime import datetime
 from zoneinfo import ZoneInfo, available_timezones
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -20,7 +20,7 @@ from bot.content.countries import find_zones, zones_of
 from bot.services.reminders import ReminderService
 from bot.services.users import Profile, UserService
 from handlers.callbacks import DeleteCb, MenuCb, ProfileCb
-from handlers.filters import typed_text
+from handlers.filters import menu_item, typed_text
 from handlers.onboarding import Onboarding, ask_country, ask_role, choose_language_line
 from handlers.ui import (
     back_to_menu_markup,
@@ -211,7 +211,7 @@ def build_router() -> Router:
     router.message.register(on_profile, Command("profile"))
     router.message.register(on_privacy, Command("privacy"))
     router.message.register(on_delete_command, Command("delete"))
-    router.callback_query.register(on_profile, MenuCb.filter(F.item == "profile"))
+    router.callback_query.register(on_profile, menu_item("profile"))
     router.callback_query.register(on_profile_action, ProfileCb.filter())
     router.callback_query.register(on_delete, DeleteCb.filter())
     return router

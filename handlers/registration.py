@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -22,6 +22,7 @@ from bot.services.reminders import ReminderService
 from bot.services.users import Profile
 from handlers.callbacks import MenuCb
 from handlers.dates import ask_date, date_question
+from handlers.filters import menu_item
 from handlers.guide import day_text, needs_citizenship, source_line, today_of
 from handlers.reminders import register_kind, when_phrase
 from handlers.ui import column, show, show_menu
@@ -218,6 +219,6 @@ async def on_action(
 
 def build_router() -> Router:
     router = Router(name="registration")
-    router.callback_query.register(on_registration, MenuCb.filter(F.item == "registration"))
+    router.callback_query.register(on_registration, menu_item("registration"))
     router.callback_query.register(on_action, RegCb.filter())
     return router

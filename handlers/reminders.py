@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -28,7 +28,7 @@ from bot.services.reminders import ReminderService
 from bot.services.users import Profile
 from handlers.callbacks import MenuCb
 from handlers.dates import date_question, text_then_date
-from handlers.filters import typed_text
+from handlers.filters import menu_item, typed_text
 from handlers.prompts import prompt_for
 from handlers.ui import column, current_locale, keyboard, show, show_menu
 
@@ -299,9 +299,9 @@ async def save_own_deadline(
 def build_router() -> Router:
     router = Router(name="reminders")
     router.message.register(on_reminders, Command("reminders"))
-    router.callback_query.register(on_reminders, MenuCb.filter(F.item == "reminders"))
-    router.callback_query.register(on_calendar, MenuCb.filter(F.item == "calendar"))
-    router.callback_query.register(on_own_deadline, MenuCb.filter(F.item == "own_deadline"))
+    router.callback_query.register(on_reminders, menu_item("reminders"))
+    router.callback_query.register(on_calendar, menu_item("calendar"))
+    router.callback_query.register(on_own_deadline, menu_item("own_deadline"))
     router.callback_query.register(on_deadline, DeadlineCb.filter())
     router.message.register(on_title, StateFilter(OwnDeadline.title), typed_text)
     return router

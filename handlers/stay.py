@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -21,6 +21,7 @@ from bot.services.trips import TripService
 from bot.services.users import Profile
 from handlers.callbacks import MenuCb
 from handlers.dates import ask_date, date_question
+from handlers.filters import menu_item
 from handlers.guide import (
     citizenship_name,
     day_text,
@@ -307,6 +308,6 @@ def overlapping(trips: list[Trip], new: Trip, today: date) -> Trip | None:
 
 def build_router() -> Router:
     router = Router(name="stay")
-    router.callback_query.register(on_stay, MenuCb.filter(F.item == "stay"))
+    router.callback_query.register(on_stay, menu_item("stay"))
     router.callback_query.register(on_action, StayCb.filter())
     return router

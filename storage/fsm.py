@@ -24,15 +24,10 @@ Entry = tuple[str | None, dict[str, Any]]
 
 
 def key_of(key: StorageKey) -> str:
-    parts = (
-        key.bot_id,
-        key.business_connection_id or "",
-        key.chat_id,
-        key.thread_id or "",
-        key.user_id,
-        key.destiny,
+    return (
+        f"{key.bot_id}:{key.business_connection_id or ''}:{key.chat_id}:{key.thread_id or ''}:"
+        f"{key.user_id}:{key.destiny}"
     )
-    return ":".join(str(part) for part in parts)
 
 
 class DatabaseStorage(BaseStorage):
