@@ -18,6 +18,7 @@ from babel.dates import get_timezone_location
 
 from bot.content.countries import find_zones, zones_of
 from bot.services.reminders import ReminderService
+from bot.services.trips import TripService
 from bot.services.users import Profile, UserService
 from handlers.callbacks import DeleteCb, MenuCb, ProfileCb
 from handlers.filters import menu_item, typed_text
@@ -67,8 +68,27 @@ def delete_confirmation() -> tuple[str, InlineKeyboardMarkup]:
     return text, buttons
 
 
-async def on_profile(event: Message | CallbackQuery, profile: Profile | None):
-    await show(event, *profile_screen(profile))
+async def on_profile(
+    event: Message | CallbackQuery,
+    profile: Profile | None,
+    reminders: ReminderService,
+    trips: TripService,
+):
+    await show(event, *await full_profile(profile, reminders, trips))
+
+
+async def full_profile(
+    profile: Profile | None, reminders: ReminderService, trips: TripService
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The profile plus what the guides keep: deadlines (with permit or policy) and trips."""
+    text, markup = profile_screen(profile)
+    if profile is not None:
+        deadlines = len(await reminders.upcoming(profile.id))
+        recorded = len(await trips.of(profile.id))
+        text += "\n" + _(
+            "Deadlines you asked me to watch: {deadlines} (/reminders); trips recorded: {trips}."
+        ).format(deadlines=deadlines, trips=recorded)
+    return text, markup
 
 
 async def on_privacy(message: Message):
@@ -164,6 +184,7 @@ async def on_zone(
     state: FSMContext,
     users: UserService,
     reminders: ReminderService,
+    trips: TripService,
     profile: Profile | None,
 ):
     zone = callback_data.zone
@@ -184,7 +205,7 @@ async def on_zone(
     if zone != profile.timezone:
         await reminders.retime(profile.id, ZoneInfo(profile.timezone), ZoneInfo(zone))
         profile = await users.save(profile.id, timezone=zone)
-    text, markup = profile_screen(profile)
+    text, markup = await full_profile(profile, reminders, trips)
     lead = _("✅ Time zone saved. Reminders follow it.")
     await show(callback, f"{lead}\n\n{text}", markup)
 

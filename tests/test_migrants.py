@@ -274,3 +274,14 @@ async def test_a_stale_remind_button_after_the_last_day_shows_the_picture(app, c
     sent = await user.press_data("stay:remind", user.last_with_buttons())
     assert "over the limit" in sent[-1].text
     assert "stay_limit" not in await deadlines(app, user.user_id)
+
+
+async def test_profile_counts_what_the_guides_keep(app, chat):
+    user = await migrant(chat())
+    await open_guide(app, user, "en", "stay")
+    await user.press("Add a trip")
+    await user.send("10.11.2026")
+    await user.press("still in Kazakhstan")
+    await app.reminders.schedule(user.user_id, "personal", date(2026, 12, 21), {}, "p:1")
+    [sent] = await user.send("/profile")
+    assert "Deadlines you asked me to watch: 1 (/reminders); trips recorded: 1." in sent.text
