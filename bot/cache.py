@@ -14,9 +14,6 @@ class BoundedCache(Generic[K, V]):
         self.size = size
         self._items: dict[K, V] = {}
 
-    def __contains__(self, key: K) -> bool:
-        return key in self._items
-
     def get(self, key: K) -> V | None:
         return self._items.get(key)
 
@@ -25,9 +22,6 @@ class BoundedCache(Generic[K, V]):
         self._items[key] = value
         if len(self._items) > self.size:
             del self._items[next(iter(self._items))]
-
-    def pop(self, key: K) -> None:
-        self._items.pop(key, None)
 
     def drop_where(self, predicate: Callable[[K], bool]) -> None:
         for key in [key for key in self._items if predicate(key)]:

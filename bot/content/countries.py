@@ -15,7 +15,6 @@ NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 
 
 class CountryFacts(Sourced):
-    eaeu: list[str]
     migrant_common: list[str]
     emigrant_common: list[str]
     home_timezone: str

@@ -97,7 +97,3 @@ class UserService:
         for hook in self.on_delete:
             hook(user_id)
         return removed
-
-    def forget(self, user_id: int) -> None:
-        """Drop a cached profile (another process changed it)."""
-        self._cache.pop(user_id)
