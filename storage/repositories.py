@@ -175,6 +175,11 @@ class ReminderRepository:
         found = await self.session.get(Deadline, deadline_id)
         return found if found is not None and found.user_id == user_id else None
 
+    async def active_deadline(self, user_id: int, deadline_id: int) -> Deadline | None:
+        """The user's own deadline, if its reminders are still running."""
+        deadline = await self.deadline(user_id, deadline_id)
+        return deadline if deadline is not None and deadline.status == "active" else None
+
     async def delete_deadline(self, user_id: int, dedupe_key: str) -> bool:
         ids = select(Deadline.id).where(
             Deadline.user_id == user_id, Deadline.dedupe_key == dedupe_key

@@ -146,8 +146,8 @@ class ReminderService:
         zone = await self.zone_of(user_id)
         async with self._sessionmaker() as session, session.begin():
             repository = ReminderRepository(session)
-            deadline = await repository.deadline(user_id, deadline_id)
-            if deadline is None or deadline.status != "active":
+            deadline = await repository.active_deadline(user_id, deadline_id)
+            if deadline is None:
                 return None
             upcoming = await repository.next_open(deadline_id)
             start = max(upcoming.due_at, self.clock.now()) if upcoming else self.clock.now()
@@ -167,8 +167,8 @@ class ReminderService:
         zone = await self.zone_of(user_id)
         async with self._sessionmaker() as session, session.begin():
             repository = ReminderRepository(session)
-            deadline = await repository.deadline(user_id, deadline_id)
-            if deadline is None or deadline.status != "active":
+            deadline = await repository.active_deadline(user_id, deadline_id)
+            if deadline is None:
                 return None
             when = self._within_deadline(later(self.clock.now(), zone, days), deadline.due_on, zone)
             if when is not None:
