@@ -19,12 +19,15 @@ from bot.config import Settings
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.middlewares import ProfileMiddleware
 from bot.retry import RetryMiddleware, Sleep
+from bot.services.cases import CaseService
+from bot.services.checklist import ChecklistService
 from bot.services.clock import Clock, SystemClock
 from bot.services.reminders import ReminderService
 from bot.services.sender import RateLimiter
 from bot.services.trips import TripService
 from bot.services.users import UserService
 from handlers import get_routers
+from handlers.desk import Desk
 from handlers.filters import private_chat
 from handlers.reminders import ReminderView
 from storage.db import create_engine, create_sessionmaker, upgrade_database
@@ -66,6 +69,8 @@ class App:
     reminders: ReminderService
     storage: DatabaseStorage
     i18n: I18n
+    cases: CaseService
+    desk: Desk
     dispatcher: Dispatcher
 
     async def close(self) -> None:
@@ -81,6 +86,8 @@ def build_dispatcher(
     reminders: ReminderService,
     storage: DatabaseStorage,
     i18n: I18n,
+    cases: CaseService,
+    desk: Desk,
 ) -> Dispatcher:
     dispatcher = Dispatcher(
         storage=storage,
@@ -90,6 +97,9 @@ def build_dispatcher(
         users=users,
         reminders=reminders,
         trips=TripService(sessionmaker),
+        checklists=ChecklistService(sessionmaker),
+        cases=cases,
+        desk=desk,
     )
     dispatcher.update.outer_middleware(ProfileMiddleware(users))
     dispatcher.update.outer_middleware(ProfileI18nMiddleware(i18n))
@@ -120,5 +130,21 @@ async def create_app(
         ReminderView(i18n),
         batch_size=settings.reminder_batch,
     )
-    dispatcher = build_dispatcher(settings, sessionmaker, users, reminders, storage, i18n)
-    return App(settings, engine, sessionmaker, writer, users, reminders, storage, i18n, dispatcher)
+    cases = CaseService(sessionmaker, reminders.clock, settings.admin_ids)
+    desk = Desk(cases, users, i18n)
+    dispatcher = build_dispatcher(
+        settings, sessionmaker, users, reminders, storage, i18n, cases, desk
+    )
+    return App(
+        settings,
+        engine,
+        sessionmaker,
+        writer,
+        users,
+        reminders,
+        storage,
+        i18n,
+        cases,
+        desk,
+        dispatcher,
+    )

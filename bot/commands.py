@@ -19,6 +19,7 @@ def command_list() -> list[BotCommand]:
     return [
         BotCommand(command="menu", description=_("Main menu")),
         BotCommand(command="reminders", description=_("My deadlines and reminders")),
+        BotCommand(command="mycases", description=_("My cases with the labour attaché")),
         BotCommand(command="profile", description=_("What I store about you")),
         BotCommand(command="language", description=_("Change language")),
         BotCommand(command="help", description=_("How I can help")),

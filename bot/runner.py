@@ -52,12 +52,17 @@ def start_scheduler(app: App, bot: Bot) -> AsyncIOScheduler:
 
 
 async def deliver_reminders(app: App, bot: Bot) -> None:
-    """Ticks until no full batch is left (a backlog after downtime drains at once)."""
+    """Ticks until no full batch is left (a backlog after downtime drains at once), then
+    the attaché desk's timers."""
     try:
         while (await app.reminders.tick(bot)).claimed >= app.settings.reminder_batch:
             pass
     except Exception:
         log.exception("reminder delivery failed")
+    try:
+        await app.desk.tick(bot)  # SOS escalation, staff reminders for waiting cases
+    except Exception:
+        log.exception("attaché desk timers failed")
 
 
 async def check_bot(bot: Bot, settings: Settings) -> str | None:

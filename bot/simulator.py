@@ -25,11 +25,10 @@ from aiogram.methods import (
     GetMe,
     Response,
     SendDocument,
-    SendMessage,
-    SendPhoto,
+    SendLocation,
     TelegramMethod,
 )
-from aiogram.types import InlineKeyboardMarkup, Update
+from aiogram.types import InlineKeyboardMarkup, Message, Update
 
 MAX_SHOWN = 1_000
 RESPONSE_TYPES: dict[Any, Any] = {}
@@ -162,7 +161,7 @@ class LocalSession(BaseSession):
     def _result(self, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, GetMe):
             return BOT_USER
-        if isinstance(method, (SendMessage, SendDocument, SendPhoto)):
+        if method.__returning__ is Message:
             chat_id = int(method.chat_id)
             markup = (
                 method.reply_markup
@@ -172,6 +171,8 @@ class LocalSession(BaseSession):
             shown = ShownMessage(next(self.ids), chat_id, Sent(method).text, markup)
             self._remember(shown)
             result = shown.as_dict()
+            if isinstance(method, SendLocation):
+                result["location"] = {"latitude": method.latitude, "longitude": method.longitude}
             if isinstance(method, SendDocument):
                 filename = getattr(method.document, "filename", None)
                 result["document"] = {
@@ -281,6 +282,24 @@ class Conversation:
         photo = [{"file_id": "photo1", "file_unique_id": "p1", "width": 90, "height": 90}]
         extra = {"caption": caption} if caption else {}
         return await self._feed(self._message(photo=photo, **extra))
+
+    async def send_document(self, file_id: str = "doc1", caption: str | None = None) -> list[Sent]:
+        extra = {"caption": caption} if caption else {}
+        document = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_name": "a.pdf"}
+        return await self._feed(self._message(document=document, **extra))
+
+    async def send_voice(self, file_id: str = "voice1") -> list[Sent]:
+        voice = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "duration": 3}
+        return await self._feed(self._message(voice=voice))
+
+    async def send_location(self, latitude: float, longitude: float) -> list[Sent]:
+        return await self._feed(
+            self._message(location={"latitude": latitude, "longitude": longitude})
+        )
+
+    async def reply(self, text: str, to: ShownMessage) -> list[Sent]:
+        """The user answers one of the bot's messages with Telegram's "reply"."""
+        return await self._feed(self._message(text=text, reply_to_message=to.as_dict()))
 
     def last_with_buttons(self) -> ShownMessage | None:
         mine = [

@@ -18,7 +18,7 @@ from handlers.ui import MENU_ITEMS, back_to_menu_markup, menu_label, show, show_
 
 MAX_UNDERSTOOD_TEXT = 1000
 QUOTE_LENGTH = 40
-BUILT_LATER = {item for items in MENU_ITEMS.values() for item in items} - {"choose_role"}
+BUILT_LATER = set(MENU_ITEMS["kandas"]) - {"reminders"}  # the kandas guides come next
 
 
 async def on_coming_soon(callback: CallbackQuery, callback_data: MenuCb, profile: Profile | None):
@@ -26,18 +26,11 @@ async def on_coming_soon(callback: CallbackQuery, callback_data: MenuCb, profile
     if item not in BUILT_LATER:
         await on_stale_button(callback, profile)
         return
-    if item == "sos":
-        text = _(
-            "🆘 If you are in danger right now, call the local emergency number (112 works in "
-            "many countries) and contact the nearest Embassy or Consulate of Kazakhstan.\n\n"
-            "The SOS desk with a labour attaché is coming soon in this bot."
-        )
-    else:
-        text = _(
-            "<b>{title}</b> is coming soon: we are preparing this guide now.\n\n"
-            "Meanwhile, official information: egov.kz, migration.enbek.kz and the 1414 "
-            "contact centre."
-        ).format(title=menu_label(item))
+    text = _(
+        "<b>{title}</b> is coming soon: we are preparing this guide now.\n\n"
+        "Meanwhile, official information: egov.kz, migration.enbek.kz and the 1414 "
+        "contact centre."
+    ).format(title=menu_label(item))
     await show(callback, text, back_to_menu_markup())
 
 

@@ -19,6 +19,7 @@ def help_text() -> str:
         "Kazakhstan, Kazakhstanis working abroad and kandas coming home.\n\n"
         "/menu — the main menu\n"
         "/reminders — your deadlines and reminders, and a calendar file\n"
+        "/mycases — your cases with the labour attaché\n"
         "/profile — what I store about you, and changing it\n"
         "/language — change language\n"
         "/privacy — what I store and why\n"

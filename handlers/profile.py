@@ -6,7 +6,7 @@ import html
 from datetime import datetime
 from zoneinfo import ZoneInfo, available_timezones
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -21,6 +21,7 @@ from bot.services.reminders import ReminderService
 from bot.services.trips import TripService
 from bot.services.users import Profile, UserService
 from handlers.callbacks import DeleteCb, MenuCb, ProfileCb
+from handlers.desk import Desk
 from handlers.filters import menu_item, typed_text
 from handlers.onboarding import Onboarding, ask_country, ask_role, choose_language_line
 from handlers.ui import (
@@ -47,9 +48,13 @@ def privacy_text() -> str:
         "• the deadlines you asked me to watch, with their reminders;\n"
         "• the trips, permit and insurance dates you record in the guides, to count "
         "your days;\n"
+        "• the ticks of your pre-departure checklist;\n"
+        "• your cases with the labour attaché: what you wrote and the answers;\n"
         "• the step of an unfinished dialogue, so nothing is lost if the bot restarts.\n\n"
-        "I never ask for passport numbers and never track your location. "
-        "I do not pass your data to anyone.\n"
+        "I never ask for passport numbers and never track your location: a location you "
+        "choose to send in a case goes to the attaché and is not stored. What you write "
+        "to the attaché goes only to the desk's staff, who see your language and country, "
+        "not your phone or username. I do not pass your data to anyone else.\n"
         "/profile shows everything stored; /delete removes it all at once."
     )
 
@@ -125,12 +130,18 @@ async def on_profile_action(
 
 
 async def on_delete(
-    callback: CallbackQuery, callback_data: DeleteCb, users: UserService, profile: Profile | None
+    callback: CallbackQuery,
+    callback_data: DeleteCb,
+    users: UserService,
+    profile: Profile | None,
+    desk: Desk,
+    bot: Bot,
 ):
     if not callback_data.confirm:
         await show_menu(callback, profile, _("Nothing was deleted."))
         return
-    removed = await users.delete(callback.from_user.id)  # conversations included
+    await desk.erase(bot, callback.from_user.id)  # staff learn the cases closed
+    removed = await users.delete(callback.from_user.id)  # conversations and cases included
     text = ngettext(
         "🗑 Done: I deleted everything I stored about you ({count} record). "
         "If you write again, I will start from scratch.",

@@ -114,7 +114,18 @@ def menu_markup(profile: Profile | None) -> InlineKeyboardMarkup:
 @lru_cache(maxsize=64)
 def _menu_markup(role: str | None, locale: str) -> InlineKeyboardMarkup:
     items = (*MENU_ITEMS.get(role, MENU_ITEMS[None]), "profile", "help")
-    return column((MENU_LABELS[item], MenuCb(item=item)) for item in items)
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=str(MENU_LABELS[item]),
+                    callback_data=MenuCb(item=item).pack(),
+                    style="danger" if item == "sos" else None,  # the red button
+                )
+            ]
+            for item in items
+        ]
+    )
 
 
 def menu_text() -> str:

@@ -123,3 +123,78 @@ class Trip(Base):
     entered_on: Mapped[date] = mapped_column(Date)
     left_on: Mapped[date | None] = mapped_column(Date)  # None: still in Kazakhstan
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChecklistMark(Base):
+    """A pre-departure checklist item the user ticked."""
+
+    __tablename__ = "checklist_marks"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    item: Mapped[str] = mapped_column(String(32), primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffRole(Base):
+    """A staff member who answers cases for a country; ADMIN_IDS grant and revoke these."""
+
+    __tablename__ = "staff_roles"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    granted_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Case(Base):
+    """A user's request to the labour attaché for their country of work."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_status_country", "status", "country"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    country: Mapped[str | None] = mapped_column(String(2))  # None: not told, goes to admins
+    topic: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | answered | closed
+    urgent: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    waiting_since: Mapped[datetime | None]  # the user's oldest message not yet answered
+    escalated_at: Mapped[datetime | None]  # SOS sent again to every admin
+    staff_reminded_at: Mapped[datetime | None]
+    answered_by: Mapped[int | None] = mapped_column(BigInteger)
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(8))  # user | staff
+    resolution: Mapped[str | None] = mapped_column(String(500))
+    rating: Mapped[int | None]
+
+
+class CaseMessage(Base):
+    """One message of a case, from either side. Photos and documents by Telegram file id."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)  # the case's user
+    author: Mapped[str] = mapped_column(String(8))  # user | staff
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))  # text | photo | document | location
+    text: Mapped[str | None] = mapped_column(String(4096))
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RelayLink(Base):
+    """A message the bot sent in someone's chat about a case: replies to it join the case.
+
+    Our own mapping, so relaying never depends on Telegram's forwarded "from"."""
+
+    __tablename__ = "relay_links"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)  # the case's user

@@ -27,7 +27,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base, Deadline, FsmRecord, Reminder, Trip, User, utcnow
+from storage.models import (
+    Base,
+    ChecklistMark,
+    Deadline,
+    FsmRecord,
+    Reminder,
+    Trip,
+    User,
+    utcnow,
+)
 
 
 def upsert(table: Table, key: str, dialect: str, keep: tuple[str, ...] = ()) -> Insert:
@@ -329,4 +338,23 @@ class TripRepository:
         if latest is None:
             return False
         await self.session.delete(latest)
+        return True
+
+
+class ChecklistRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def done(self, user_id: int) -> set[str]:
+        table = ChecklistMark.__table__
+        rows = await self.session.execute(select(table.c.item).where(table.c.user_id == user_id))
+        return {item for (item,) in rows}
+
+    async def toggle(self, user_id: int, item: str) -> bool:
+        """Tick the item, or untick it if it was ticked; True when it is now ticked."""
+        mark = await self.session.get(ChecklistMark, (user_id, item))
+        if mark is not None:
+            await self.session.delete(mark)
+            return False
+        self.session.add(ChecklistMark(user_id=user_id, item=item))
         return True

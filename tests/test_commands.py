@@ -104,18 +104,12 @@ async def test_stale_and_forged_buttons_get_the_menu(app, chat):
 
 
 async def test_buttons_of_features_not_built_yet_say_so(app, chat):
-    user = await onboarded(chat(lang="kk"), "Қазақша", role="✈️")
-    sent = await user.press(translated(app, "kk", "⚖️ My rights abroad"))
+    user = await onboarded(chat(lang="kk"), "Қазақша", role="🏡")
+    sent = await user.press(translated(app, "kk", "🪪 Kandas status"))
     assert translated(app, "kk", "◀️ Menu") in labels(sent[-1])
     assert "egov.kz" in sent[-1].text
     sent = await user.press(translated(app, "kk", "◀️ Menu"))
     assert translated(app, "kk", "⏰ My reminders") in labels(sent[-1])
-
-
-async def test_sos_before_the_attache_desk_still_gives_emergency_advice(app, chat):
-    user = await onboarded(chat(), role="✈️")
-    sent = await user.press("🆘")
-    assert "112" in sent[-1].text and "Embassy" in sent[-1].text
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
@@ -185,6 +179,7 @@ async def test_commands_are_registered_per_language_and_failures_do_not_stop(app
     assert {
         "menu",
         "reminders",
+        "mycases",
         "help",
         "profile",
         "language",

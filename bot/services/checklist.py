@@ -1,0 +1,23 @@
+"""The pre-departure checklist ticks each user keeps."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories import ChecklistRepository
+
+
+class ChecklistService:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def done(self, user_id: int) -> set[str]:
+        async with self._sessionmaker() as session:
+            return await ChecklistRepository(session).done(user_id)
+
+    async def toggle(self, user_id: int, item: str) -> set[str]:
+        """Tick or untick the item; what is ticked afterwards."""
+        async with self._sessionmaker() as session, session.begin():
+            repository = ChecklistRepository(session)
+            await repository.toggle(user_id, item)
+            return await repository.done(user_id)
