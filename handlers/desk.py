@@ -208,7 +208,9 @@ class Desk:
                     await send(chat_id, entry.file_id, caption=caption, reply_markup=markup)
                 )
                 if len(caption_text) > CAPTION:  # the whole caption, so nothing is lost
-                    sent.append(await bot.send_message(chat_id, html.escape(caption_text, quote=False)))
+                    sent.append(
+                        await bot.send_message(chat_id, html.escape(caption_text, quote=False))
+                    )
         except (TelegramAPIError, TelegramNetworkError) as error:
             log.warning("relay to %s failed: %s", chat_id, type(error).__name__)
         return [message.message_id for message in sent]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from aiogram import Bot, Router
@@ -17,6 +18,8 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import get_timezone_location
 
 from bot.content.countries import find_zones, zones_of
+from bot.services.cases import CaseService
+from bot.services.checklist import ChecklistService
 from bot.services.reminders import ReminderService
 from bot.services.trips import TripService
 from bot.services.users import Profile, UserService
@@ -67,25 +70,26 @@ def delete_confirmation() -> tuple[str, InlineKeyboardMarkup]:
         ]
     )
     text = _(
-        "Delete everything I store about you? Your profile and unfinished dialogues "
-        "will be removed. This cannot be undone."
+        "Delete everything I store about you? Your profile, deadlines, checklist, cases "
+        "with the labour attaché (open ones are closed) and unfinished dialogues will be "
+        "removed. This cannot be undone."
     )
     return text, buttons
 
 
-async def on_profile(
-    event: Message | CallbackQuery,
-    profile: Profile | None,
-    reminders: ReminderService,
-    trips: TripService,
-):
-    await show(event, *await full_profile(profile, reminders, trips))
+async def on_profile(event: Message | CallbackQuery, profile: Profile | None, **data: Any):
+    await show(event, *await full_profile(profile, **data))
 
 
 async def full_profile(
-    profile: Profile | None, reminders: ReminderService, trips: TripService
+    profile: Profile | None,
+    reminders: ReminderService,
+    trips: TripService,
+    checklists: ChecklistService,
+    cases: CaseService,
+    **extra: Any,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The profile plus what the guides keep: deadlines (with permit or policy) and trips."""
+    """The profile plus what the guides keep: deadlines, trips, checklist ticks, cases."""
     text, markup = profile_screen(profile)
     if profile is not None:
         deadlines = len(await reminders.upcoming(profile.id))
@@ -93,6 +97,11 @@ async def full_profile(
         text += "\n" + _(
             "Deadlines you asked me to watch: {deadlines} (/reminders); trips recorded: {trips}."
         ).format(deadlines=deadlines, trips=recorded)
+        ticked = len(await checklists.done(profile.id))
+        mine = len(await cases.of_user(profile.id, limit=1000))
+        text += "\n" + _(
+            "Checklist items ticked: {ticked}; cases with the labour attaché: {cases} (/mycases)."
+        ).format(ticked=ticked, cases=mine)
     return text, markup
 
 
@@ -197,6 +206,7 @@ async def on_zone(
     reminders: ReminderService,
     trips: TripService,
     profile: Profile | None,
+    **data: Any,
 ):
     zone = callback_data.zone
     if zone == "search":
@@ -216,7 +226,7 @@ async def on_zone(
     if zone != profile.timezone:
         await reminders.retime(profile.id, ZoneInfo(profile.timezone), ZoneInfo(zone))
         profile = await users.save(profile.id, timezone=zone)
-    text, markup = await full_profile(profile, reminders, trips)
+    text, markup = await full_profile(profile, reminders=reminders, trips=trips, **data)
     lead = _("✅ Time zone saved. Reminders follow it.")
     await show(callback, f"{lead}\n\n{text}", markup)
 

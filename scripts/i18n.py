@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 POT = LOCALES / "messages.pot"
 LANGS = ("kk", "ru", "en")
-KEYWORDS = ["-k", "_:1,1t", "-k", "_:1,2", "-k", "__", "-k", "__:1,2", "-k", "ngettext:1,2"]
+KEYWORDS = ["-k", "_:1,1t", "-k", "_:1,2", "-k", "__:1,1t", "-k", "__:1,2", "-k", "ngettext:1,2"]
 
 
 def catalog_path(lang: str) -> Path:

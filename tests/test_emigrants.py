@@ -4,6 +4,7 @@ check, and the labour-attaché desk with SOS."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 
 import pytest
@@ -49,6 +50,11 @@ async def staff_member(chat, user_id: int, lang: str = "en") -> Conversation:
 
 def to(chat_id: int, sent) -> list:
     return [s for s in sent if s.chat_id == chat_id]
+
+
+def numbered(case_id: int, text: str) -> bool:
+    """The case number as users see it: #12 (№12 in Kazakh)."""
+    return re.search(rf"[#№]\s?{case_id}\b", text) is not None
 
 
 def last(sent: list):
@@ -210,7 +216,8 @@ async def test_offer_check_stale_buttons_and_typing(app, chat):
 # --- the attaché desk ------------------------------------------------------------------
 
 
-async def test_case_round_trip_user_attache_user(app, chat, bot):
+@pytest.mark.parametrize("lang", LANGS)
+async def test_case_round_trip_user_attache_user(app, chat, lang):
     admin = await staff_member(chat, ADMIN)
     attache = await staff_member(chat, ATTACHE_RU, "ru")
     sent = await admin.send(f"/staff add {ATTACHE_RU} RU")
@@ -219,33 +226,33 @@ async def test_case_round_trip_user_attache_user(app, chat, bot):
     [told] = to(ATTACHE_RU, sent)
     assert "Россия" in told.text and "/cases" in told.text  # in the attaché's language
 
-    user = await emigrant(chat(user_id=100, lang="kk"), "kk", "RU")
-    await press_menu(app, user, "kk", "✉️ Write to the labour attaché")
-    await user.press(t(app, "kk", "✍️ New message"))
-    await user.press(t(app, "kk", "💰 Unpaid wages"))
+    user = await emigrant(chat(user_id=100, lang=lang), lang, "RU")
+    await press_menu(app, user, lang, "✉️ Write to the labour attaché")
+    await user.press(t(app, lang, "✍️ New message"))
+    await user.press(t(app, lang, "💰 Unpaid wages"))
     sent = await user.send("Жалақы <b>екі ай</b> төленбеді")
     [relayed] = to(ATTACHE_RU, sent)
     case = last(await rows(app, Case, user_id=100))
-    assert f"#{case.id}" in relayed.text
-    assert "Қазақша" in relayed.text and "Россия" in relayed.text  # language and country
+    assert numbered(case.id, relayed.text)
+    assert LANG_BUTTON[lang] in relayed.text and "Россия" in relayed.text  # language, country
     assert "&lt;b&gt;екі ай&lt;/b&gt;" in relayed.text  # user text escaped for staff
     assert "100" not in relayed.text and "Test" not in relayed.text  # no id, no name
     assert to(ADMIN, sent) == []  # the country has an attaché: admins are not disturbed
     [confirmation] = to(100, sent)
-    assert f"#{case.id}" in confirmation.text
+    assert numbered(case.id, confirmation.text)
 
     await attache.press(t(app, "ru", "✍️ Reply to #{number}").format(number=case.id))
     sent = await attache.send("Напишите адрес работодателя")
     [answer] = to(100, sent)
-    assert f"#{case.id}" in answer.text and "Напишите адрес работодателя" in answer.text
+    assert numbered(case.id, answer.text) and "Напишите адрес работодателя" in answer.text
     assert (await app.cases.get(case.id)).status == "answered"
 
     sent = await user.send("Мекенжай: Мәскеу")  # still writing into the case
     [more] = to(ATTACHE_RU, sent)
-    assert f"#{case.id}" in more.text and "Мәскеу" in more.text
+    assert numbered(case.id, more.text) and "Мәскеу" in more.text
     assert (await app.cases.get(case.id)).status == "open"
 
-    await user.press(t(app, "kk", "✅ Close the case"))
+    await user.press(t(app, lang, "✅ Close the case"))
     sent = await user.press("⭐⭐⭐⭐")
     assert any("★★★★" in s.text for s in to(ATTACHE_RU, sent))
     closed = await app.cases.get(case.id)
@@ -254,7 +261,7 @@ async def test_case_round_trip_user_attache_user(app, chat, bot):
     assert authors == ["user", "staff", "user"]
 
     mine = last(await user.send("/mycases"))
-    assert f"#{case.id}" in mine.buttons[0][0]
+    assert numbered(case.id, mine.buttons[0][0])
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -375,7 +382,7 @@ async def test_sos_reaches_staff_at_once_and_escalates_after_15_minutes(app, cha
     before = len(attache.session.requests)
     assert await app.desk.tick(attache.bot) == 1
     [escalated] = to(ADMIN, attache.session.requests[before:])
-    assert f"#{case.id}" in escalated.text and "15" in escalated.text
+    assert numbered(case.id, escalated.text) and "15" in escalated.text
     assert await app.desk.tick(attache.bot) == 0  # only once
 
 
@@ -409,7 +416,8 @@ async def test_unanswered_cases_remind_their_staff_after_24_hours(app, chat, clo
 # --- authorisation and deletion --------------------------------------------------------
 
 
-async def test_forged_staff_callbacks_are_refused_and_logged(app, chat, caplog):
+@pytest.mark.parametrize("lang", LANGS)
+async def test_forged_staff_callbacks_are_refused_and_logged(app, chat, caplog, lang):
     await staff_member(chat, ADMIN)
     attache = await staff_member(chat, ATTACHE_RU)
     await chat(user_id=ADMIN).send(f"/staff add {ATTACHE_RU} RU")
@@ -420,11 +428,11 @@ async def test_forged_staff_callbacks_are_refused_and_logged(app, chat, caplog):
     await user.send("private details")
     case = last(await rows(app, Case, user_id=108))
 
-    intruder = await emigrant(chat(user_id=666, lang="kk"), "kk", "RU")
+    intruder = await emigrant(chat(user_id=666, lang=lang), lang, "RU")
     caplog.set_level(logging.WARNING, logger="joldas.staff")
     for action in ("reply", "close", "view"):
         sent = await intruder.press_data(StaffCb(action=action, case=case.id).pack())
-        assert sent[0].method.text == t(app, "kk", "⛔ This is for the attaché desk's staff only.")
+        assert sent[0].method.text == t(app, lang, "⛔ This is for the attaché desk's staff only.")
         assert all("private details" not in s.text for s in sent)
     assert "refused" in caplog.text and "666" in caplog.text
     # an attaché of another country is refused too
@@ -432,7 +440,7 @@ async def test_forged_staff_callbacks_are_refused_and_logged(app, chat, caplog):
     assert sent[0].method.text == t(app, "en", "⛔ This is for the attaché desk's staff only.")
     # the staff commands
     refused = last(await intruder.send("/cases"))
-    assert refused.text == t(app, "kk", "⛔ This is for the attaché desk's staff only.")
+    assert refused.text == t(app, lang, "⛔ This is for the attaché desk's staff only.")
     refused = last(await attache.send("/staff add 666 RU"))
     assert refused.text == t(app, "en", "⛔ This is for the attaché desk's staff only.")
     assert (await app.cases.get(case.id)).status == "open"
@@ -454,12 +462,13 @@ async def test_a_revoked_attache_cannot_answer_anymore(app, chat):
     assert sent[0].text == t(app, "en", "⛔ This is for the attaché desk's staff only.")
 
 
-async def test_deleting_data_closes_cases_and_removes_messages(app, chat):
+@pytest.mark.parametrize("lang", LANGS)
+async def test_deleting_data_closes_cases_and_removes_messages(app, chat, lang):
     admin = await staff_member(chat, ADMIN)
-    user = await emigrant(chat(user_id=110, lang="ru"), "ru", "AE")
-    await press_menu(app, user, "ru", "✉️ Write to the labour attaché")
-    await user.press(t(app, "ru", "✍️ New message"))
-    await user.press(t(app, "ru", "💬 Something else"))
+    user = await emigrant(chat(user_id=110, lang=lang), lang, "AE")
+    await press_menu(app, user, lang, "✉️ Write to the labour attaché")
+    await user.press(t(app, lang, "✍️ New message"))
+    await user.press(t(app, lang, "💬 Something else"))
     await user.send("secret story")
     case = last(await rows(app, Case, user_id=110))
     copies = await rows(app, RelayLink, user_id=110)
@@ -467,9 +476,9 @@ async def test_deleting_data_closes_cases_and_removes_messages(app, chat):
     assert staff_copies
 
     await user.send("/delete")
-    sent = await user.press(t(app, "ru", "🗑 Yes, delete everything"))
+    sent = await user.press(t(app, lang, "🗑 Yes, delete everything"))
     [notice] = [s for s in to(ADMIN, sent) if s.name == "sendMessage"]
-    assert f"#{case.id}" in notice.text and "secret" not in notice.text
+    assert numbered(case.id, notice.text) and "secret" not in notice.text
     deleted = {
         (s.method.chat_id, s.method.message_id) for s in sent if isinstance(s.method, DeleteMessage)
     }
@@ -494,3 +503,43 @@ async def test_staff_command_validates_its_input(app, chat):
     assert "5 — South Korea (KR)" in listed.text
     async with app.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+async def test_a_case_continues_after_a_restart(settings, bot, clock):
+    first = await create_app(settings, clock=clock)
+    admin = Conversation(first.dispatcher, bot, user_id=ADMIN)
+    await admin.send("/start")
+    user = await emigrant(Conversation(first.dispatcher, bot, user_id=111), "en", None)
+    await press_menu(first, user, "en", "✉️ Write to the labour attaché")
+    await user.press("New message")
+    await user.press("Unpaid wages")
+    await user.send("first part")
+    await first.close()
+    second = await create_app(settings, clock=clock)
+    try:
+        again = Conversation(second.dispatcher, bot, user_id=111)
+        sent = await again.send("second part")
+        [relayed] = to(ADMIN, sent)
+        assert "second part" in relayed.text
+        [case] = await rows(second, Case, user_id=111)
+        assert len(await rows(second, CaseMessage, case_id=case.id)) == 2
+        staff = Conversation(second.dispatcher, bot, user_id=ADMIN)
+        sent = await staff.reply("got both", staff.last_with_buttons())
+        assert "got both" in to(111, sent)[0].text
+    finally:
+        await second.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_when_no_staff_can_be_reached_the_user_is_told(app, chat, lang):
+    user = await emigrant(chat(user_id=112, lang=lang), lang, "IL")
+    await press_menu(app, user, lang, "✉️ Write to the labour attaché")
+    await user.press(t(app, lang, "✍️ New message"))
+    await user.press(t(app, lang, "🏥 Health or accident"))
+    user.session.fail_next(403, "Forbidden: bot was blocked by the user", method="sendMessage")
+    sent = await user.send("I am hurt")  # the only admin has blocked the bot
+    [told] = to(112, sent)
+    assert consulates().missions["IL"].name.in_(lang) in told.text
+    assert t(app, lang, "✅ Close the case") in [label for label, _ in told.buttons]
+    [case] = await rows(app, Case, user_id=112)
+    assert case.status == "open"  # saved for /cases

@@ -81,3 +81,39 @@ async def test_two_instances_share_the_reminder_table_without_double_sends(pg_se
     finally:
         for app in apps:
             await app.close()
+
+
+async def test_attache_desk_on_postgres(pg_settings, clock):
+    app = await create_app(pg_settings, migrate=True, clock=clock)
+    bot = build_bot(pg_settings, session=LocalSession())
+    try:
+        admin = Conversation(app.dispatcher, bot, user_id=7, language_code="en")
+        await admin.send("/start")
+        await admin.send("/staff add 9000000001 RU")  # ids beyond 32 bits
+        user = Conversation(app.dispatcher, bot, user_id=9000000002, language_code="en")
+        await user.send("/start")
+        await user.press("English")
+        await user.press("✈️")
+        await user.press(len(user.buttons()))  # no country: the case goes to the admins
+        await user.send("/menu")
+        await user.press("SOS")
+        await user.send("help")
+        clock.advance(minutes=16)
+        assert await app.desk.tick(bot) == 1  # escalated to the one admin
+        [listed] = await admin.send("/cases")
+        assert "🆘" in listed.buttons[0][0]
+        await admin.reply("on my way", admin.last_with_buttons())
+        [mine] = await user.send("/mycases")
+        assert "#1" in mine.buttons[0][0]
+        await user.send("/delete")
+        await user.press("🗑")
+        async with app.engine.connect() as connection:
+            left = await connection.scalar(
+                text(
+                    "select (select count(*) from cases) + (select count(*) from case_messages)"
+                    " + (select count(*) from relay_links)"
+                )
+            )
+        assert left == 0
+    finally:
+        await app.close()
