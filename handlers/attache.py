@@ -25,7 +25,15 @@ from bot.content.countries import country_name
 from bot.services.cases import CaseService, Entry
 from bot.services.users import Profile
 from handlers.callbacks import MenuCb, ProfileCb
-from handlers.desk import TOPICS, CaseCb, Desk, history, status_label, topic_label
+from handlers.desk import (
+    TOPICS,
+    CaseCb,
+    Desk,
+    history,
+    status_label,
+    topic_label,
+    user_case_buttons,
+)
 from handlers.filters import menu_item, not_a_command
 from handlers.prompts import prompt_for
 from handlers.rights import consulate_block, emergency_block
@@ -60,6 +68,16 @@ def entry_of(message: Message) -> tuple[Entry, tuple[float, float] | None] | Non
         point = (message.location.latitude, message.location.longitude)
         return Entry("user", author, "location"), point  # passed on, never stored
     return None
+
+
+async def relayable(message: Message) -> tuple[Entry, tuple[float, float] | None] | None:
+    """The message as a case entry, or None after telling the user what can be sent."""
+    relayed = entry_of(message)
+    if relayed is None:
+        await message.answer(
+            _("I can pass on text, photos, documents, voice messages and locations.")
+        )
+    return relayed
 
 
 def country_line(profile: Profile | None) -> str:
@@ -150,11 +168,8 @@ async def on_first_message(
     desk: Desk,
     bot: Bot,
 ):
-    relayed = entry_of(message)
+    relayed = await relayable(message)
     if relayed is None:
-        await message.answer(
-            _("I can pass on text, photos, documents, voice messages and locations.")
-        )
         return
     entry, point = relayed
     topic = (await state.get_data()).get("topic", "other")
@@ -205,11 +220,8 @@ async def on_case_message(
 async def add_to_case(
     message: Message, number: int | None, cases: CaseService, desk: Desk, bot: Bot, state
 ) -> None:
-    relayed = entry_of(message)
+    relayed = await relayable(message)
     if relayed is None:
-        await message.answer(
-            _("I can pass on text, photos, documents, voice messages and locations.")
-        )
         return
     entry, point = relayed
     case = await cases.get(number) if number else None
@@ -471,7 +483,7 @@ async def show_case(callback: CallbackQuery, case, desk: Desk, profile: Profile 
     ]
     rows: list[list[InlineKeyboardButton]] = []
     if case.status != "closed":
-        rows = user_rows(case.id)
+        rows = user_case_buttons(case).inline_keyboard
     elif case.rating is None:
         rows = [rating_row(case.id)]
     back = keyboard(
@@ -482,15 +494,6 @@ async def show_case(callback: CallbackQuery, case, desk: Desk, profile: Profile 
         "\n".join(lines),
         InlineKeyboardMarkup(inline_keyboard=[*rows, *back.inline_keyboard]),
     )
-
-
-def user_rows(number: int) -> list[list[InlineKeyboardButton]]:
-    return column(
-        [
-            (_("✍️ Write to this case"), CaseCb(action="write", case=number)),
-            (_("✅ Close the case"), CaseCb(action="close", case=number)),
-        ]
-    ).inline_keyboard
 
 
 def build_router() -> Router:

@@ -543,3 +543,37 @@ async def test_when_no_staff_can_be_reached_the_user_is_told(app, chat, lang):
     assert t(app, lang, "✅ Close the case") in [label for label, _ in told.buttons]
     [case] = await rows(app, Case, user_id=112)
     assert case.status == "open"  # saved for /cases
+
+
+async def test_huge_messages_reach_staff_whole_and_escaped(app, chat):
+    await staff_member(chat, ADMIN)
+    user = await emigrant(chat(user_id=113), "en", None)
+    await press_menu(app, user, "en", "✉️ Write to the labour attaché")
+    await user.press("New message")
+    await user.press("Something else")
+    text = "<" * 4000 + "END"
+    sent = await user.send(text)
+    parts = to(ADMIN, sent)
+    assert len(parts) == 2 and parts[-1].buttons  # split, the buttons on the last part
+    assert "<<" not in "".join(p.text for p in parts)
+    assert "".join(p.text for p in parts).count("&lt;") == 4000 and "END" in parts[-1].text
+    [case] = await rows(app, Case, user_id=113)
+    [stored] = await rows(app, CaseMessage, case_id=case.id)
+    assert stored.text == text
+
+
+async def test_someone_elses_case_buttons_do_nothing(app, chat):
+    await staff_member(chat, ADMIN)
+    owner = await emigrant(chat(user_id=114), "en", None)
+    await press_menu(app, owner, "en", "✉️ Write to the labour attaché")
+    await owner.press("New message")
+    await owner.press("Something else")
+    await owner.send("mine")
+    [case] = await rows(app, Case, user_id=114)
+    other = await emigrant(chat(user_id=115), "en", None)
+    for action in ("open", "write", "close"):
+        sent = await other.press_data(f"case:{action}:{case.id}:0")
+        assert all("mine" not in s.text for s in sent)
+    assert (await app.cases.get(case.id)).status == "open"
+    sent = await other.send("not into anyone's case")
+    assert to(ADMIN, sent) == []
