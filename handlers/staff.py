@@ -47,6 +47,27 @@ async def refuse(event: Message | CallbackQuery, what: str) -> None:
         await event.answer(refusal())
 
 
+async def case_for(
+    event: Message | CallbackQuery, number: int | None, cases: CaseService, what: str
+):
+    """The case if the sender may handle it; otherwise None, after telling them why.
+
+    Non-staff are refused (and logged) before anything about the case is revealed."""
+    user_id = event.from_user.id
+    case = await cases.get(number) if number else None
+    if case is None and await cases.is_staff(user_id):
+        gone = _("This case no longer exists: the user deleted their data.")
+        if isinstance(event, CallbackQuery):
+            await event.answer(gone, show_alert=True)
+        else:
+            await event.answer(gone)
+        return None
+    if not await cases.may_handle(user_id, case):
+        await refuse(event, f"{what} on case {number}")
+        return None
+    return case
+
+
 def zone_of(profile: Profile | None, desk: Desk) -> str:
     return profile.timezone if profile else desk.users.default_timezone
 
@@ -59,11 +80,8 @@ async def on_staff_button(
     cases: CaseService,
     desk: Desk,
 ):
-    case = await cases.get(callback_data.case)
-    if not await cases.may_handle(callback.from_user.id, case):
-        await refuse(
-            callback, f"staff action {callback_data.action!r} on case {callback_data.case}"
-        )
+    case = await case_for(callback, callback_data.case, cases, callback_data.action)
+    if case is None:
         return
     if callback_data.action == "view":
         await show(
@@ -114,9 +132,8 @@ async def on_reply_text(
 async def answer_case(
     message: Message, number: int | None, cases: CaseService, desk: Desk, bot: Bot
 ):
-    case = await cases.get(number) if number else None
-    if not await cases.may_handle(message.from_user.id, case):
-        await refuse(message, f"reply to case {number}")
+    case = await case_for(message, number, cases, "reply")
+    if case is None:
         return
     if message.text is None:
         await message.answer(_("Staff answers are plain text: please type your answer."))
@@ -140,10 +157,9 @@ async def on_resolution(
     message: Message, state: FSMContext, cases: CaseService, desk: Desk, bot: Bot
 ):
     number = (await state.get_data()).get("case")
-    case = await cases.get(number) if number else None
-    if not await cases.may_handle(message.from_user.id, case):
+    case = await case_for(message, number, cases, "close")
+    if case is None:
         await state.clear()
-        await refuse(message, f"closing case {number}")
         return
     if message.text is None:
         await message.answer(_("Please type the resolution as text."))

@@ -487,7 +487,9 @@ async def test_deleting_data_closes_cases_and_removes_messages(app, chat, lang):
         assert await rows(app, model, user_id=110) == []
     # the staff's stale buttons for the case now find nothing
     sent = await admin.press_data(StaffCb(action="reply", case=case.id).pack())
-    assert sent[0].name == "answerCallbackQuery"
+    assert sent[0].method.text == t(
+        app, "en", "This case no longer exists: the user deleted their data."
+    )
 
 
 async def test_staff_command_validates_its_input(app, chat):
