@@ -98,7 +98,7 @@ async def full_profile(
             "Deadlines you asked me to watch: {deadlines} (/reminders); trips recorded: {trips}."
         ).format(deadlines=deadlines, trips=recorded)
         ticked = len(await checklists.done(profile.id))
-        mine = len(await cases.of_user(profile.id, limit=1000))
+        mine = await cases.count_of(profile.id)
         text += "\n" + _(
             "Checklist items ticked: {ticked}; cases with the labour attaché: {cases} (/mycases)."
         ).format(ticked=ticked, cases=mine)
