@@ -18,10 +18,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import get_timezone_location
 
 from bot.content.countries import find_zones, zones_of
-from bot.services.cases import CaseService
-from bot.services.checklist import ChecklistService
 from bot.services.reminders import ReminderService
-from bot.services.trips import TripService
 from bot.services.users import Profile, UserService
 from handlers.callbacks import DeleteCb, MenuCb, ProfileCb
 from handlers.desk import Desk
@@ -82,26 +79,18 @@ async def on_profile(event: Message | CallbackQuery, profile: Profile | None, **
 
 
 async def full_profile(
-    profile: Profile | None,
-    reminders: ReminderService,
-    trips: TripService,
-    checklists: ChecklistService,
-    cases: CaseService,
-    **extra: Any,
+    profile: Profile | None, users: UserService, **extra: Any
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The profile plus what the guides keep: deadlines, trips, checklist ticks, cases."""
     text, markup = profile_screen(profile)
-    if profile is not None:
-        deadlines = len(await reminders.upcoming(profile.id))
-        recorded = len(await trips.of(profile.id))
+    held = await users.holdings(profile.id) if profile is not None else None
+    if held is not None:
         text += "\n" + _(
             "Deadlines you asked me to watch: {deadlines} (/reminders); trips recorded: {trips}."
-        ).format(deadlines=deadlines, trips=recorded)
-        ticked = len(await checklists.done(profile.id))
-        mine = await cases.count_of(profile.id)
+        ).format(deadlines=held.deadlines, trips=held.trips)
         text += "\n" + _(
             "Checklist items ticked: {ticked}; cases with the labour attaché: {cases} (/mycases)."
-        ).format(ticked=ticked, cases=mine)
+        ).format(ticked=held.checklist_marks, cases=held.cases)
     return text, markup
 
 
@@ -204,9 +193,7 @@ async def on_zone(
     state: FSMContext,
     users: UserService,
     reminders: ReminderService,
-    trips: TripService,
     profile: Profile | None,
-    **data: Any,
 ):
     zone = callback_data.zone
     if zone == "search":
@@ -226,7 +213,7 @@ async def on_zone(
     if zone != profile.timezone:
         await reminders.retime(profile.id, ZoneInfo(profile.timezone), ZoneInfo(zone))
         profile = await users.save(profile.id, timezone=zone)
-    text, markup = await full_profile(profile, reminders=reminders, trips=trips, **data)
+    text, markup = await full_profile(profile, users)
     lead = _("✅ Time zone saved. Reminders follow it.")
     await show(callback, f"{lead}\n\n{text}", markup)
 

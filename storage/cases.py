@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, CaseMessage, RelayLink, StaffRole
@@ -44,14 +44,6 @@ class CaseRepository:
             .limit(limit)
         )
         return list(rows)
-
-    async def counts(self, user_ids: list[int]) -> dict[int, int]:
-        rows = await self.session.execute(
-            select(Case.user_id, func.count())
-            .where(Case.user_id.in_(user_ids))
-            .group_by(Case.user_id)
-        )
-        return {user_id: count for user_id, count in rows}
 
     async def open_in(self, countries: Iterable[str] | None, limit: int) -> list[Case]:
         """Open cases of these countries (None: every country), urgent and oldest first."""

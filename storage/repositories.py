@@ -71,6 +71,22 @@ class UserRepository:
         rows = await self.session.execute(select(table).where(table.c.id.in_(user_ids)))
         return {row.id: row for row in rows}
 
+    async def holdings(self, user_ids: list[int], tables: tuple[str, ...]) -> dict[int, Any]:
+        """How many rows of each table every user has, in one statement."""
+        users = User.__table__
+        counts = [
+            select(func.count())
+            .select_from(table)
+            .where(table.c.user_id == users.c.id)
+            .scalar_subquery()
+            .label(table.name)
+            for table in (Base.metadata.tables[name] for name in tables)
+        ]
+        rows = await self.session.execute(
+            select(users.c.id, *counts).where(users.c.id.in_(user_ids))
+        )
+        return {row.id: row for row in rows}
+
     async def delete_everything(self, user_id: int) -> int:
         """Remove every row about the user from every table; returns how many went."""
         removed = 0

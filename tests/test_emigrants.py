@@ -262,6 +262,13 @@ async def test_case_round_trip_user_attache_user(app, chat, lang):
 
     mine = last(await user.send("/mycases"))
     assert numbered(case.id, mine.buttons[0][0])
+    shown = last(await user.send("/profile"))
+    held = t(
+        app,
+        lang,
+        "Checklist items ticked: {ticked}; cases with the labour attaché: {cases} (/mycases).",
+    )
+    assert held.format(ticked=0, cases=1) in shown.text
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.clock import Clock
 from storage.cases import CaseRepository, StaffRepository
-from storage.loader import BatchLoader
 from storage.models import Case, CaseMessage, StaffRole
 
 SOS_ESCALATION = timedelta(minutes=15)
@@ -45,7 +44,6 @@ class CaseService:
         self._sessionmaker = sessionmaker
         self.clock = clock
         self.admin_ids = frozenset(admin_ids)
-        self._counts: BatchLoader[int, int] = BatchLoader(self._fetch_counts)
 
     # --- who handles what -----------------------------------------------------------
 
@@ -179,14 +177,6 @@ class CaseService:
     async def of_user(self, user_id: int, limit: int = 10) -> list[Case]:
         async with self._sessionmaker() as session:
             return await CaseRepository(session).of_user(user_id, limit)
-
-    async def count_of(self, user_id: int) -> int:
-        """How many cases the user has (for /profile); concurrent askers share a query."""
-        return await self._counts.load(user_id) or 0
-
-    async def _fetch_counts(self, user_ids: list[int]) -> dict[int, int]:
-        async with self._sessionmaker() as session:
-            return await CaseRepository(session).counts(user_ids)
 
     async def messages(self, case_id: int, limit: int = 10) -> list[CaseMessage]:
         async with self._sessionmaker() as session:

@@ -21,6 +21,7 @@ from storage.repositories import UserRepository, user_upsert
 from storage.writer import GroupWriter
 
 ROLES = ("migrant", "emigrant", "kandas")
+HELD_TABLES = ("deadlines", "trips", "checklist_marks", "cases")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class UserService:
         self.default_timezone = default_timezone
         self._cache: BoundedCache[int, Any] = BoundedCache(cache_size)
         self._loader: BatchLoader[int, Profile] = BatchLoader(self._fetch)
+        self._holdings: BatchLoader[int, Any] = BatchLoader(self._fetch_holdings)
         self.on_delete: list[Callable[[int], None]] = []
 
     async def get(self, user_id: int) -> Profile | None:
@@ -72,6 +74,15 @@ class UserService:
         async with self._sessionmaker() as session:
             users = await UserRepository(session).get_many(user_ids)
         return {user_id: Profile.of(user) for user_id, user in users.items()}
+
+    async def holdings(self, user_id: int) -> Any | None:
+        """What the guides keep for the user: row counts by table (deadlines, trips,
+        checklist_marks, cases); users asking at the same time share one query."""
+        return await self._holdings.load(user_id)
+
+    async def _fetch_holdings(self, user_ids: list[int]) -> dict[int, Any]:
+        async with self._sessionmaker() as session:
+            return await UserRepository(session).holdings(user_ids, HELD_TABLES)
 
     async def save(self, user_id: int, **changes: Any) -> Profile:
         """Create the user if new, then store the given fields."""
