@@ -216,6 +216,14 @@ async def test_offer_check_stale_buttons_and_typing(app, chat):
 # --- the attaché desk ------------------------------------------------------------------
 
 
+async def write_case(app, user: Conversation, lang: str, topic: str, text: str):
+    """The user opens a new case on `topic` (an English label) with `text`."""
+    await press_menu(app, user, lang, "✉️ Write to the labour attaché")
+    await user.press(t(app, lang, "✍️ New message"))
+    await user.press(t(app, lang, topic))
+    return await user.send(text)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_case_round_trip_user_attache_user(app, chat, lang):
     admin = await staff_member(chat, ADMIN)
@@ -227,10 +235,7 @@ async def test_case_round_trip_user_attache_user(app, chat, lang):
     assert "Россия" in told.text and "/cases" in told.text  # in the attaché's language
 
     user = await emigrant(chat(user_id=100, lang=lang), lang, "RU")
-    await press_menu(app, user, lang, "✉️ Write to the labour attaché")
-    await user.press(t(app, lang, "✍️ New message"))
-    await user.press(t(app, lang, "💰 Unpaid wages"))
-    sent = await user.send("Жалақы <b>екі ай</b> төленбеді")
+    sent = await write_case(app, user, lang, "💰 Unpaid wages", "Жалақы <b>екі ай</b> төленбеді")
     [relayed] = to(ATTACHE_RU, sent)
     case = last(await rows(app, Case, user_id=100))
     assert numbered(case.id, relayed.text)
@@ -277,10 +282,7 @@ async def test_cases_route_by_country_and_fall_back_to_admins(app, chat, lang):
     attache = await staff_member(chat, ATTACHE_RU)
     await chat(user_id=ADMIN).send(f"/staff add {ATTACHE_RU} RU")
     user = await emigrant(chat(user_id=101, lang=lang), lang, "TR")  # no attaché for Turkey
-    await press_menu(app, user, lang, "✉️ Write to the labour attaché")
-    await user.press(t(app, lang, "✍️ New message"))
-    await user.press(t(app, lang, "🪪 Visa, permit or deportation"))
-    sent = await user.send("visa question")
+    sent = await write_case(app, user, lang, "🪪 Visa, permit or deportation", "visa question")
     assert len(to(ADMIN, sent)) == 1 and to(ATTACHE_RU, sent) == []
     assert country_name("TR", "en") in to(ADMIN, sent)[0].text
     listed = last(await chat(user_id=ADMIN).send("/cases"))
@@ -292,10 +294,7 @@ async def test_cases_route_by_country_and_fall_back_to_admins(app, chat, lang):
 async def test_staff_close_with_resolution_and_a_telegram_reply(app, chat):
     admin = await staff_member(chat, ADMIN)
     user = await emigrant(chat(user_id=102), "en", None)  # no country: admins
-    await press_menu(app, user, "en", "✉️ Write to the labour attaché")
-    await user.press("New message")
-    await user.press("Something else")
-    sent = await user.send("hello")
+    sent = await write_case(app, user, "en", "💬 Something else", "hello")
     assert len(to(ADMIN, sent)) == 1
     message = admin.last_with_buttons()
     sent = await admin.reply("Reply through Telegram's reply", message)  # no button pressed
@@ -341,10 +340,7 @@ async def test_a_user_with_a_hidden_account_gets_answers(app, chat):
     hidden = chat(user_id=104, lang="ru")
     hidden.first_name = "Hidden"
     await emigrant(hidden, "ru", None)
-    await press_menu(app, hidden, "ru", "✉️ Write to the labour attaché")
-    await hidden.press(t(app, "ru", "✍️ New message"))
-    await hidden.press(t(app, "ru", "💬 Something else"))
-    sent = await hidden.send("помогите")
+    sent = await write_case(app, hidden, "ru", "💬 Something else", "помогите")
     assert not any(isinstance(s.method, ForwardMessage) for s in sent)
     assert "Hidden" not in to(ADMIN, sent)[0].text
     await admin.press("Reply to #")
@@ -406,10 +402,7 @@ async def test_an_answered_sos_is_not_escalated(app, chat, clock):
 async def test_unanswered_cases_remind_their_staff_after_24_hours(app, chat, clock):
     admin = await staff_member(chat, ADMIN)
     user = await emigrant(chat(user_id=107), "en", "PL")
-    await press_menu(app, user, "en", "✉️ Write to the labour attaché")
-    await user.press("New message")
-    await user.press("Unpaid wages")
-    await user.send("no pay")
+    await write_case(app, user, "en", "💰 Unpaid wages", "no pay")
     clock.advance(hours=23)
     assert await app.desk.tick(admin.bot) == 0
     clock.advance(hours=2)
@@ -429,10 +422,7 @@ async def test_forged_staff_callbacks_are_refused_and_logged(app, chat, caplog, 
     attache = await staff_member(chat, ATTACHE_RU)
     await chat(user_id=ADMIN).send(f"/staff add {ATTACHE_RU} RU")
     user = await emigrant(chat(user_id=108, lang="ru"), "ru", "DE")
-    await press_menu(app, user, "ru", "✉️ Write to the labour attaché")
-    await user.press(t(app, "ru", "✍️ New message"))
-    await user.press(t(app, "ru", "💬 Something else"))
-    await user.send("private details")
+    await write_case(app, user, "ru", "💬 Something else", "private details")
     case = last(await rows(app, Case, user_id=108))
 
     intruder = await emigrant(chat(user_id=666, lang=lang), lang, "RU")
@@ -458,10 +448,7 @@ async def test_a_revoked_attache_cannot_answer_anymore(app, chat):
     attache = await staff_member(chat, ATTACHE_RU)
     await admin.send(f"/staff add {ATTACHE_RU} RU")
     user = await emigrant(chat(user_id=109), "en", "RU")
-    await press_menu(app, user, "en", "✉️ Write to the labour attaché")
-    await user.press("New message")
-    await user.press("Something else")
-    await user.send("hi")
+    await write_case(app, user, "en", "💬 Something else", "hi")
     await attache.press("Reply to #")
     await admin.send(f"/staff remove {ATTACHE_RU} RU")
     sent = await attache.send("too late")
@@ -473,10 +460,7 @@ async def test_a_revoked_attache_cannot_answer_anymore(app, chat):
 async def test_deleting_data_closes_cases_and_removes_messages(app, chat, lang):
     admin = await staff_member(chat, ADMIN)
     user = await emigrant(chat(user_id=110, lang=lang), lang, "AE")
-    await press_menu(app, user, lang, "✉️ Write to the labour attaché")
-    await user.press(t(app, lang, "✍️ New message"))
-    await user.press(t(app, lang, "💬 Something else"))
-    await user.send("secret story")
+    await write_case(app, user, lang, "💬 Something else", "secret story")
     case = last(await rows(app, Case, user_id=110))
     copies = await rows(app, RelayLink, user_id=110)
     staff_copies = {(link.chat_id, link.message_id) for link in copies if link.chat_id == ADMIN}
@@ -574,10 +558,7 @@ async def test_huge_messages_reach_staff_whole_and_escaped(app, chat):
 async def test_someone_elses_case_buttons_do_nothing(app, chat):
     await staff_member(chat, ADMIN)
     owner = await emigrant(chat(user_id=114), "en", None)
-    await press_menu(app, owner, "en", "✉️ Write to the labour attaché")
-    await owner.press("New message")
-    await owner.press("Something else")
-    await owner.send("mine")
+    await write_case(app, owner, "en", "💬 Something else", "mine")
     [case] = await rows(app, Case, user_id=114)
     other = await emigrant(chat(user_id=115), "en", None)
     for action in ("open", "write", "close"):
