@@ -437,7 +437,7 @@ async def on_case_button(
             await desk.notify(
                 bot,
                 staff_id,
-                lambda _zone: _("⭐ The user rated case #{number}: {stars}").format(
+                lambda: _("⭐ The user rated case #{number}: {stars}").format(
                     number=rated.id, stars="★" * (rated.rating or 0)
                 ),
             )
@@ -466,12 +466,12 @@ async def close_by_user(callback, case, state: FSMContext, cases: CaseService, d
         await desk.notify(
             bot,
             staff_id,
-            lambda _zone: _("✅ The user closed case #{number}.").format(number=closed.id),
+            lambda: _("✅ The user closed case #{number}.").format(number=closed.id),
         )
 
 
 async def show_case(callback: CallbackQuery, case, desk: Desk, profile: Profile | None) -> None:
-    zone = profile.timezone if profile else desk.users.default_timezone
+    zone = desk.zone_of(profile)
     messages = await desk.cases.messages(case.id)
     lines = [
         _("{icon} <b>Case #{number}</b> · {topic}").format(

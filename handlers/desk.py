@@ -25,7 +25,7 @@ from babel.dates import format_datetime
 
 from bot.content.countries import country_name
 from bot.services.cases import CaseService, Entry
-from bot.services.users import UserService
+from bot.services.users import Profile, UserService
 from handlers.ui import LANGUAGE_NAMES, column, current_locale
 
 log = logging.getLogger("joldas.desk")
@@ -159,11 +159,14 @@ class Desk:
         with self.i18n.context(), self.i18n.use_locale(locale):
             yield
 
+    def zone_of(self, profile: Profile | None) -> str:
+        return profile.timezone if profile else self.users.default_timezone
+
     async def _reader(self, user_id: int) -> tuple[str, str]:
         """The recipient's language and time zone."""
         profile = await self.users.get(user_id)
         locale = (profile.locale if profile else None) or self.i18n.default_locale
-        zone = profile.timezone if profile else self.users.default_timezone
+        zone = self.zone_of(profile)
         return locale, zone
 
     # --- sending --------------------------------------------------------------------
@@ -252,9 +255,9 @@ class Desk:
 
     async def notify(self, bot: Bot, chat_id: int, render, markup_of=None) -> bool:
         """A short notice rendered in the recipient's language (render() -> text)."""
-        locale, zone = await self._reader(chat_id)
+        locale, _zone = await self._reader(chat_id)
         with self.speaking_to(locale):
-            text = render(zone)
+            text = render()
             markup = markup_of() if markup_of else None
             try:
                 await bot.send_message(chat_id, text, reply_markup=markup)
@@ -325,7 +328,7 @@ class Desk:
                 await self.notify(
                     bot,
                     staff_id,
-                    lambda _zone, number=closed.id: _(
+                    lambda number=closed.id: _(
                         "🗑 Case #{number} is closed: the user deleted their data, and their "
                         "messages with it."
                     ).format(number=number),

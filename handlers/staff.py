@@ -68,10 +68,6 @@ async def case_for(
     return case
 
 
-def zone_of(profile: Profile | None, desk: Desk) -> str:
-    return profile.timezone if profile else desk.users.default_timezone
-
-
 async def on_staff_button(
     callback: CallbackQuery,
     callback_data: StaffCb,
@@ -85,7 +81,7 @@ async def on_staff_button(
         return
     if callback_data.action == "view":
         await show(
-            callback, await desk.card(case, zone_of(profile, desk)), staff_buttons(case), edit=False
+            callback, await desk.card(case, desk.zone_of(profile)), staff_buttons(case), edit=False
         )
         return
     if case.status == "closed":
@@ -173,7 +169,7 @@ async def on_resolution(
     await desk.notify(
         bot,
         closed.user_id,
-        lambda _zone: _(
+        lambda: _(
             "✅ The attaché closed case #{number}.\nResolution: {text}\n\n"
             "How helpful was the answer?"
         ).format(number=closed.id, text=html.escape(closed.resolution or "")),
@@ -286,7 +282,7 @@ async def on_staff(
             await desk.notify(
                 bot,
                 staff_id,
-                lambda _zone: _(
+                lambda: _(
                     "You now answer the labour attaché cases for {country} in Joldas. "
                     "/cases lists the open ones."
                 ).format(country=country_name(country, current_locale())),
