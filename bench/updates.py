@@ -1,13 +1,28 @@
-"""Throughput of the full bot against a bare aiogram echo, on the same updates.
+"""Throughput of the full bot against a bare aiogram echo, on the same updates; footprint.
 
-    python bench/updates.py [--users 1000] [--rounds 3]
+    python bench/updates.py [--users 1000] [--rounds 5] [--no-throughput] [--no-footprint]
 
-Each simulated user onboards (/start, language, role, country) and then navigates the menu
-(/menu, menu entries, back, /help, /profile, stray text). Updates are built up front and fed
-round-robin across users through `Dispatcher.feed_update` with the in-process Bot API
-stand-in and a fresh SQLite file: in batches of 100 handled concurrently, as long polling
-does (getUpdates returns up to 100; aiogram handles each as a task), and one at a time.
-Prints both rates, their ratio (target >= 0.5) and peak RSS (target <= 120 MB).
+Throughput. Each simulated user onboards (/start, language, role, country) and then
+navigates the menu (/menu, menu entries, back, /help, /profile, stray text). Both bots get
+the same updates through `Dispatcher.feed_update` with the in-process Bot API stand-in
+(`LocalSession`), in batches of 100 handled concurrently, as long polling does (getUpdates
+returns up to 100; aiogram handles each as a task), and one at a time.
+  - Every Update is validated from JSON-like dicts *before* its timed run, for both bots:
+    only handling is timed (for the bot, handling plus draining its group writer).
+  - The echo's filter is a coroutine function: aiogram runs a sync filter such as `F.text`
+    in a worker thread (one thread hop per update), which would slow the baseline.
+  - Runs are interleaved (echo, bot, echo, bot, ...) so machine noise hits both; the bot
+    gets a fresh SQLite file each run. Per-update µs is the median of the rounds (best in
+    brackets); the ratio is the median of the per-round ratios (target >= 0.5).
+
+Footprint (each in a fresh interpreter, so nothing of this process is counted):
+  - peak RSS at rest: VmHWM after importing the bot and building it (`create_app` on a
+    fresh SQLite file, then again on that file as a restart; `build_bot`), next to
+    aiogram's own floor (`import aiogram`, a Dispatcher and a Bot); target: bot <= floor
+    + 40 MB;
+  - start-up to first poll: wall time from spawning `python -m bot run` (against a Bot API
+    stand-in on 127.0.0.1) to its first getUpdates request, on a fresh database and on a
+    restart, next to spawning a bare `import aiogram`; target: bot <= aiogram + 1 s.
 """
 
 from __future__ import annotations
@@ -16,26 +31,30 @@ import argparse
 import asyncio
 import gc
 import itertools
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collections.abc import Iterator
-
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.app import build_bot, create_app
 from bot.config import Settings
 from bot.simulator import LocalSession
-from handlers.callbacks import CountryCb, LangCb, MenuCb, RoleCb
 
+ROOT = Path(__file__).resolve().parent.parent
 LANGS = ("kk", "ru", "en")
+# Packed callback data, written out (handlers.callbacks: prefix and fields joined by ":"),
+# so the bench runs the same on commits where that module lives elsewhere.
+MENU = "m:{}"
 
 
 def script(user_id: int) -> list[tuple[str, str]]:
@@ -43,33 +62,35 @@ def script(user_id: int) -> list[tuple[str, str]]:
     lang = LANGS[user_id % 3]
     return [
         ("text", "/start"),
-        ("press", LangCb(code=lang).pack()),
-        ("press", RoleCb(role="migrant").pack()),
-        ("press", CountryCb(field="citizenship", code="UZ").pack()),
+        ("press", f"lang:{lang}"),
+        ("press", "role:migrant"),
+        ("press", "ctry:citizenship:UZ"),
         ("text", "/menu"),
-        ("press", MenuCb(item="registration").pack()),
-        ("press", MenuCb(item="menu").pack()),
-        ("press", MenuCb(item="stay").pack()),
-        ("press", MenuCb(item="menu").pack()),
-        ("press", MenuCb(item="help").pack()),
-        ("press", MenuCb(item="menu").pack()),
-        ("press", MenuCb(item="profile").pack()),
+        ("press", MENU.format("registration")),
+        ("press", MENU.format("menu")),
+        ("press", MENU.format("stay")),
+        ("press", MENU.format("menu")),
+        ("press", MENU.format("help")),
+        ("press", MENU.format("menu")),
+        ("press", MENU.format("profile")),
         ("text", "/help"),
         ("text", "hello"),
-        ("press", MenuCb(item="permit").pack()),
-        ("press", MenuCb(item="menu").pack()),
+        ("press", MENU.format("permit")),
+        ("press", MENU.format("menu")),
         ("text", "/menu"),
-        ("press", MenuCb(item="insurance").pack()),
-        ("press", MenuCb(item="menu").pack()),
+        ("press", MENU.format("insurance")),
+        ("press", MENU.format("menu")),
         ("text", "/profile"),
     ]
 
 
-def updates_of(users: int, bot: Bot) -> Iterator[Update]:
-    """Every user's next step in turn, validated from JSON-like dicts as polling would."""
+def payloads_of(users: int) -> list[dict[str, Any]]:
+    """Every user's next step in turn, as the JSON getUpdates would return."""
     ids = itertools.count(1)
     scripts = {uid: script(uid) for uid in range(10_000, 10_000 + users)}
-    for step in range(len(next(iter(scripts.values())))):
+    steps = len(next(iter(scripts.values())))
+    result = []
+    for step in range(steps):
         for uid, actions in scripts.items():
             kind, value = actions[step]
             user = {"id": uid, "is_bot": False, "first_name": "U", "language_code": LANGS[uid % 3]}
@@ -80,7 +101,7 @@ def updates_of(users: int, bot: Bot) -> Iterator[Update]:
                     if value.startswith("/")
                     else None
                 )
-                payload = {
+                payload: dict[str, Any] = {
                     "message": {
                         "message_id": next(ids),
                         "date": 0,
@@ -107,15 +128,21 @@ def updates_of(users: int, bot: Bot) -> Iterator[Update]:
                         "message": shown,
                     }
                 }
-            yield Update.model_validate({"update_id": next(ids), **payload}, context={"bot": bot})
+            result.append({"update_id": next(ids), **payload})
+    return result
+
+
+async def is_text(message: Message) -> bool:
+    """The echo's filter: a coroutine function, so aiogram awaits it in the event loop."""
+    return bool(message.text)
 
 
 def echo_dispatcher() -> Dispatcher:
     router = Router()
 
-    @router.message(F.text)
+    @router.message(is_text)
     async def echo(message: Message) -> None:
-        await message.answer(message.text)
+        await message.answer(message.text or "")
 
     @router.callback_query()
     async def press(callback: CallbackQuery) -> None:
@@ -126,60 +153,278 @@ def echo_dispatcher() -> Dispatcher:
     return dispatcher
 
 
-async def feed(dispatcher: Dispatcher, bot: Bot, users: int, batch: int) -> tuple[int, float]:
-    """Feed every update; `batch` > 1 handles that many at once, as polling does."""
-    gc.collect()
-    count, started = 0, time.perf_counter()
-    updates = updates_of(users, bot)
-    while chunk := list(itertools.islice(updates, batch)):
-        if batch == 1:
-            await dispatcher.feed_update(bot, chunk[0])
-        else:
+async def feed(dispatcher: Dispatcher, bot: Bot, updates: list[Update], batch: int) -> None:
+    """Handle every (prebuilt) update; `batch` > 1 handles that many at once."""
+    if batch == 1:
+        for update in updates:
+            await dispatcher.feed_update(bot, update)
+    else:
+        for start in range(0, len(updates), batch):
+            chunk = updates[start : start + batch]
             await asyncio.gather(*(dispatcher.feed_update(bot, update) for update in chunk))
-        count += len(chunk)
-    return count, count / (time.perf_counter() - started)
 
 
-async def measure(folder: str, users: int, rounds: int, batch: int) -> tuple[int, float, float]:
-    """Best rates of `rounds` runs: (updates, bare echo, joldas)."""
-    echo_rates, bot_rates = [], []
-    for round_number in range(rounds):
-        url = f"sqlite+aiosqlite:///{folder}/bench-{batch}-{round_number}.db"
-        settings = Settings(_env_file=None, database_url=url)
-        app = await create_app(settings)
-        bot = build_bot(settings, session=LocalSession(record=False))
-        count, rate = await feed(echo_dispatcher(), bot, users, batch)
-        echo_rates.append(rate)
-        bot_rates.append((await feed(app.dispatcher, bot, users, batch))[1])
+async def one_run(kind: str, database: str, payloads: list[dict[str, Any]], batch: int) -> float:
+    """Microseconds per update for one run of `kind` ("echo" or "bot"); setup not timed."""
+    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{database}")
+    bot = build_bot(settings, session=LocalSession(record=False))
+    app = await create_app(settings) if kind == "bot" else None
+    dispatcher = app.dispatcher if app else echo_dispatcher()
+    updates = [Update.model_validate(payload, context={"bot": bot}) for payload in payloads]
+    gc.collect()
+    started = time.perf_counter()
+    await feed(dispatcher, bot, updates, batch)
+    if app:
+        await app.writer.drain()  # writes the updates handed in are part of their cost
+    elapsed = time.perf_counter() - started
+    if app:
         await app.close()
-    return count, max(echo_rates), max(bot_rates)
+    await bot.session.close()
+    del updates
+    gc.collect()
+    return elapsed / len(payloads) * 1e6
+
+
+async def throughput(users: int, rounds: int) -> None:
+    payloads = payloads_of(users)
+    with tempfile.TemporaryDirectory() as folder:
+        for label, batch in (("as polling (100 at once)", 100), ("one at a time", 1)):
+            echo_us: list[float] = []
+            bot_us: list[float] = []
+            for round_number in range(rounds):  # interleaved: echo, bot, echo, bot, ...
+                echo_us.append(await one_run("echo", f"{folder}/e.db", payloads, batch))
+                database = f"{folder}/bot-{batch}-{round_number}.db"
+                bot_us.append(await one_run("bot", database, payloads, batch))
+            echo, ours = statistics.median(echo_us), statistics.median(bot_us)
+            ratio = statistics.median(e / b for e, b in zip(echo_us, bot_us, strict=True))
+            print(f"{label}: {len(payloads)} updates, {users} users, {rounds} rounds interleaved")
+            print(
+                f"  bare echo: {echo:8.1f} µs/update (best {min(echo_us):.1f})"
+                f" = {1e6 / echo:8,.0f} updates/s"
+            )
+            print(
+                f"  joldas:    {ours:8.1f} µs/update (best {min(bot_us):.1f})"
+                f" = {1e6 / ours:8,.0f} updates/s"
+            )
+            print(f"  ratio:     {ratio:8.2f}   (median of per-round echo/joldas; target >= 0.5)")
+            print(f"    per round: {fmt([e / b for e, b in zip(echo_us, bot_us, strict=True)])}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"this bench process peak RSS: {peak_mb:.0f} MB (holds prebuilt updates; not the bot's)")
+
+
+# --- footprint: fresh interpreters ------------------------------------------------------
+
+# VmHWM resets at exec; ru_maxrss would carry the parent's over
+VMHWM = "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])"
+
+REST_PROBE = """
+import asyncio, sys
+from bot.app import build_bot, create_app
+from bot.config import Settings
+
+async def main():
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{sys.argv[1]}",
+        bot_token="123456:REST-token",
+    )
+    app = await create_app(settings)
+    bot = build_bot(settings)
+    app.dispatcher.resolve_used_update_types()
+    await app.close()
+    await bot.session.close()
+
+asyncio.run(main())
+"""
+
+FLOOR_PROBE = """
+import asyncio
+from aiogram import Bot, Dispatcher
+
+async def main():
+    bot = Bot("123456:FLOOR-token")
+    Dispatcher()
+    await bot.session.close()
+
+asyncio.run(main())
+"""
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL")}
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's packages, whatever is installed
+    env.update(extra)
+    return env
+
+
+def peak_rss_mb(probe: str, *args: str) -> float:
+    """VmHWM of a fresh interpreter that runs `probe` (with `args` in sys.argv), in MB."""
+    with tempfile.TemporaryDirectory() as cwd:  # no .env picked up
+        output = subprocess.run(
+            [sys.executable, "-c", probe + "\n" + VMHWM, *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env=child_env(),
+            timeout=120,
+            check=True,
+        )
+    return int(output.stdout.split()[-1]) / 1024
+
+
+def framework_floor_mb() -> float:
+    """Peak RSS of a fresh interpreter that only imports aiogram (its pydantic models)."""
+    return peak_rss_mb("import aiogram")
+
+
+async def import_seconds(module: str) -> float:
+    """Wall time from spawning a fresh interpreter to `import <module>` being done."""
+    with tempfile.TemporaryDirectory() as cwd:
+        started = time.perf_counter()
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            f"import sys, {module}; sys.stdout.write('ready\\n'); sys.stdout.flush()",
+            stdout=subprocess.PIPE,
+            cwd=cwd,
+            env=child_env(),
+        )
+        assert child.stdout is not None
+        line = await asyncio.wait_for(child.stdout.readline(), timeout=60)
+        elapsed = time.perf_counter() - started
+        await child.wait()
+    if line.strip() != b"ready":
+        raise RuntimeError(f"`import {module}` failed in a fresh interpreter")
+    return elapsed
+
+
+class FirstPoll:
+    """A Bot API stand-in on 127.0.0.1 that notes when the first getUpdates arrives."""
+
+    def __init__(self) -> None:
+        self.polled = asyncio.Event()
+        self.at = 0.0
+
+    async def handle(self, request: Any) -> Any:
+        from aiohttp import web
+
+        method = request.match_info["method"]
+        if method == "getUpdates" and not self.polled.is_set():
+            self.at = time.perf_counter()
+            self.polled.set()
+        if method == "getMe":
+            result: Any = {"id": 123456, "is_bot": True, "first_name": "J", "username": "j_bot"}
+        elif method == "getUpdates":
+            await asyncio.sleep(0.5)
+            result = []
+        else:
+            result = True
+        return web.json_response({"ok": True, "result": result})
+
+
+async def first_poll_seconds(folder: str, database: str) -> float:
+    """Wall time from spawning `python -m bot run` to its first getUpdates request."""
+    from aiohttp import web
+
+    stand_in = FirstPoll()
+    server = web.Application()
+    server.router.add_post("/bot{token}/{method}", stand_in.handle)
+    runner = web.AppRunner(server, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    env = child_env(
+        BOT_TOKEN="123456:START-token",
+        TELEGRAM_API_URL=f"http://127.0.0.1:{port}",
+        DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+        LOG_LEVEL="WARNING",
+    )
+    log = Path(folder) / "start.log"
+    try:
+        with open(log, "wb") as errors:
+            started = time.perf_counter()
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+                cwd=folder,
+                env=env,
+            )
+            exited = asyncio.ensure_future(child.wait())
+            polled = asyncio.ensure_future(stand_in.polled.wait())
+            await asyncio.wait({exited, polled}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+            polled.cancel()
+            if child.returncode is None:
+                child.terminate()
+                try:
+                    await asyncio.wait_for(asyncio.shield(exited), timeout=10)
+                except TimeoutError:
+                    child.kill()
+            await exited
+    finally:
+        await runner.cleanup()
+    if not stand_in.polled.is_set():
+        tail = log.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"`python -m bot run` never polled:\n{tail}")
+    return stand_in.at - started
+
+
+async def footprint(runs: int) -> None:
+    fresh, again, floor = [], [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for number in range(2):  # interleaved: floor, bot on a fresh file, bot restarted
+            floor.append(peak_rss_mb(FLOOR_PROBE))
+            database = f"{folder}/rest-{number}.db"
+            fresh.append(peak_rss_mb(REST_PROBE, database))
+            again.append(peak_rss_mb(REST_PROBE, database))
+    floor_mb = min(floor)
+    print("peak RSS at rest (VmHWM of a fresh interpreter that builds and stops, lower of 2):")
+    print(f"  aiogram floor (import aiogram, Dispatcher(), Bot()):  {floor_mb:6.1f} MB")
+    for label, values in (("fresh SQLite file", fresh), ("restart (at head)", again)):
+        bot_mb = min(values)
+        print(
+            f"  joldas, create_app + build_bot, {label + ':':18}  {bot_mb:6.1f} MB"
+            f"  difference {bot_mb - floor_mb:+.1f} MB   (target <= +40 MB)"
+        )
+
+    aiogram_s, first_s, again_s = [], [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for number in range(runs):  # interleaved: import aiogram, first start, restart
+            aiogram_s.append(await import_seconds("aiogram"))
+            database = f"{folder}/start-{number}.db"
+            first_s.append(await first_poll_seconds(folder, database))
+            again_s.append(await first_poll_seconds(folder, database))
+    aiogram_t = statistics.median(aiogram_s)
+    print(f"start-up, spawn to first getUpdates (`python -m bot run`), median of {runs}:")
+    print(f"  bare `import aiogram`:         {aiogram_t:5.2f} s  ({fmt(aiogram_s)})")
+    for label, times in (("fresh database", first_s), ("restart (database at head)", again_s)):
+        median = statistics.median(times)
+        print(
+            f"  joldas, {label + ':':27} {median:5.2f} s  ({fmt(times)})"
+            f"  difference {median - aiogram_t:+.2f} s   (target <= +1 s)"
+        )
+
+
+def fmt(values: list[float]) -> str:
+    return ", ".join(f"{value:.2f}" for value in values)
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3, help="best of N runs for each side")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved runs of each side")
+    parser.add_argument("--startups", type=int, default=3, help="start-up runs of each kind")
+    parser.add_argument("--no-throughput", action="store_true")
+    parser.add_argument("--no-footprint", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        for label, batch in (("as polling (100 at once)", 100), ("one at a time", 1)):
-            count, bare, ours = await measure(folder, args.users, args.rounds, batch)
-            print(f"{label}: {count} updates, {args.users} users, best of {args.rounds}")
-            print(f"  bare echo: {bare:8,.0f} updates/s")
-            print(f"  joldas:    {ours:8,.0f} updates/s")
-            print(f"  ratio:     {ours / bare:8.2f}   (target >= 0.5)")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS:    {peak_mb:8.0f} MB   (target <= 120 MB)")
-    print(f"  of which `import aiogram` alone: {framework_floor_mb():.0f} MB")
-
-
-def framework_floor_mb() -> float:
-    """Peak RSS of a fresh interpreter that only imports aiogram (its pydantic models)."""
-    probe = (
-        "import aiogram; print([l for l in open('/proc/self/status') if l.startswith('VmHWM')]"
-        "[0].split()[1])"  # VmHWM resets at exec; ru_maxrss would carry ours over
-    )
-    output = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    return int(output.stdout) / 1024
+    if not args.no_throughput:
+        await throughput(args.users, args.rounds)
+    if not args.no_footprint:
+        await footprint(args.startups)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -22,14 +23,12 @@ from bot.retry import RetryMiddleware, Sleep
 from bot.services.cases import CaseService
 from bot.services.checklist import ChecklistService
 from bot.services.clock import Clock, SystemClock
+from bot.services.desk import Desk
 from bot.services.reminders import ReminderService
 from bot.services.sender import RateLimiter
 from bot.services.trips import TripService
 from bot.services.users import UserService
-from handlers import get_routers
-from handlers.desk import Desk
-from handlers.filters import private_chat
-from handlers.reminders import ReminderView
+from handlers import Handlers, build_handlers
 from storage.db import create_engine, create_sessionmaker, upgrade_database
 from storage.fsm import DatabaseStorage
 from storage.writer import GroupWriter
@@ -79,6 +78,10 @@ class App:
         await self.engine.dispose()
 
 
+async def private_chat(message: Message) -> bool:
+    return message.chat.type == "private"
+
+
 def build_dispatcher(
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -88,6 +91,7 @@ def build_dispatcher(
     i18n: I18n,
     cases: CaseService,
     desk: Desk,
+    handlers: Handlers,
 ) -> Dispatcher:
     dispatcher = Dispatcher(
         storage=storage,
@@ -100,11 +104,12 @@ def build_dispatcher(
         checklists=ChecklistService(sessionmaker),
         cases=cases,
         desk=desk,
+        wiring=handlers.wiring,
     )
     dispatcher.update.outer_middleware(ProfileMiddleware(users))
     dispatcher.update.outer_middleware(ProfileI18nMiddleware(i18n))
     dispatcher.message.filter(private_chat)  # checked before every router below
-    dispatcher.include_routers(*get_routers())
+    dispatcher.include_routers(*handlers.routers)
     return dispatcher
 
 
@@ -121,19 +126,20 @@ async def create_app(
     storage = DatabaseStorage(sessionmaker, writer)
     users.on_delete.append(storage.forget_user)
     i18n = build_i18n(settings.default_locale)
+    handlers = build_handlers(i18n)
     reminders = ReminderService(
         sessionmaker,
         writer,
         users,
         clock or SystemClock(),
         RateLimiter(settings.send_rate, settings.send_rate_per_chat),
-        ReminderView(i18n),
+        handlers.reminder_view,
         batch_size=settings.reminder_batch,
     )
     cases = CaseService(sessionmaker, reminders.clock, settings.admin_ids)
-    desk = Desk(cases, users, i18n)
+    desk = Desk(cases, users, handlers.desk_view, settings.default_locale)
     dispatcher = build_dispatcher(
-        settings, sessionmaker, users, reminders, storage, i18n, cases, desk
+        settings, sessionmaker, users, reminders, storage, i18n, cases, desk, handlers
     )
     return App(
         settings,

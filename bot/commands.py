@@ -11,6 +11,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import LOCALES
+from bot.i18n import speaking
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def command_list() -> list[BotCommand]:
 async def register_commands(bot: Bot, i18n: I18n) -> None:
     """setMyCommands for each language and a default; failures are logged, not fatal."""
     for code in (*LOCALES, None):
-        with i18n.context(), i18n.use_locale(code or i18n.default_locale):
+        with speaking(i18n, code):
             commands = command_list()
         try:
             await bot.set_my_commands(commands, language_code=code)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -59,13 +58,6 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"TIMEZONE {value!r} is not an IANA time zone") from None
         return value
-
-    @property
-    def sqlite_path(self) -> Path | None:
-        url = make_url(self.database_url)
-        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-            return None
-        return Path(url.database)
 
 
 def supported_locale(code: str | None) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from aiogram.types import TelegramObject, User
@@ -14,6 +16,13 @@ from bot.services.users import Profile
 
 def build_i18n(default_locale: str) -> I18n:
     return I18n(path=LOCALES_DIR, default_locale=default_locale, domain="messages")
+
+
+@contextmanager
+def speaking(i18n: I18n, locale: str | None) -> Iterator[None]:
+    """Render in `locale` outside an update (reminders, staff notices, errors, commands)."""
+    with i18n.context(), i18n.use_locale(locale or i18n.default_locale):
+        yield
 
 
 def locale_for(profile: Profile | None, user: User | None, default: str) -> str:

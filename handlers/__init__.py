@@ -1,74 +1,55 @@
-"""One aiogram Router per feature, built fresh for each Dispatcher."""
+"""The handlers, grouped by audience, and the one place they are put together.
+
+    handlers/common   menu, onboarding, profile, reminders, dates, fallback, errors
+    handlers/migrant  registration, stay, permit, insurance
+    handlers/abroad   rights, checklist, offer check, the user's side of the attaché desk
+    handlers/staff    the staff side of the desk
+    handlers/kandas   (to come)
+    handlers/views    shared screens, keyboards and every CallbackData
+    handlers/wiring.py  prompts, date questions and reminder kinds, registered in build_router
+    handlers/filters.py coroutine filters and the groups' derived root filters
+
+Handler modules import views, filters and wiring, never each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 from aiogram import Router
+from aiogram.utils.i18n import I18n
 
-from handlers import (
-    attache,
-    checklist,
-    dates,
-    errors,
-    fallback,
-    insurance,
-    menu,
-    offer,
-    onboarding,
-    permit,
-    profile,
-    registration,
-    reminders,
-    rights,
-    staff,
-    stay,
-)
-from handlers.desk import CaseCb, StaffCb
-from handlers.filters import callbacks_for, messages_for
+from handlers import abroad, common, kandas, migrant, staff
+from handlers.views.desk import DeskView
+from handlers.views.reminders import ReminderView
+from handlers.wiring import Wiring
 
 
-def abroad_router() -> Router:
-    """Emigrant help and the attaché desk, behind one cheap root filter per event type."""
-    group = Router(name="abroad")
-    group.callback_query.filter(
-        callbacks_for(
-            StaffCb,
-            CaseCb,
-            attache.TopicCb,
-            rights.RightsCb,
-            checklist.ChecklistCb,
-            offer.OfferCb,
-            menu=("sos", "attache", "rights", "checklist", "offer_check"),
-        )
-    )
-    group.message.filter(
-        messages_for(
-            attache.CaseFlow,
-            staff.StaffFlow,
-            commands=("cases", "staff", "mycases"),
-            replies=True,
-        )
-    )
-    group.include_routers(
-        staff.build_router(),  # first: a staff reply is not a new message from a user
-        attache.build_router(),
-        rights.build_router(),
-        checklist.build_router(),
-        offer.build_router(),
-    )
-    return group
+@dataclass
+class Handlers:
+    """The routers in order, what they registered, and the views services render with."""
+
+    routers: list[Router]
+    wiring: Wiring
+    reminder_view: ReminderView
+    desk_view: DeskView
 
 
-def get_routers() -> list[Router]:
-    """Features first, the catch-all fallback last, then the error handler."""
-    return [
-        menu.build_router(),  # the most pressed; only commands and its own buttons
-        abroad_router(),  # before the dialogues: a reply to a case's message joins the case
-        onboarding.build_router(),
-        profile.build_router(),
-        reminders.build_router(),
-        registration.build_router(),
-        stay.build_router(),
-        permit.build_router(),
-        insurance.build_router(),
-        dates.build_router(),  # after every dialogue that asks for a date is imported
-        fallback.build_router(),
-        errors.build_router(),
+def build_handlers(i18n: I18n) -> Handlers:
+    """Fresh routers for one Dispatcher, in the order updates try them."""
+    wiring = Wiring()
+    staff_group = staff.build_router(wiring)
+    abroad_group = abroad.build_router(wiring)
+    migrant_group = migrant.build_router(wiring)
+    kandas_group = kandas.build_router(wiring)
+    common_group = common.build_router(wiring)  # last built: it answers every date question
+    routers = [
+        common.build_menu_router(),  # the most pressed: commands and the menu's own buttons
+        staff_group,  # before any dialogue: a reply to a relayed message answers its case
+        abroad_group,  # before any dialogue: a reply to a case's message joins the case
+        common_group,
+        migrant_group,
+        kandas_group,
+        *common.build_last_routers(),
     ]
+    return Handlers(routers, wiring, ReminderView(i18n, wiring), DeskView(i18n))

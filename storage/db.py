@@ -1,12 +1,17 @@
-"""Engine and session factory; migrations applied through Alembic's API."""
+"""Engine and session factory; migrations applied through Alembic's API.
+
+Alembic (and Mako under it) is imported only when migrations run: not with this module, and
+not on a start whose database is already at the scripts' head (the usual restart).
+"""
 
 from __future__ import annotations
 
+import ast
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -14,6 +19,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -42,15 +50,66 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 
 
+@cache
+def script_head() -> str | None:
+    """The single head of the revision scripts, read without importing Alembic; None when
+    the scripts are anything but a plain graph with one head (then Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        values: dict[str, object] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Name):
+                try:
+                    values[target.id] = ast.literal_eval(value)
+                except ValueError:
+                    values[target.id] = value  # not a literal: unsure, see below
+        revision, down = values.get("revision"), values.get("down_revision")
+        if not isinstance(revision, str) or values.get("depends_on") is not None:
+            return None
+        if isinstance(down, str):
+            down = (down,)
+        elif down is None:
+            down = ()
+        elif not (isinstance(down, tuple | list) and all(isinstance(d, str) for d in down)):
+            return None
+        revisions.add(revision)
+        parents.update(down)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and parents <= revisions else None
+
+
+def at_head(connection: Connection) -> bool:
+    """Whether the database is stamped with the scripts' head, so no migration would run."""
+    head = script_head()
+    if head is None or not inspect(connection).has_table("alembic_version"):
+        return False
+    stamped = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+    return list(stamped) == [head]
+
+
 async def upgrade_database(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to `revision` on the engine's own connection."""
+    """Bring the schema to `revision` on the engine's own connection (at the head already:
+    nothing to do, and Alembic is not imported)."""
 
     def run(connection: Connection) -> None:
+        if revision == "head" and at_head(connection):
+            return
+        from alembic import command
+
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

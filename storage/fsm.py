@@ -1,8 +1,8 @@
 """FSM storage kept in the database and served from memory.
 
 Reads hit the database once per conversation key, then come from memory; every change is
-written through at once, so a restart mid-dialogue continues where the user was. One bot
-process owns its cache: several instances should share state through REDIS_URL instead.
+written through at once, so a restart mid-dialogue continues where the user was. The cache
+assumes one bot process: another process writing the same rows would not be seen.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cache import BoundedCache
+from storage.cache import BoundedCache
 from storage.loader import BatchLoader
 from storage.models import utcnow
-from storage.repositories import FSM_DELETE, FsmRepository, fsm_upsert
+from storage.repositories.fsm import FSM_DELETE, FsmRepository, fsm_upsert
 from storage.writer import GroupWriter
 
 Entry = tuple[str | None, dict[str, Any]]

@@ -12,10 +12,20 @@ import asyncio
 import itertools
 from typing import Any
 
-from sqlalchemy import Executable
+from sqlalchemy import Executable, Insert, Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 Write = tuple[Executable, dict[str, Any], asyncio.Future[None]]
+
+
+def upsert(table: Table, key: str, dialect: str, keep: tuple[str, ...] = ()) -> Insert:
+    """INSERT a whole row, or on a clash of `key` overwrite it (except the `keep` columns)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table)
+    changed = {c.name: statement.excluded[c.name] for c in table.c if c.name not in (key, *keep)}
+    return statement.on_conflict_do_update(index_elements=[key], set_=changed)
 
 
 class GroupWriter:

@@ -7,8 +7,8 @@ from aiogram.methods import SetMyCommands
 from aiogram.utils.i18n import gettext as _
 
 from bot.commands import register_commands
-from handlers.menu import help_text
-from handlers.profile import delete_confirmation, privacy_text
+from handlers.common.menu import help_text
+from handlers.common.profile import delete_confirmation, privacy_text
 from tests.conftest import count_rows, translated
 
 

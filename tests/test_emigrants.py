@@ -16,7 +16,7 @@ from bot.app import create_app
 from bot.content.abroad import checklist, consulates, country_codes, country_page, general_guide
 from bot.content.countries import country_name
 from bot.simulator import Conversation
-from handlers.desk import StaffCb
+from handlers.views.callbacks import StaffCb
 from storage.models import Case, CaseMessage, ChecklistMark, Deadline, RelayLink, Reminder
 from tests.conftest import translated
 

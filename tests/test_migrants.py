@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.simulator import Conversation
 from storage.models import Deadline, Reminder
+from storage.records import PersonalRecord
 from tests.conftest import translated
 
 LANGS = ["kk", "ru", "en"]
@@ -282,6 +283,8 @@ async def test_profile_counts_what_the_guides_keep(app, chat):
     await user.press("Add a trip")
     await user.send("10.11.2026")
     await user.press("still in Kazakhstan")
-    await app.reminders.schedule(user.user_id, "personal", date(2026, 12, 21), {}, "p:1")
+    await app.reminders.schedule(
+        user.user_id, "personal", date(2026, 12, 21), PersonalRecord(title=""), "p:1"
+    )
     [sent] = await user.send("/profile")
     assert "Deadlines you asked me to watch: 1 (/reminders); trips recorded: 1." in sent.text

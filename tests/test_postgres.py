@@ -16,6 +16,7 @@ from sqlalchemy import text
 from bot.app import build_bot, create_app
 from bot.simulator import Conversation, LocalSession
 from storage.db import create_engine
+from storage.records import PersonalRecord
 from tests.conftest import FakeClock, make_settings
 
 URL = os.environ.get("JOLDAS_TEST_POSTGRES_URL")
@@ -44,7 +45,9 @@ async def test_migrations_onboarding_and_delete_on_postgres(pg_settings, clock):
         assert "Узбекистан" not in sent[-1].text  # the menu, not the question again
         profile = await app.users.get(5)
         assert (profile.locale, profile.role, profile.citizenship) == ("ru", "migrant", "UZ")
-        await app.reminders.schedule(5, "personal", date(2026, 12, 21), {"title": "x"}, "p:1")
+        await app.reminders.schedule(
+            5, "personal", date(2026, 12, 21), PersonalRecord(title="x"), "p:1"
+        )
         await user.send("/delete")
         await user.press("🗑")
         async with app.engine.connect() as connection:
@@ -64,7 +67,7 @@ async def test_two_instances_share_the_reminder_table_without_double_sends(pg_se
         for user_id in range(1, 401):
             await apps[0].users.save(user_id, locale="en")
             await apps[0].reminders.schedule(
-                user_id, "personal", date(2026, 12, 21), {"title": "x"}, "p:1"
+                user_id, "personal", date(2026, 12, 21), PersonalRecord(title="x"), "p:1"
             )
         clock.set(datetime(2026, 12, 14, 5, tzinfo=UTC))
         for app in apps:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot.app import build_bot, create_app
 from bot.simulator import Conversation, LocalSession
 from storage.models import Deadline, Reminder
+from storage.records import EmptyRecord, PersonalRecord
 from tests.conftest import FakeClock, translated
 
 LANG_BUTTON = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
@@ -38,7 +39,7 @@ async def onboard(user: Conversation, lang: str = "en", abroad: str | None = Non
 async def schedule(
     app, user_id: int, key: str = "personal:1", title: str = "Renew insurance", due: date = DEADLINE
 ) -> int:
-    return await app.reminders.schedule(user_id, "personal", due, {"title": title}, key)
+    return await app.reminders.schedule(user_id, "personal", due, PersonalRecord(title=title), key)
 
 
 async def statuses(app, user_id: int) -> list[tuple[str, str]]:
@@ -160,7 +161,7 @@ async def test_a_crashed_claim_is_sent_after_the_lease_not_twice(app, bot, chat,
     user = await onboard(chat())
     await schedule(app, user.user_id)
     clock.set(utc(2026, 12, 14, 5))
-    from storage.repositories import ReminderRepository
+    from storage.repositories.reminders import ReminderRepository
 
     async with app.sessionmaker() as session, session.begin():  # claimed, then the process died
         assert len(await ReminderRepository(session).claim(clock.now(), 10)) == 1
@@ -406,19 +407,15 @@ async def test_snoozing_past_the_deadline_is_refused_with_a_reason(app, chat, cl
 
 
 async def test_a_feature_kind_names_its_guide_and_the_button_opens_it(app, bot, chat, clock):
-    from handlers.reminders import KINDS, register_kind
-
-    register_kind("registration", lambda payload: "Register your stay", "registration")
-    try:
-        user = await onboard(chat(lang="ru"), "ru")
-        await app.reminders.schedule(user.user_id, "registration", DEADLINE, {}, "registration")
-        clock.set(utc(2026, 12, 20, 5))
-        await app.reminders.tick(bot)
-        [message] = messages(bot, user.user_id)[-1:]
-        assert "Register your stay" in message.text
-        guide = translated(app, "ru", "📖 Open the guide")
-        assert guide in [label for label, _ in message.buttons]
-        sent = await user.press(guide)  # the guide opens; it needs the citizenship first
-        assert translated(app, "ru", "🏳️ Choose my citizenship") in labels_of(sent[-1])
-    finally:
-        KINDS.pop("registration")
+    user = await onboard(chat(lang="ru"), "ru")
+    await app.reminders.schedule(
+        user.user_id, "registration", DEADLINE, EmptyRecord(), "registration"
+    )
+    clock.set(utc(2026, 12, 20, 5))
+    await app.reminders.tick(bot)
+    [message] = messages(bot, user.user_id)[-1:]
+    assert translated(app, "ru", "Register your stay in Kazakhstan") in message.text
+    guide = translated(app, "ru", "📖 Open the guide")
+    assert guide in [label for label, _ in message.buttons]
+    sent = await user.press(guide)  # the guide opens; it needs the citizenship first
+    assert translated(app, "ru", "🏳️ Choose my citizenship") in labels_of(sent[-1])

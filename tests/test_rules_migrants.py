@@ -14,7 +14,7 @@ from bot.rules.permit import add_months, months_used, permit_tax, valid_until
 from bot.rules.registration import address_change_deadline
 from bot.rules.stay import stay_days, stay_picture, used_in_window
 from bot.rules.workdays import add_working_days, is_working_day
-from handlers.registration import deadline_for
+from handlers.migrant.registration import deadline_for
 
 deadline = deadline_for  # the pure rule with the facts from migrants.json
 

@@ -14,7 +14,7 @@ from storage.db import create_engine, create_sessionmaker, upgrade_database
 from storage.fsm import DatabaseStorage
 from storage.loader import BatchLoader
 from storage.models import FsmRecord, User
-from storage.repositories import fsm_upsert
+from storage.repositories.fsm import fsm_upsert
 from storage.writer import GroupWriter
 
 

@@ -1,15 +1,19 @@
-"""Working days in Kazakhstan: weekends and public holidays (the `holidays` package) skipped."""
+"""Working days in Kazakhstan: weekends and public holidays (the `holidays` package) skipped.
+
+The `holidays` package and its Kazakh table are loaded the first time a working day is
+counted, not at start-up; each year's dates are kept once computed.
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import cache
 
-import holidays
-
 
 @cache
 def _holidays(year: int) -> frozenset[date]:
+    import holidays
+
     return frozenset(holidays.country_holidays("KZ", years=year))
 
 

@@ -1,11 +1,12 @@
-"""Deadlines as an iCalendar file (RFC 5545): one all-day VEVENT each, with an alarm."""
+"""Deadlines as an iCalendar file (RFC 5545): one all-day VEVENT each, with an alarm.
+
+icalendar is imported when a file is built, not at start-up: few users ever ask for one.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-
-from icalendar import Alarm, Calendar, Event
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class CalendarEntry:
 
 
 def deadlines_ics(entries: list[CalendarEntry], stamp: datetime) -> bytes:
+    from icalendar import Alarm, Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", "-//Joldas//Deadlines//EN")
     calendar.add("version", "2.0")

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.clock import Clock
-from storage.cases import CaseRepository, StaffRepository
 from storage.models import Case, CaseMessage, StaffRole
+from storage.repositories.cases import CaseRepository
+from storage.repositories.staff import StaffRepository
 
 SOS_ESCALATION = timedelta(minutes=15)
 STAFF_REMINDER = timedelta(hours=24)

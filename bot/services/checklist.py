@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.loader import BatchLoader
-from storage.repositories import ChecklistRepository
+from storage.repositories.checklist import ChecklistRepository
 
 
 class ChecklistService:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -42,10 +42,12 @@ from bot.services.sender import RateLimiter
 from bot.services.users import Profile, UserService
 from storage.loader import BatchLoader
 from storage.models import Deadline, Reminder
-from storage.repositories import MARK_CLOSED, MARK_SENT, RESCHEDULE, ReminderRepository
+from storage.records import Record
+from storage.repositories.reminders import MARK_CLOSED, MARK_SENT, RESCHEDULE, ReminderRepository
 from storage.writer import GroupWriter
 
 log = logging.getLogger(__name__)
+R = TypeVar("R", bound=Record)
 Render = Callable[[Deadline, Profile, datetime], tuple[str, InlineKeyboardMarkup]]
 
 
@@ -95,12 +97,15 @@ class ReminderService:
         user_id: int,
         kind: str,
         due_on: date,
-        payload: dict[str, Any],
+        record: Record,
         dedupe_key: str,
         days_before: tuple[int, ...] = LADDER_DAYS,
         at: time = REMINDER_TIME,
     ) -> int:
-        """Remind the user before `due_on`; the same key again replaces, never duplicates."""
+        """Remind the user before `due_on`; the same key again replaces, never duplicates.
+
+        `record` is what the feature keeps on the deadline (storage/records.py)."""
+        payload = record.model_dump(mode="json")
         steps = ladder(due_on, await self.zone_of(user_id), self.clock.now(), days_before, at)
         async with self._sessionmaker() as session, session.begin():
             repository = ReminderRepository(session)
@@ -123,6 +128,11 @@ class ReminderService:
         """The user's active deadline with this key (a plain row), e.g. their permit."""
         rows = await self._active.load(user_id) or []
         return next((row for row in rows if row.dedupe_key == dedupe_key), None)
+
+    async def record(self, user_id: int, dedupe_key: str, model: type[R]) -> R | None:
+        """The typed record of the user's active deadline with this key, e.g. their permit."""
+        row = await self.active_by_key(user_id, dedupe_key)
+        return model.model_validate(row.payload) if row is not None else None
 
     async def _fetch_active(self, user_ids: list[int]) -> dict[int, list[Any]]:
         async with self._sessionmaker() as session:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.cache import BoundedCache
+from storage.cache import BoundedCache
 
 
 class RateLimiter:

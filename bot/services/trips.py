@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.rules.stay import Trip
 from storage.loader import BatchLoader
-from storage.repositories import TripRepository
+from storage.repositories.trips import TripRepository
 
 
 class TripService:

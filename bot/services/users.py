@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cache import BoundedCache
+from storage.cache import BoundedCache
 from storage.loader import BatchLoader
 from storage.models import User, utcnow
-from storage.repositories import UserRepository, user_upsert
+from storage.repositories.users import UserRepository, user_upsert
 from storage.writer import GroupWriter
 
 ROLES = ("migrant", "emigrant", "kandas")

@@ -1,0 +1,30 @@
+"""What every user meets: the menu, onboarding, the profile, reminders, the date
+questions of every guide, and the fallback and error handler that close the chain."""
+
+from aiogram import Router
+
+from handlers.common import dates, errors, fallback, menu, onboarding, profile, reminders
+from handlers.filters import group_router
+from handlers.wiring import Wiring
+
+
+def build_menu_router() -> Router:
+    """/menu, /help, /cancel and the menu's own buttons: the most pressed, checked first."""
+    return group_router("menu", menu.build_router())
+
+
+def build_router(wiring: Wiring) -> Router:
+    """Onboarding, profile, reminders and the date router. Build it after the other groups:
+    its date router answers the date questions they registered."""
+    return group_router(
+        "common",
+        onboarding.build_router(wiring),
+        profile.build_router(wiring),
+        reminders.build_router(wiring),
+        dates.build_router(wiring),
+    )
+
+
+def build_last_routers() -> list[Router]:
+    """Anything no group took gets a short answer and the menu; then the error handler."""
+    return [fallback.build_router(), errors.build_router()]

@@ -1,0 +1,89 @@
+"""The last router: anything no feature took gets a short answer and the menu."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from aiogram import Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.services.users import Profile
+from handlers.filters import command_like, typed_text
+from handlers.views.callbacks import MenuCb
+from handlers.views.ui import MENU_ITEMS, back_to_menu_markup, menu_label, show, show_menu
+from handlers.wiring import Wiring
+
+MAX_UNDERSTOOD_TEXT = 1000
+QUOTE_LENGTH = 40
+BUILT_LATER = set(MENU_ITEMS["kandas"]) - {"reminders"}  # the kandas guides come next
+
+
+async def on_coming_soon(callback: CallbackQuery, callback_data: MenuCb, profile: Profile | None):
+    item = callback_data.item
+    if item not in BUILT_LATER:
+        await on_stale_button(callback, profile)
+        return
+    text = _(
+        "<b>{title}</b> is coming soon: we are preparing this guide now.\n\n"
+        "Meanwhile, official information: egov.kz, migration.enbek.kz and the 1414 "
+        "contact centre."
+    ).format(title=menu_label(item))
+    await show(callback, text, back_to_menu_markup())
+
+
+async def on_stale_button(callback: CallbackQuery, profile: Profile | None):
+    await show_menu(
+        callback, profile, _("This button is out of date. Here is the current menu."), edit=False
+    )
+
+
+async def on_unknown_command(message: Message, profile: Profile | None):
+    await show_menu(message, profile, _("I don't know that command."))
+
+
+async def on_text(message: Message, state: FSMContext, profile: Profile | None, **data: Any):
+    text = message.text or ""
+    if len(text) > MAX_UNDERSTOOD_TEXT:
+        lead = _(
+            "That message is too long for me ({length} characters). Please use the menu buttons."
+        ).format(length=len(text))
+    else:
+        quote = text if len(text) <= QUOTE_LENGTH else text[:QUOTE_LENGTH] + "…"
+        lead = _("I did not understand “{text}”. Please use the menu buttons.").format(
+            text=html.escape(quote)
+        )
+    await answer_or_reask(message, state, profile, lead, data)
+
+
+async def on_other_message(
+    message: Message, state: FSMContext, profile: Profile | None, **data: Any
+):
+    await answer_or_reask(
+        message, state, profile, _("I can read only text and buttons here."), data
+    )
+
+
+async def answer_or_reask(
+    message: Message, state: FSMContext, profile: Profile | None, lead: str, data: dict[str, Any]
+) -> None:
+    """Inside a dialogue nothing is lost: its question comes again. Outside: the menu."""
+    wiring: Wiring = data["wiring"]
+    prompt = await wiring.open_question(state)
+    if prompt is None:
+        await show_menu(message, profile, lead)
+        return
+    await message.answer(_("Please answer the question below, or send /cancel."))
+    await prompt(message, state, profile=profile, **data)
+
+
+def build_router() -> Router:
+    router = Router(name="fallback")
+    router.callback_query.register(on_coming_soon, MenuCb.filter())
+    router.callback_query.register(on_stale_button)
+    router.message.register(on_unknown_command, command_like)
+    router.message.register(on_text, typed_text)
+    router.message.register(on_other_message)
+    return router

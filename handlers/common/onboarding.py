@@ -1,0 +1,225 @@
+"""/start, /language and the onboarding questions: language, who the user is, country."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandStart, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BotCommandScopeChat, CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot import LOCALES
+from bot.commands import command_list
+from bot.content.countries import facts, names, search, timezone_of
+from bot.services.users import ROLES, Profile, UserService
+from handlers.filters import menu_item, not_a_command, not_text, typed_text
+from handlers.views.callbacks import CountryCb, LangCb, RoleCb
+from handlers.views.onboarding import (
+    Onboarding,
+    ask_country,
+    ask_country_name,
+    ask_language,
+    ask_role,
+    choose_language_line,
+    countries_markup,
+)
+from handlers.views.ui import current_locale, language_markup, profile_screen, show, show_menu
+from handlers.wiring import Wiring
+
+log = logging.getLogger(__name__)
+MAX_COUNTRY_QUERY = 60
+
+
+async def on_start(message: Message, state: FSMContext, profile: Profile | None, i18n: I18n):
+    if profile is not None and profile.locale:
+        await state.clear()
+        await show_menu(message, profile, _("👋 Welcome back to Joldas!"))
+        return
+    await state.set_state(Onboarding.language)
+    await state.set_data({"flow": "onboarding"})
+    greeting = _(
+        "👋 Hello! I am <b>Joldas</b>, a fellow traveller for people who move across "
+        "Kazakhstan's borders: foreigners in Kazakhstan, Kazakhstanis working abroad and "
+        "kandas coming home.\n\nI explain the rules, count your deadlines and remind you in "
+        "time. I inform, I do not decide: official answers come from egov.kz, "
+        "migration.enbek.kz and the 1414 contact centre."
+    )
+    await message.answer(
+        f"{greeting}\n\n{choose_language_line(i18n)}",
+        reply_markup=language_markup(i18n.current_locale),
+    )
+
+
+async def on_language_command(message: Message, i18n: I18n):
+    await message.answer(
+        choose_language_line(i18n), reply_markup=language_markup(i18n.current_locale)
+    )
+
+
+async def set_chat_commands(bot: Bot, chat_id: int) -> None:
+    """The command menu of this chat in the user's language; a failure is only logged."""
+    try:
+        await bot.set_my_commands(command_list(), scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError as error:
+        log.warning("setMyCommands for a chat failed: %s", error)
+
+
+async def on_language(
+    callback: CallbackQuery,
+    callback_data: LangCb,
+    state: FSMContext,
+    users: UserService,
+    i18n: I18n,
+    bot: Bot,
+    wiring: Wiring,
+    **data: Any,
+):
+    if callback_data.code not in LOCALES:
+        await show_menu(
+            callback, await users.get(callback.from_user.id), _("This button is out of date.")
+        )
+        return
+    i18n.current_locale = callback_data.code
+    profile = await users.save(callback.from_user.id, locale=callback_data.code)
+    await set_chat_commands(bot, callback.from_user.id)
+    if await state.get_state() == Onboarding.language.state:
+        await state.set_state(Onboarding.role)
+        await ask_role(callback, state)
+    elif not await wiring.reask(callback, state, **data):
+        await show_menu(callback, profile, _("✅ Language saved."))
+
+
+async def start_role_question(callback: CallbackQuery, state: FSMContext):
+    """The "Tell me who you are" menu entry."""
+    await state.set_state(Onboarding.role)
+    await state.update_data(flow="profile")
+    await ask_role(callback, state)
+
+
+async def on_role(
+    callback: CallbackQuery,
+    callback_data: RoleCb,
+    state: FSMContext,
+    users: UserService,
+    profile: Profile | None,
+    i18n: I18n,
+):
+    role = callback_data.role
+    if role not in (*ROLES, "skip"):
+        await show_menu(callback, profile, _("This button is out of date."))
+        return
+    locale = {"locale": i18n.current_locale} if profile is None or not profile.locale else {}
+    if role == "skip":
+        await users.save(callback.from_user.id, **locale)
+        await finish(callback, state, users)
+        return
+    zone = {} if role == "emigrant" else {"timezone": facts().home_timezone}
+    await users.save(callback.from_user.id, role=role, **locale, **zone)
+    if role == "kandas":
+        await finish(callback, state, users)
+        return
+    await state.set_state(Onboarding.country)
+    await state.update_data(field="citizenship" if role == "migrant" else "abroad")
+    await ask_country(callback, state)
+
+
+async def on_country(
+    callback: CallbackQuery,
+    callback_data: CountryCb,
+    state: FSMContext,
+    users: UserService,
+    profile: Profile | None,
+):
+    field, code = callback_data.field, callback_data.code
+    if field not in ("citizenship", "abroad") or (
+        code not in ("other", "skip") and code not in names("en")
+    ):
+        await show_menu(callback, profile, _("This button is out of date."))
+        return
+    if code == "other":
+        await state.set_state(Onboarding.country_search)
+        await state.update_data(field=field)
+        await ask_country_name(callback, state)
+        return
+    if code != "skip":
+        changes = (
+            {"citizenship": code}
+            if field == "citizenship"
+            else {"country_abroad": code, "timezone": timezone_of(code)}
+        )
+        await users.save(callback.from_user.id, **changes)
+    await finish(callback, state, users)
+
+
+async def on_country_name(message: Message, state: FSMContext):
+    query = (message.text or "").strip()
+    if len(query) > MAX_COUNTRY_QUERY:
+        await message.answer(
+            _("That is too long for a country name. Type just the name, for example “Uzbekistan”.")
+        )
+        return
+    data = await state.get_data()
+    field = data.get("field", "citizenship")
+    locale = current_locale()
+    found = search(query, locale, exclude="KZ")
+    if not found:
+        await message.answer(
+            _(
+                "I found no country called “{query}”. Check the spelling or type the first letters."
+            ).format(query=html.escape(query))
+        )
+        return
+    await message.answer(
+        _("Here is what I found. Choose your country:"),
+        reply_markup=countries_markup(field, tuple(found), locale, more=False),
+    )
+
+
+async def on_country_name_not_text(message: Message):
+    await message.answer(_("Please type the name of the country as text."))
+
+
+async def on_buttons_expected(message: Message, state: FSMContext, wiring: Wiring, **data: Any):
+    await message.answer(_("Please choose with the buttons below."))
+    await wiring.reask(message, state, **data)
+
+
+async def finish(event: CallbackQuery, state: FSMContext, users: UserService) -> None:
+    """End onboarding with the menu, or a profile change with the profile."""
+    flow = (await state.get_data()).get("flow")
+    await state.clear()
+    profile = await users.get(event.from_user.id)
+    if flow == "onboarding":
+        await show_menu(event, profile, _("✅ All set! Change anything later in /profile."))
+    else:
+        await show(event, *profile_screen(profile))
+
+
+def build_router(wiring: Wiring) -> Router:
+    router = Router(name="onboarding")
+    router.message.register(on_start, CommandStart())
+    router.message.register(on_language_command, Command("language"))
+    router.callback_query.register(on_language, LangCb.filter())
+    router.callback_query.register(on_role, RoleCb.filter())
+    router.callback_query.register(on_country, CountryCb.filter())
+    router.callback_query.register(start_role_question, menu_item("choose_role"))
+    router.message.register(on_country_name, StateFilter(Onboarding.country_search), typed_text)
+    router.message.register(
+        on_country_name_not_text, StateFilter(Onboarding.country_search), not_text
+    )
+    router.message.register(
+        on_buttons_expected,
+        StateFilter(Onboarding.language, Onboarding.role, Onboarding.country),
+        not_a_command,
+    )
+    wiring.prompt(Onboarding.language, ask_language)
+    wiring.prompt(Onboarding.role, ask_role)
+    wiring.prompt(Onboarding.country, ask_country)
+    wiring.prompt(Onboarding.country_search, ask_country_name)
+    return router

@@ -1,0 +1,18 @@
+"""Guides for foreign citizens in Kazakhstan: registration, the stay limit, the work
+permit, insurance."""
+
+from aiogram import Router
+
+from handlers.filters import group_router
+from handlers.migrant import insurance, permit, registration, stay
+from handlers.wiring import Wiring
+
+
+def build_router(wiring: Wiring) -> Router:
+    return group_router(
+        "migrant",
+        registration.build_router(wiring),
+        stay.build_router(wiring),
+        permit.build_router(wiring),
+        insurance.build_router(wiring),
+    )

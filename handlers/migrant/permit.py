@@ -1,0 +1,313 @@
+"""The labour permit for household work ("patent"): who needs it, the tax, dates, renewal."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from babel.numbers import format_decimal
+
+from bot.content.migrants import category_of, facts
+from bot.rules.permit import months_used, permit_tax, valid_until
+from bot.services.reminders import ReminderService
+from bot.services.users import Profile
+from handlers.filters import menu_item
+from handlers.views.callbacks import PermitAction, PermitCb
+from handlers.views.dates import ask_date
+from handlers.views.guide import (
+    citizenship_name,
+    day_text,
+    needs_citizenship,
+    source_line,
+    today_of,
+)
+from handlers.views.reminders import when_phrase
+from handlers.views.ui import column, current_locale, keyboard, menu_button, out_of_date, show
+from handlers.wiring import Wiring
+from storage.records import PermitRecord
+
+KEY = "permit"
+
+
+class PermitFlow(StatesGroup):
+    start = State()
+    months = State()
+
+
+def tenge(amount: int) -> str:
+    return f"{format_decimal(amount, locale=current_locale())} ₸"
+
+
+def months_markup() -> InlineKeyboardMarkup:
+    rules = facts().permit
+    options = [
+        (str(n), PermitCb(action=PermitAction.months, months=n))
+        for n in range(rules.min_months, rules.max_months + 1)
+    ]
+    return keyboard(options[:6], options[6:], [menu_button()])
+
+
+def not_for_you(profile: Profile) -> str | None:
+    """Why this permit is not the user's route, or None when it is."""
+    category = category_of(profile.citizenship)
+    rule = facts().categories.get(category)
+    country = citizenship_name(profile)
+    if rule is not None and rule.permit == "not_needed":
+        return _(
+            "💼 Citizens of {country} (EAEU) need no work permit in Kazakhstan (EAEU Treaty, "
+            "art. 97). You do need medical insurance: attach to a clinic with it or with "
+            "voluntary insurance."
+        ).format(country=country)
+    if rule is not None and rule.permit == "eligible":
+        return None
+    text = _(
+        "💼 This permit is for citizens of countries whose visa-free stay in Kazakhstan is "
+        "at least 3 months (for example Uzbekistan, Tajikistan, Azerbaijan). Citizens of "
+        "{country} work with a permit that the employer obtains (after posting the "
+        "vacancy on enbek.kz for 15 days)."
+    ).format(country=country)
+    if category == "unknown":
+        text += "\n" + _(
+            "<i>Not confirmed for citizens of {country}: check at "
+            "migration.enbek.kz or call 1414.</i>"
+        ).format(country=country)
+    return text
+
+
+async def on_permit(
+    callback: CallbackQuery, state: FSMContext, profile: Profile | None, reminders: ReminderService
+):
+    if await needs_citizenship(callback, profile):
+        return
+    await state.clear()
+    refusal = not_for_you(profile)
+    if refusal:
+        text = f"{refusal}\n\n{source_line(facts().permit)}"
+        await show(callback, text, column([menu_button()]))
+        return
+    recorded = await current_permit(reminders, profile)
+    if recorded is not None:
+        await show(callback, *permit_screen(recorded, await today_of(reminders, profile)))
+        return
+    text = _(
+        "💼 <b>Work permit for household work</b>\nIt lets you work for private people in "
+        "their household, in the district that issued it, for 1 to 12 months. Is this a "
+        "new permit or a renewal?"
+    )
+    await show(
+        callback,
+        text,
+        column(
+            [
+                (_("🆕 New permit"), PermitCb(action=PermitAction.new)),
+                (_("🔄 Renewal"), PermitCb(action=PermitAction.renew)),
+                menu_button(),
+            ]
+        ),
+    )
+
+
+def permit_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboardMarkup]:
+    rules = facts().permit
+    start, end, first, months = permit.start, permit.end, permit.first_start, permit.months
+    tax = permit_tax(months, start, rules.mci, rules.tax_mci_per_month)
+    lines = [
+        _("💼 <b>Your work permit</b>"),
+        _("Valid: {start} – {end} ({when}).").format(
+            start=day_text(start), end=day_text(end), when=when_phrase((end - today).days)
+        ),
+        ngettext(
+            "Tax paid in advance: <b>{total}</b> = {per_mci} MCI × {months} month × "
+            "{mci} (MCI {year}).",
+            "Tax paid in advance: <b>{total}</b> = {per_mci} MCI × {months} months × "
+            "{mci} (MCI {year}).",
+            months,
+        ).format(
+            total=tenge(tax.total),
+            per_mci=rules.tax_mci_per_month,
+            months=months,
+            mci=tenge(tax.mci),
+            year=tax.mci_year,
+        ),
+    ]
+    if not tax.mci_known:
+        lines.append(
+            _(
+                "<i>The MCI for {year} is not in my data yet: this uses {used}'s. Check "
+                "the amount on egov.kz.</i>"
+            ).format(year=start.year, used=tax.mci_year)
+        )
+    lines += [
+        "",
+        _(
+            "<b>To renew</b>: pay the tax for the next months ({per_month} a month), then extend "
+            "online on egov.kz or migration.enbek.kz before {end}. Since 21 December 2025 a "
+            "pilot makes this online only, with an electronic signature."
+        ).format(per_month=tenge(tax.per_month), end=day_text(end)),
+        _(
+            "<b>Documents</b>: the application, the receipt for the advance tax, your passport "
+            "with the border stamp, medical certificates, medical insurance (required since "
+            "1 May 2023) and the contract, which your employer records in the ESUTD or signs on "
+            "hr.enbek.kz."
+        ),
+    ]
+    if months_used(first, end) >= rules.max_months:
+        lines.append(
+            _(
+                "⚠️ Your permit has reached {max} months. <i>Not confirmed: whether it can "
+                "be extended further or a new one is needed; ask migration.enbek.kz or "
+                "1414.</i>"
+            ).format(max=rules.max_months)
+        )
+    lines += ["", _("⏰ I will remind you before it ends. See /reminders."), "", source_line(rules)]
+    markup = column(
+        [
+            (_("🔄 I renewed it"), PermitCb(action=PermitAction.renewed)),
+            (_("🆕 Enter it again"), PermitCb(action=PermitAction.new)),
+            menu_button(),
+        ]
+    )
+    return "\n".join(lines), markup
+
+
+async def permit_is_theirs(callback: CallbackQuery, profile: Profile | None) -> bool:
+    """The permit's buttons are for someone whose citizenship it fits."""
+    if profile is None or not profile.citizenship or not_for_you(profile):
+        await out_of_date(callback, profile)
+        return False
+    return True
+
+
+async def on_new(
+    callback: CallbackQuery,
+    callback_data: PermitCb,
+    state: FSMContext,
+    profile: Profile | None,
+    **data: Any,
+):
+    """A new permit, or a renewal entered from scratch."""
+    if not await permit_is_theirs(callback, profile):
+        return
+    await state.set_state(PermitFlow.start)
+    await state.set_data({"renewal": callback_data.action is PermitAction.renew})
+    await ask_date(callback, state, profile=profile, **data)
+
+
+async def on_renewed(
+    callback: CallbackQuery, state: FSMContext, profile: Profile | None, reminders: ReminderService
+):
+    if not await permit_is_theirs(callback, profile):
+        return
+    recorded = await current_permit(reminders, profile)
+    if recorded is None:
+        await out_of_date(callback, profile)
+        return
+    next_start = recorded.end + timedelta(days=1)
+    await state.set_state(PermitFlow.months)
+    await state.set_data(
+        {"start": next_start.isoformat(), "first_start": recorded.first_start.isoformat()}
+    )
+    await show(
+        callback,
+        _("🔄 For how many months did you extend it (from {day})?").format(
+            day=day_text(next_start)
+        ),
+        months_markup(),
+    )
+
+
+async def on_months_button(
+    callback: CallbackQuery,
+    callback_data: PermitCb,
+    state: FSMContext,
+    profile: Profile | None,
+    reminders: ReminderService,
+):
+    if not await permit_is_theirs(callback, profile):
+        return
+    if await state.get_state() != PermitFlow.months.state:
+        await out_of_date(callback, profile)
+        return
+    rules = facts().permit
+    months = min(max(callback_data.months, rules.min_months), rules.max_months)
+    await save_permit(callback, state, months, profile=profile, reminders=reminders)
+
+
+async def current_permit(reminders: ReminderService, profile: Profile) -> PermitRecord | None:
+    return await reminders.record(profile.id, KEY, PermitRecord)
+
+
+async def on_start_day(event: Message | CallbackQuery, state: FSMContext, day: date, **extra: Any):
+    await state.update_data(start=day.isoformat())
+    await state.set_state(PermitFlow.months)
+    await ask_months(event, state)
+
+
+async def ask_months(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
+    await show(event, _("For how many months (1 to 12)?"), months_markup())
+
+
+async def on_months_text(message: Message, state: FSMContext, **data: Any):
+    rules = facts().permit
+    text = (message.text or "").strip()
+    if text.isdigit() and rules.min_months <= int(text) <= rules.max_months:
+        await save_permit(message, state, int(text), **data)
+        return
+    await message.answer(_("Please choose a number of months from 1 to 12 with the buttons."))
+    await ask_months(message, state)
+
+
+async def save_permit(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    months: int,
+    profile: Profile,
+    reminders: ReminderService,
+    **extra: Any,
+) -> None:
+    stored = await state.get_data()
+    start = date.fromisoformat(stored["start"])
+    permit = PermitRecord(
+        start=start,
+        end=valid_until(start, months),
+        months=months,
+        first_start=date.fromisoformat(stored.get("first_start", stored["start"])),
+    )
+    await state.clear()
+    await reminders.schedule(profile.id, KEY, permit.end, permit, dedupe_key=KEY)
+    await show(event, *permit_screen(permit, await today_of(reminders, profile)))
+
+
+def build_router(wiring: Wiring) -> Router:
+    router = Router(name="permit")
+    router.callback_query.register(on_permit, menu_item(KEY))
+    router.callback_query.register(
+        on_new, PermitCb.filter(F.action.in_({PermitAction.new, PermitAction.renew}))
+    )
+    router.callback_query.register(on_renewed, PermitCb.filter(F.action == PermitAction.renewed))
+    router.callback_query.register(
+        on_months_button, PermitCb.filter(F.action == PermitAction.months)
+    )
+    router.message.register(on_months_text, StateFilter(PermitFlow.months))
+    wiring.date_question(
+        PermitFlow.start,
+        lambda: _("💼 From which day is (or was) the permit valid?"),
+        lambda today, _data: (today - timedelta(days=365), today + timedelta(days=90)),
+        on_start_day,
+        quick=(0, 1),
+    )
+    wiring.prompt(PermitFlow.months, ask_months)
+    wiring.reminder_kind(
+        KEY,
+        lambda _record: _("Your work permit ends: renew it and pay the tax"),
+        guide=KEY,
+        record=PermitRecord,
+    )
+    return router

@@ -1,0 +1,321 @@
+"""How long may I stay: trips, the 90-in-180 count, the last allowed day, a text calendar."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from babel.dates import get_month_names
+
+from bot.content.migrants import category_of, facts, per_entry_days
+from bot.rules.stay import StayPicture, Trip, stay_days, stay_picture
+from bot.services.reminders import ReminderService
+from bot.services.trips import TripService
+from bot.services.users import Profile
+from handlers.filters import menu_item
+from handlers.views.callbacks import StayAction, StayCb
+from handlers.views.dates import ask_date
+from handlers.views.guide import (
+    citizenship_name,
+    day_text,
+    needs_citizenship,
+    short_day,
+    source_line,
+    today_of,
+)
+from handlers.views.reminders import when_phrase
+from handlers.views.ui import column, current_locale, menu_button, out_of_date, show
+from handlers.wiring import Wiring
+from storage.records import EmptyRecord
+
+WARN_DAYS = 7
+
+
+class StayFlow(StatesGroup):
+    entered = State()
+    left = State()
+
+
+def rule_line(profile: Profile) -> str:
+    category = category_of(profile.citizenship)
+    country = citizenship_name(profile)
+    stay = facts().stay
+    if category == "eaeu":
+        return _(
+            "Citizens of {country} (EAEU) may stay at most {max} days in any {window}."
+        ).format(country=country, max=stay.max_days, window=stay.window_days)
+    if category == "long_visa_free":
+        return _(
+            "Citizens of {country} may stay without a visa at most {max} days in any {window}."
+        ).format(country=country, max=stay.max_days, window=stay.window_days)
+    line = _(
+        "Citizens of {country} may stay at most {per_entry} days per entry and {max} "
+        "days in any {window}; leaving and coming back does not reset the count."
+    ).format(
+        country=country,
+        per_entry=per_entry_days(category),
+        max=stay.max_days,
+        window=stay.window_days,
+    )
+    if category == "unknown":
+        line += "\n" + _(
+            "<i>Not confirmed for citizens of {country}: these are the general "
+            "visa-free limits. If you came with a visa, your visa's dates count. "
+            "Check at egov.kz or call 1414.</i>"
+        ).format(country=country)
+    return line
+
+
+def calendar_text(days: set[date], today: date, window: int) -> str:
+    """A month per line over the last 180 days: ■ in Kazakhstan, · away."""
+    names = get_month_names("abbreviated", "stand-alone", current_locale())
+    start = today - timedelta(days=window - 1)
+    month = date(start.year, start.month, 1)
+    lines = []
+    while month <= today:
+        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        marks = []
+        day = month
+        while day < following:
+            if day < start or day > today:
+                marks.append(" ")
+            else:
+                marks.append("■" if day in days else "·")
+            day += timedelta(days=1)
+        lines.append(f"{names[month.month][:5]:<5} {''.join(marks).rstrip()}")
+        month = following
+    return "<pre>" + "\n".join(lines) + "</pre>\n" + _("■ a day in Kazakhstan · a day away")
+
+
+def picture_text(profile: Profile, trips: list[Trip], picture: StayPicture, today: date) -> str:
+    stay = facts().stay
+    lines = [_("📅 <b>How long may I stay</b>"), rule_line(profile), ""]
+    if not trips:
+        lines.append(
+            _(
+                "No trips recorded yet. Add the date you entered Kazakhstan (and left, "
+                "if you did); add earlier trips from the last 180 days too."
+            )
+        )
+        return "\n".join([*lines, "", source_line(stay)])
+    lines.append(_("<b>Your trips</b>"))
+    for number, (entered, left) in enumerate(trips, start=1):
+        end = left or today
+        length = (end - entered).days + 1
+        until = short_day(left) if left else _("now")
+        lines.append(
+            f"{number}. {short_day(entered)} – {until} "
+            + ngettext("({n} day)", "({n} days)", length).format(n=length)
+        )
+    lines += [
+        "",
+        _("In the {window} days up to today: <b>{used}</b> days used, <b>{left}</b> left.").format(
+            window=stay.window_days, used=picture.used, left=picture.left
+        ),
+    ]
+    if picture.overstay:
+        lines.append(
+            _(
+                "⚠️ <b>By these dates you are over the limit.</b> Contact the migration "
+                "police or call 1414 now: a longer overstay leads to expulsion."
+            )
+        )
+    elif picture.last_allowed_day is not None:
+        left_days = (picture.last_allowed_day - today).days
+        lines.append(
+            _("You may stay until <b>{day}</b> ({when}).").format(
+                day=day_text(picture.last_allowed_day), when=when_phrase(left_days)
+            )
+        )
+        if left_days <= WARN_DAYS:
+            lines.append(
+                _(
+                    "⚠️ Only a few days are left: plan your exit or talk to the "
+                    "migration police before that day."
+                )
+            )
+    if picture.full_allowance_from:
+        lines.append(
+            _("The full {max} days are yours again from {day}.").format(
+                max=stay.max_days, day=day_text(picture.full_allowance_from)
+            )
+        )
+    lines += [
+        "",
+        calendar_text(stay_days(trips, today), today, stay.window_days),
+        "",
+        source_line(stay),
+    ]
+    return "\n".join(lines)
+
+
+def stay_markup(trips: list[Trip], picture: StayPicture, today: date) -> InlineKeyboardMarkup:
+    buttons = [(_("➕ Add a trip"), StayCb(action=StayAction.add))]
+    if trips:
+        buttons.append((_("🗑 Remove the last trip"), StayCb(action=StayAction.remove)))
+    if picture.last_allowed_day and picture.last_allowed_day >= today and not picture.overstay:
+        buttons.append((_("⏰ Remind me before my last day"), StayCb(action=StayAction.remind)))
+    buttons.append(menu_button())
+    return column(buttons)
+
+
+async def show_stay(
+    event: Message | CallbackQuery,
+    profile: Profile,
+    trips: TripService,
+    reminders: ReminderService,
+    lead: str | None = None,
+) -> None:
+    recorded = await trips.of(profile.id)
+    today = await today_of(reminders, profile)
+    picture = picture_of(profile, recorded, today)
+    text = picture_text(profile, recorded, picture, today)
+    await show(event, f"{lead}\n\n{text}" if lead else text, stay_markup(recorded, picture, today))
+
+
+def picture_of(profile: Profile, recorded: list[Trip], today: date) -> StayPicture:
+    stay = facts().stay
+    return stay_picture(
+        recorded,
+        today,
+        per_entry_days=per_entry_days(category_of(profile.citizenship)),
+        window=stay.window_days,
+        max_days=stay.max_days,
+    )
+
+
+async def on_stay(
+    callback: CallbackQuery,
+    state: FSMContext,
+    profile: Profile | None,
+    trips: TripService,
+    reminders: ReminderService,
+):
+    if await needs_citizenship(callback, profile):
+        return
+    await state.clear()
+    await show_stay(callback, profile, trips, reminders)
+
+
+async def knows_citizenship(callback: CallbackQuery, profile: Profile | None) -> bool:
+    if profile is None or not profile.citizenship:
+        await out_of_date(callback, profile)
+        return False
+    return True
+
+
+async def on_add(callback: CallbackQuery, state: FSMContext, profile: Profile | None, **data: Any):
+    if await knows_citizenship(callback, profile):
+        await state.set_state(StayFlow.entered)
+        await state.set_data({})
+        await ask_date(callback, state, profile=profile, **data)
+
+
+async def on_remove(
+    callback: CallbackQuery, profile: Profile | None, trips: TripService, reminders: ReminderService
+):
+    if await knows_citizenship(callback, profile):
+        await trips.remove_latest(profile.id)
+        await show_stay(callback, profile, trips, reminders)
+
+
+async def on_remind(
+    callback: CallbackQuery, profile: Profile | None, trips: TripService, reminders: ReminderService
+):
+    if not await knows_citizenship(callback, profile):
+        return
+    today = await today_of(reminders, profile)
+    picture = picture_of(profile, await trips.of(profile.id), today)
+    if picture.last_allowed_day is None or picture.last_allowed_day < today:
+        await show_stay(callback, profile, trips, reminders)
+        return
+    await reminders.schedule(
+        profile.id, "stay_limit", picture.last_allowed_day, EmptyRecord(), dedupe_key="stay_limit"
+    )
+    await callback.answer(
+        _("⏰ Done: I will remind you before {day}. See /reminders.").format(
+            day=day_text(picture.last_allowed_day)
+        ),
+        show_alert=True,
+    )
+
+
+async def on_entered(event: Message | CallbackQuery, state: FSMContext, day: date, **data: Any):
+    await state.update_data(entered=day.isoformat())
+    await state.set_state(StayFlow.left)
+    await ask_date(event, state, **data)
+
+
+async def on_left(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    day: date | None,
+    profile: Profile,
+    trips: TripService,
+    reminders: ReminderService,
+    **extra: Any,
+):
+    entered = date.fromisoformat((await state.get_data())["entered"])
+    clash = overlapping(
+        await trips.of(profile.id), (entered, day), await today_of(reminders, profile)
+    )
+    if clash is not None:
+        await state.set_state(StayFlow.entered)
+        await state.set_data({})
+        first, last = clash
+        await show(
+            event,
+            _(
+                "This trip overlaps one you recorded ({first} – {last}). Check the "
+                "dates and enter the trip again."
+            ).format(first=short_day(first), last=short_day(last) if last else _("now")),
+        )
+        await ask_date(event, state, profile=profile, reminders=reminders, **extra)
+        return
+    await trips.add(profile.id, entered, day)
+    await state.clear()
+    await show_stay(event, profile, trips, reminders, _("✅ Trip saved."))
+
+
+def overlapping(trips: list[Trip], new: Trip, today: date) -> Trip | None:
+    """A recorded trip that shares a day with the new one (only one trip can be open)."""
+    start, end = new[0], new[1] or today
+    for trip in trips:
+        if trip[1] is None and new[1] is None:
+            return trip
+        if trip[0] <= end and start <= (trip[1] or today):
+            return trip
+    return None
+
+
+def build_router(wiring: Wiring) -> Router:
+    router = Router(name="stay")
+    router.callback_query.register(on_stay, menu_item("stay"))
+    router.callback_query.register(on_add, StayCb.filter(F.action == StayAction.add))
+    router.callback_query.register(on_remove, StayCb.filter(F.action == StayAction.remove))
+    router.callback_query.register(on_remind, StayCb.filter(F.action == StayAction.remind))
+    wiring.date_question(
+        StayFlow.entered,
+        lambda: _("➕ When did you enter Kazakhstan on this trip?"),
+        lambda today, _data: (today - timedelta(days=2 * 365), today),
+        on_entered,
+        quick=(0, -1),
+    )
+    wiring.date_question(
+        StayFlow.left,
+        lambda: _("When did you leave Kazakhstan after that entry?"),
+        lambda today, data: (date.fromisoformat(data.get("entered", today.isoformat())), today),
+        on_left,
+        quick=(0,),
+        extra=lambda: _("🇰🇿 I am still in Kazakhstan"),
+    )
+    wiring.reminder_kind(
+        "stay_limit", lambda _record: _("The last day of your allowed stay"), guide="stay"
+    )
+    return router

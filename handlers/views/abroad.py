@@ -1,0 +1,60 @@
+"""What the emigrant screens share: where a page comes from, and the emergency and
+consulate blocks that the rights pages, SOS and the attaché desk all show."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.content.abroad import LocalizedSource, consulates, country_page, general_guide
+from bot.content.countries import country_name
+from handlers.views.guide import day_text
+from handlers.views.ui import current_locale
+
+GENERAL = "XX"  # the general guide, for a country without a page
+
+
+def abroad_source_line(facts: LocalizedSource) -> str:
+    """Where a page comes from and where to check it."""
+    return _(
+        "<i>Source: {source}. Checked on {checked}. I inform, I do not decide: check with the "
+        "Embassy or Consulate of Kazakhstan and the local authorities.</i>"
+    ).format(
+        source=facts.source_in(current_locale()),
+        checked=day_text(date.fromisoformat(facts.checked_on)),
+    )
+
+
+def emergency_block(code: str | None) -> str:
+    """The emergency numbers of the country (the general ones when it has no page)."""
+    locale = current_locale()
+    page = country_page(code) if code else None
+    numbers = page.emergency if page else general_guide().emergency
+    if page:
+        title = _("<b>Emergency numbers in {country}:</b>").format(
+            country=country_name(code, locale)
+        )
+    else:
+        title = _("<b>Emergency numbers:</b>")
+    lines = [f"☎️ <b>{n.number}</b> — {n.service.in_(locale)}" for n in numbers]
+    return "\n".join([title, *lines])
+
+
+def consulate_block(code: str | None) -> str:
+    """The Embassy or Consulate of Kazakhstan there, as staff keep it."""
+    locale = current_locale()
+    data = consulates()
+    mission = data.missions.get(code or "")
+    lines = [_("<b>Embassy or Consulate of Kazakhstan:</b>")]
+    if mission is not None:
+        lines.append(mission.name.in_(locale))
+        if mission.address:
+            lines.append(mission.address.in_(locale))
+        for label, value in ((_("Phone"), mission.phone), (_("E-mail"), mission.email)):
+            if value:
+                lines.append(f"{label}: {value}")
+        if mission.sample:
+            lines.append(_("⚠️ Its contacts are not confirmed by our staff yet."))
+    lines.append(data.directory.in_(locale))
+    return "\n".join(lines)

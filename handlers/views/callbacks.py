@@ -1,0 +1,174 @@
+"""Every button's callback data, in one place (CallbackData factories, never hand-split
+strings). Actions are enums: a handler is chosen with `Cb.filter(F.action == Action.x)`,
+which aiogram evaluates inside its async filter, and a forged action does not unpack, so the
+press falls through to the fallback's "out of date" answer."""
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+# --- shared: menu, onboarding, profile ---------------------------------------------------
+
+
+class MenuCb(CallbackData, prefix="m"):
+    item: str  # a menu entry: see handlers.views.ui.MENU_ITEMS and the `menu_item` filter
+
+
+class LangCb(CallbackData, prefix="lang"):
+    code: str
+
+
+class RoleCb(CallbackData, prefix="role"):
+    role: str  # migrant | emigrant | kandas | skip
+
+
+class CountryCb(CallbackData, prefix="ctry"):
+    field: str  # citizenship | abroad
+    code: str  # ISO 3166 alpha-2, "other" or "skip"
+
+
+class DeleteCb(CallbackData, prefix="del"):
+    confirm: bool
+
+
+class ProfileAction(StrEnum):
+    language = "language"
+    role = "role"
+    citizenship = "citizenship"
+    abroad = "abroad"
+    timezone = "timezone"
+    privacy = "privacy"
+    delete = "delete"
+
+
+class ProfileCb(CallbackData, prefix="prof"):
+    action: ProfileAction
+
+
+class ZoneCb(CallbackData, prefix="tz"):
+    zone: str  # an IANA name, or "search"
+
+
+# --- reminders and dates -----------------------------------------------------------------
+
+
+class DeadlineAction(StrEnum):
+    open = "open"
+    snooze1 = "snooze1"
+    snooze3 = "snooze3"
+    off = "off"
+    done = "done"
+    again = "again"  # "remind me tomorrow" under a reminder message
+
+
+class DeadlineCb(CallbackData, prefix="dl"):
+    action: DeadlineAction
+    id: int
+
+
+class DayCb(CallbackData, prefix="day"):
+    value: str  # an ISO date; "m2026-11" shows that month; "extra" the extra button; "-"
+
+
+# --- migrant guides ----------------------------------------------------------------------
+
+
+class RegAction(StrEnum):
+    remind = "remind"
+    address = "address"
+    remind_address = "remind_address"
+
+
+class RegCb(CallbackData, prefix="reg"):
+    action: RegAction
+    day: str = ""  # ISO date of the deadline to remind about
+
+
+class StayAction(StrEnum):
+    add = "add"
+    remove = "remove"
+    remind = "remind"
+
+
+class StayCb(CallbackData, prefix="stay"):
+    action: StayAction
+
+
+class PermitAction(StrEnum):
+    new = "new"
+    renew = "renew"
+    renewed = "renewed"
+    months = "months"
+
+
+class PermitCb(CallbackData, prefix="pmt"):
+    action: PermitAction
+    months: int = 0
+
+
+class PolicyAction(StrEnum):
+    record = "record"
+    repatriation_yes = "repatriation_yes"
+    repatriation_no = "repatriation_no"
+
+
+class PolicyCb(CallbackData, prefix="ins"):
+    action: PolicyAction
+
+
+# --- help abroad ---------------------------------------------------------------------------
+
+
+class RightsCb(CallbackData, prefix="rt"):
+    country: str  # a page's code, or GENERAL ("XX")
+    section: str = ""  # "" for the page itself, "list" for the country list
+
+
+class ChecklistAction(StrEnum):
+    tick = "tick"
+    date = "date"
+
+
+class ChecklistCb(CallbackData, prefix="cl"):
+    action: ChecklistAction
+    item: str = ""
+
+
+class OfferCb(CallbackData, prefix="of"):
+    step: int
+    answer: str
+
+
+class TopicCb(CallbackData, prefix="topic"):
+    topic: str
+
+
+class CaseAction(StrEnum):
+    new = "new"
+    list = "list"
+    open = "open"
+    write = "write"
+    stop = "stop"
+    location = "location"
+    close = "close"
+    rate = "rate"
+
+
+class CaseCb(CallbackData, prefix="case"):
+    action: CaseAction
+    case: int
+    stars: int = 0
+
+
+# --- staff -------------------------------------------------------------------------------
+
+
+class StaffAction(StrEnum):
+    reply = "reply"
+    close = "close"
+    view = "view"
+
+
+class StaffCb(CallbackData, prefix="st"):
+    action: StaffAction
+    case: int

@@ -1,0 +1,182 @@
+"""How the attaché desk reads: topics, case cards and histories, and the buttons under
+them, for users and for staff. `DeskView` is what the desk service (bot/services/desk.py)
+renders its messages with, in each recipient's language."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from babel.dates import format_datetime
+
+from bot.content.countries import country_name
+from bot.i18n import speaking
+from handlers.views.callbacks import CaseAction, CaseCb, StaffAction, StaffCb
+from handlers.views.ui import LANGUAGE_NAMES, column, current_locale
+
+HISTORY_SNIPPET = 300
+STARS = range(1, 6)
+
+TOPICS = {
+    "wages": __("💰 Unpaid wages"),
+    "passport": __("🛂 Passport or documents taken"),
+    "contract": __("📄 Contract or employer"),
+    "visa": __("🪪 Visa, permit or deportation"),
+    "health": __("🏥 Health or accident"),
+    "other": __("💬 Something else"),
+    "sos": __("🆘 SOS"),
+}
+
+
+def topic_label(topic: str | None) -> str:
+    return str(TOPICS.get(topic, TOPICS["other"]))
+
+
+def case_title(case) -> str:
+    if case.urgent:
+        return _("🆘 <b>URGENT · case #{number}</b>").format(number=case.id)
+    return _("📨 <b>Case #{number}</b>").format(number=case.id)
+
+
+def status_label(case) -> str:
+    return {
+        "open": _("waiting for an answer"),
+        "answered": _("answered"),
+        "closed": _("closed"),
+    }.get(case.status, case.status)
+
+
+def moment(when: datetime, zone: str) -> str:
+    return format_datetime(when, "short", tzinfo=ZoneInfo(zone), locale=current_locale())
+
+
+def staff_header(case, zone: str) -> str:
+    """What staff see of a case: number, country, topic, the user's language. Nothing else."""
+    return "\n".join(
+        [
+            case_title(case),
+            _("Country: {country} · Topic: {topic}").format(
+                country=country_name(case.country, current_locale()), topic=topic_label(case.topic)
+            ),
+            _("User's language: {language} · Opened: {when}").format(
+                language=LANGUAGE_NAMES.get(case.locale, case.locale),
+                when=moment(case.created_at, zone),
+            ),
+        ]
+    )
+
+
+def staff_buttons(case) -> InlineKeyboardMarkup:
+    return column(
+        [
+            (
+                _("✍️ Reply to #{number}").format(number=case.id),
+                StaffCb(action=StaffAction.reply, case=case.id),
+            ),
+            (
+                _("✅ Close #{number}").format(number=case.id),
+                StaffCb(action=StaffAction.close, case=case.id),
+            ),
+            (_("📜 Case history"), StaffCb(action=StaffAction.view, case=case.id)),
+        ]
+    )
+
+
+def user_case_buttons(case) -> InlineKeyboardMarkup:
+    return column(
+        [
+            (_("✍️ Write to this case"), CaseCb(action=CaseAction.write, case=case.id)),
+            (_("✅ Close the case"), CaseCb(action=CaseAction.close, case=case.id)),
+        ]
+    )
+
+
+def describe(message) -> str:
+    """One line of a case's history."""
+    if message.kind == "photo":
+        body = _("🖼 photo")
+    elif message.kind == "document":
+        body = _("📄 document")
+    elif message.kind == "voice":
+        body = _("🎤 voice message")
+    elif message.kind == "location":
+        body = _("📍 location (passed on, not stored)")
+    else:
+        body = ""
+    if message.text:
+        snippet = message.text[:HISTORY_SNIPPET] + (
+            "…" if len(message.text) > HISTORY_SNIPPET else ""
+        )
+        body = f"{body} {html.escape(snippet, quote=False)}".strip()
+    return body
+
+
+def history(messages: Iterable, zone: str) -> str:
+    lines = []
+    for message in messages:
+        who = _("👤 User") if message.author == "user" else _("🧑‍💼 Attaché")
+        lines.append(f"{who}, {moment(message.created_at, zone)}: {describe(message)}")
+    return "\n".join(lines) or _("No messages yet.")
+
+
+def rating_row(number: int) -> list[InlineKeyboardButton]:
+    return [
+        InlineKeyboardButton(
+            text="⭐" * stars,
+            callback_data=CaseCb(action=CaseAction.rate, case=number, stars=stars).pack(),
+        )
+        for stars in STARS
+    ]
+
+
+def card(case: Any, zone: str, messages: Iterable[Any]) -> str:
+    """A case with its latest messages, for staff (in the current language)."""
+    lines = [staff_header(case, zone), _("Status: {status}").format(status=status_label(case))]
+    if case.resolution:
+        lines.append(_("Resolution: {text}").format(text=html.escape(case.resolution)))
+    if case.rating:
+        lines.append(_("Rating: {stars}").format(stars="★" * case.rating))
+    return "\n".join(lines) + "\n\n" + history(messages, zone)
+
+
+class DeskView:
+    """The desk service's messages, each rendered in its recipient's language."""
+
+    def __init__(self, i18n: I18n) -> None:
+        self.i18n = i18n
+
+    @contextmanager
+    def speaking(self, locale: str) -> Iterator[None]:
+        with speaking(self.i18n, locale):
+            yield
+
+    staff_header = staticmethod(staff_header)
+    staff_buttons = staticmethod(staff_buttons)
+    user_buttons = staticmethod(user_case_buttons)
+    case_title = staticmethod(case_title)
+    card = staticmethod(card)
+
+    def continued(self) -> str:
+        return _("(continued)")
+
+    def answer_header(self, case: Any) -> str:
+        return _("💬 <b>Labour attaché · case #{number}</b>").format(number=case.id)
+
+    def sos_unanswered(self) -> str:
+        return _("⏰ Nobody has answered this SOS for 15 minutes.")
+
+    def waiting_a_day(self) -> str:
+        return _("⏰ This case has waited for an answer for more than 24 hours.")
+
+    def closed_by_deletion(self, number: int) -> str:
+        return _(
+            "🗑 Case #{number} is closed: the user deleted their data, and their messages with it."
+        ).format(number=number)

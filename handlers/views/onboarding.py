@@ -1,0 +1,89 @@
+"""The onboarding questions (language, who you are, country), which /profile asks again."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot import LOCALES
+from bot.content.countries import country_name, facts
+from handlers.views.callbacks import CountryCb
+from handlers.views.ui import current_locale, keyboard, language_markup, role_markup, show
+
+
+class Onboarding(StatesGroup):
+    language = State()
+    role = State()
+    country = State()  # data: field (citizenship | abroad), flow (onboarding | profile)
+    country_search = State()
+
+
+def choose_language_line(i18n: I18n) -> str:
+    """'Choose your language' in all three languages, for someone who reads only one."""
+    lines = []
+    for code in LOCALES:
+        with i18n.use_locale(code):
+            lines.append(_("Choose your language:"))
+    return " / ".join(lines)
+
+
+def role_question() -> str:
+    return _(
+        "Who are you? This decides which guides I show first. You can change it later in /profile."
+    )
+
+
+async def ask_language(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
+    i18n = I18n.get_current()
+    await show(event, choose_language_line(i18n), language_markup(i18n.current_locale))
+
+
+async def ask_role(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
+    await show(event, role_question(), role_markup())
+
+
+def country_question(field: str) -> str:
+    if field == "citizenship":
+        return _(
+            "Which country are you a citizen of? It decides which stay and work rules apply to you."
+        )
+    return _("Which country do you work in, or plan to work in?")
+
+
+@lru_cache(maxsize=512)
+def countries_markup(
+    field: str, codes: tuple[str, ...], locale: str, *, more: bool
+) -> InlineKeyboardMarkup:
+    pairs = [(country_name(code, locale), CountryCb(field=field, code=code)) for code in codes]
+    rows = [pairs[i : i + 2] for i in range(0, len(pairs), 2)]
+    if more:
+        rows.append([(_("🔎 Other country…"), CountryCb(field=field, code="other"))])
+    rows.append([(_("Skip"), CountryCb(field=field, code="skip"))])
+    return keyboard(*rows)
+
+
+async def ask_country(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
+    field = (await state.get_data()).get("field", "citizenship")
+    data = facts()
+    common = data.migrant_common if field == "citizenship" else data.emigrant_common
+    await show(
+        event,
+        country_question(field),
+        countries_markup(field, tuple(common), current_locale(), more=True),
+    )
+
+
+async def ask_country_name(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
+    await show(
+        event,
+        _(
+            "Type the name of the country in any language, for example "
+            "“Uzbekistan”, “Өзбекстан” or “Узбекистан”."
+        ),
+    )

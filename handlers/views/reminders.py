@@ -1,0 +1,93 @@
+"""How deadlines and reminders read: titles by kind, "in 3 days", local moments, and the
+reminder message the reminder service sends (rendered outside any update)."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n, ngettext
+from aiogram.utils.i18n import gettext as _
+from babel.dates import format_date, format_time
+
+from bot.i18n import speaking
+from bot.rules.reminders import days_left
+from bot.services.users import Profile
+from handlers.views.callbacks import DeadlineAction, DeadlineCb, MenuCb
+from handlers.views.ui import column
+from storage.records import PersonalRecord
+
+if TYPE_CHECKING:
+    from handlers.wiring import Wiring
+
+PERSONAL = "personal"  # the kind of a deadline the user added themselves
+
+
+def personal_title(record: PersonalRecord) -> str:
+    return html.escape(record.title)
+
+
+def title_of(wiring: Wiring, kind: str, payload: dict[str, Any]) -> str:
+    """The deadline's title in the current language, from its kind and typed record."""
+    known = wiring.kinds.get(kind)
+    if known is None:
+        return _("Deadline")
+    return known.title(known.record.model_validate(payload))
+
+
+def when_phrase(left: int) -> str:
+    if left < 0:
+        return _("passed")
+    if left == 0:
+        return _("today")
+    if left == 1:
+        return _("tomorrow")
+    return ngettext("in {n} day", "in {n} days", left).format(n=left)
+
+
+@lru_cache(maxsize=4096)
+def long_date(day: date, locale: str) -> str:
+    return format_date(day, "long", locale=locale)
+
+
+def local_moment(moment: datetime, zone: ZoneInfo, locale: str) -> str:
+    local = moment.astimezone(zone)
+    day = format_date(local.date(), "medium", locale=locale)
+    return f"{day}, {format_time(local, 'short', locale=locale)}"
+
+
+class ReminderView:
+    """Renders reminder messages for the service's tick (no update context there)."""
+
+    def __init__(self, i18n: I18n, wiring: Wiring) -> None:
+        self.i18n = i18n
+        self.wiring = wiring
+
+    def __call__(
+        self, deadline: Any, profile: Profile, now: datetime
+    ) -> tuple[str, InlineKeyboardMarkup]:
+        locale = profile.locale or self.i18n.default_locale
+        with speaking(self.i18n, locale):
+            zone = ZoneInfo(profile.timezone)
+            left = days_left(deadline.due_on, zone, now)
+            day = long_date(deadline.due_on, locale)
+            text = _("⏰ Reminder: <b>{title}</b>\nDeadline: {day} ({when}).").format(
+                title=title_of(self.wiring, deadline.kind, deadline.payload),
+                day=day,
+                when=when_phrase(left),
+            )
+            buttons = [
+                (_("✅ Done"), DeadlineCb(action=DeadlineAction.done, id=deadline.id)),
+                (
+                    _("⏰ Remind me tomorrow"),
+                    DeadlineCb(action=DeadlineAction.again, id=deadline.id),
+                ),
+            ]
+            kind = self.wiring.kinds.get(deadline.kind)
+            if kind and kind.guide:
+                buttons.append((_("📖 Open the guide"), MenuCb(item=kind.guide)))
+            return text, column(buttons)

@@ -1,0 +1,239 @@
+"""Shared screens, keyboards and the one way handlers show them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from babel.dates import format_date
+
+from bot import LOCALES
+from bot.content.countries import country_name
+from bot.services.users import Profile
+from handlers.views.callbacks import LangCb, MenuCb, ProfileAction, ProfileCb, RoleCb
+
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+MENU_ITEMS: dict[str | None, tuple[str, ...]] = {
+    "migrant": ("registration", "stay", "permit", "insurance", "reminders"),
+    "emigrant": ("sos", "rights", "checklist", "offer_check", "attache", "reminders"),
+    "kandas": ("kandas_status", "kandas_regions", "kandas_support", "residence", "reminders"),
+    None: ("choose_role",),
+}
+
+MENU_LABELS = {
+    "registration": __("📝 Registration"),
+    "stay": __("📅 How long may I stay"),
+    "permit": __("💼 Work permit (patent)"),
+    "insurance": __("🩺 Insurance"),
+    "reminders": __("⏰ My reminders"),
+    "sos": __("🆘 SOS: I need help now"),
+    "rights": __("⚖️ My rights abroad"),
+    "checklist": __("🧳 Before you go"),
+    "offer_check": __("🔍 Is this job offer safe?"),
+    "attache": __("✉️ Write to the labour attaché"),
+    "kandas_status": __("🪪 Kandas status"),
+    "kandas_regions": __("🗺 Settlement regions"),
+    "kandas_support": __("🤝 State support"),
+    "residence": __("🏠 Residence permit"),
+    "choose_role": __("👤 Tell me who you are"),
+    "profile": __("👤 My profile"),
+    "help": __("❓ Help"),
+}
+
+ROLE_LABELS = {
+    "migrant": __("Foreign citizen in Kazakhstan"),
+    "emigrant": __("Citizen of Kazakhstan working abroad"),
+    "kandas": __("Ethnic Kazakh (kandas) moving to Kazakhstan"),
+}
+
+Button = tuple[str, CallbackData]
+
+
+def keyboard(*rows: Iterable[Button]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=str(label), callback_data=data.pack())
+                for label, data in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+def column(buttons: Iterable[Button]) -> InlineKeyboardMarkup:
+    return keyboard(*([button] for button in buttons))
+
+
+def current_locale() -> str:
+    return I18n.get_current().current_locale
+
+
+async def show(
+    event: Message | CallbackQuery,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    edit: bool = True,
+) -> None:
+    """Answer a message, or replace the pressed message (falling back to a new one)."""
+    if isinstance(event, Message):
+        await event.answer(text, reply_markup=markup)
+        return
+    await event.answer()
+    message = event.message
+    if edit and isinstance(message, Message):
+        try:
+            await message.edit_text(text, reply_markup=markup)
+            return
+        except TelegramBadRequest:
+            pass  # too old, or unchanged: send a fresh one below
+    await event.bot.send_message(event.from_user.id, text, reply_markup=markup)
+
+
+def role_label(role: str | None) -> str:
+    return str(ROLE_LABELS[role]) if role in ROLE_LABELS else _("not chosen")
+
+
+def menu_label(item: str) -> str:
+    return str(MENU_LABELS[item])
+
+
+def menu_markup(profile: Profile | None) -> InlineKeyboardMarkup:
+    return _menu_markup(profile.role if profile else None, current_locale())
+
+
+@lru_cache(maxsize=64)
+def _menu_markup(role: str | None, locale: str) -> InlineKeyboardMarkup:
+    items = (*MENU_ITEMS.get(role, MENU_ITEMS[None]), "profile", "help")
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=str(MENU_LABELS[item]),
+                    callback_data=MenuCb(item=item).pack(),
+                    style="danger" if item == "sos" else None,  # the red button
+                )
+            ]
+            for item in items
+        ]
+    )
+
+
+def menu_text() -> str:
+    return _("<b>Main menu.</b> What do you need?")
+
+
+def menu_button() -> Button:
+    """The "◀️ Menu" button that ends most screens."""
+    return (_("◀️ Menu"), MenuCb(item="menu"))
+
+
+def back_to_menu_markup() -> InlineKeyboardMarkup:
+    return _back_to_menu(current_locale())
+
+
+@lru_cache(maxsize=8)
+def _back_to_menu(locale: str) -> InlineKeyboardMarkup:
+    return column([menu_button()])
+
+
+def out_of_date_text() -> str:
+    return _("This button is out of date.")
+
+
+async def out_of_date(
+    callback: CallbackQuery, profile: Profile | None = None, *, menu: bool = True
+) -> None:
+    """The answer to a stale or forged press: the current menu, or a short notice."""
+    if menu:
+        await show_menu(callback, profile, out_of_date_text(), edit=False)
+    else:
+        await callback.answer(out_of_date_text())
+
+
+async def show_menu(
+    event: Message | CallbackQuery,
+    profile: Profile | None,
+    lead: str | None = None,
+    *,
+    edit: bool = True,
+) -> None:
+    text = f"{lead}\n\n{menu_text()}" if lead else menu_text()
+    await show(event, text, menu_markup(profile), edit=edit)
+
+
+@lru_cache(maxsize=8)
+def language_markup(selected: str | None) -> InlineKeyboardMarkup:
+    return keyboard(
+        [
+            (f"{'✓ ' if code == selected else ''}{LANGUAGE_NAMES[code]}", LangCb(code=code))
+            for code in LOCALES
+        ]
+    )
+
+
+def role_markup() -> InlineKeyboardMarkup:
+    return _role_markup(current_locale())
+
+
+@lru_cache(maxsize=8)
+def _role_markup(locale: str) -> InlineKeyboardMarkup:
+    return column(
+        [
+            (_("🌍 I am a foreign citizen in Kazakhstan (or coming)"), RoleCb(role="migrant")),
+            (
+                _("✈️ I am a citizen of Kazakhstan working abroad (or going)"),
+                RoleCb(role="emigrant"),
+            ),
+            (_("🏡 I am an ethnic Kazakh (kandas) moving to Kazakhstan"), RoleCb(role="kandas")),
+            (_("Skip"), RoleCb(role="skip")),
+        ]
+    )
+
+
+def profile_screen(profile: Profile | None) -> tuple[str, InlineKeyboardMarkup]:
+    """Exactly what is stored about the user, with buttons to change it."""
+    locale = current_locale()
+    if profile is None:
+        return (_("I store nothing about you yet. Send /start to begin."), back_to_menu_markup())
+    since = format_date(profile.created_at.date(), format="long", locale=locale)
+    lines = [
+        _("<b>Your profile</b> — this is everything I store about you:"),
+        _("Telegram ID: {value}").format(value=profile.id),
+        _("Language: {value}").format(value=LANGUAGE_NAMES.get(profile.locale or "", "—")),
+        _("Who you are: {value}").format(value=role_label(profile.role)),
+        _("Citizenship: {value}").format(value=country_name(profile.citizenship, locale)),
+        _("Country of work: {value}").format(value=country_name(profile.country_abroad, locale)),
+        _("Region in Kazakhstan: {value}").format(value=profile.region or "—"),
+        _("Time zone: {value}").format(value=profile.timezone),
+        _("With Joldas since: {value}").format(value=since),
+    ]
+    return "\n".join(lines), _profile_markup(profile.role, locale)
+
+
+@lru_cache(maxsize=32)
+def _profile_markup(role: str | None, locale: str) -> InlineKeyboardMarkup:
+    buttons = [
+        (_("🌐 Change language"), ProfileCb(action=ProfileAction.language)),
+        (_("👤 Change who I am"), ProfileCb(action=ProfileAction.role)),
+    ]
+    if role in ("migrant", "kandas"):
+        buttons.append((_("🏳️ Change citizenship"), ProfileCb(action=ProfileAction.citizenship)))
+    if role == "emigrant":
+        buttons.append((_("✈️ Change country of work"), ProfileCb(action=ProfileAction.abroad)))
+    buttons += [
+        (_("🕒 Change time zone"), ProfileCb(action=ProfileAction.timezone)),
+        (_("🔒 Privacy"), ProfileCb(action=ProfileAction.privacy)),
+        (_("🗑 Delete my data"), ProfileCb(action=ProfileAction.delete)),
+        menu_button(),
+    ]
+    return column(buttons)

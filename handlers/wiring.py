@@ -1,0 +1,112 @@
+"""What a feature adds besides its handlers, registered where its router is built.
+
+One `Wiring` per dispatcher (`handlers.build_handlers` makes it and passes it to every
+`build_router`); handlers receive the same object as `wiring` from the dispatcher's data.
+Nothing is registered on import, so reading a feature's `build_router()` shows all it adds:
+
+    def build_router(wiring: Wiring) -> Router:
+        router = Router(name="permit")
+        router.callback_query.register(on_permit, menu_item("permit"))
+        wiring.date_question(PermitFlow.start, ask_start, bounds, on_start_day, quick=(0, 1))
+        wiring.prompt(PermitFlow.months, ask_months)
+        wiring.reminder_kind("permit", permit_title, guide="permit", record=PermitRecord)
+        return router
+
+- `prompt(state, ask)`: how to show the question of a dialogue step again (after a language
+  switch, or input the step does not expect).
+- `date_question(state, ask, bounds, answer)`: the step asks for a date; the common date
+  router reads typed dates, quick buttons and the calendar, and calls `answer` with a
+  checked date (or None for the question's `extra` button).
+- `reminder_kind(kind, title, guide, record)`: what a reminder of this kind says, which menu
+  entry opens its guide, and the typed record its deadline keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, Message
+
+from handlers.views.dates import ask_date
+from storage.records import EmptyRecord, Record
+
+Event = Message | CallbackQuery
+Prompt = Callable[..., Awaitable[None]]  # (event, state, **dispatcher data)
+Bounds = Callable[[date, dict[str, Any]], tuple[date, date]]  # (today, dialogue data)
+Answer = Callable[..., Awaitable[None]]  # (event, state, day, **dispatcher data)
+
+
+@dataclass(frozen=True)
+class DateQuestion:
+    ask: Callable[[], str]
+    bounds: Bounds
+    answer: Answer
+    quick: tuple[int, ...] = (0,)  # days from today
+    extra: Callable[[], str] | None = None  # label of a button that answers None
+
+
+@dataclass(frozen=True)
+class ReminderKind:
+    title: Callable[[Any], str]  # (record) -> text, called in the reader's locale
+    guide: str | None = None  # the menu item that opens the guide
+    record: type[Record] = EmptyRecord
+
+
+@dataclass
+class Wiring:
+    prompts: dict[str, Prompt] = field(default_factory=dict)
+    dates: dict[str, DateQuestion] = field(default_factory=dict)
+    kinds: dict[str, ReminderKind] = field(default_factory=dict)
+
+    def prompt(self, state: State, ask: Prompt) -> None:
+        self.prompts[_name(state)] = ask
+
+    def date_question(
+        self,
+        state: State,
+        ask: Callable[[], str],
+        bounds: Bounds,
+        answer: Answer,
+        *,
+        quick: tuple[int, ...] = (0,),
+        extra: Callable[[], str] | None = None,
+    ) -> None:
+        self.dates[_name(state)] = DateQuestion(ask, bounds, answer, quick, extra)
+        self.prompt(state, ask_date)  # re-asking a date question shows it again
+
+    def reminder_kind(
+        self,
+        kind: str,
+        title: Callable[[Any], str],
+        *,
+        guide: str | None = None,
+        record: type[Record] = EmptyRecord,
+    ) -> None:
+        self.kinds[kind] = ReminderKind(title, guide, record)
+
+    def date_states(self) -> tuple[str, ...]:
+        return tuple(self.dates)
+
+    async def open_question(self, state: FSMContext) -> Prompt | None:
+        """The prompt of the dialogue step the user is at, if any."""
+        return self.prompts.get(await state.get_state() or "")
+
+    async def reask(self, event: Event, state: FSMContext, **data: Any) -> bool:
+        """Show the current question again; False when no dialogue is open."""
+        prompt = await self.open_question(state)
+        if prompt is None:
+            return False
+        data["wiring"] = self
+        await prompt(event, state, **data)
+        return True
+
+
+def _name(state: State) -> str:
+    if not state.state:
+        raise ValueError(f"{state!r} belongs to no StatesGroup")
+    return state.state

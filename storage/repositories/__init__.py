@@ -1,0 +1,15 @@
+"""Repositories, one module per aggregate (named as in `bot/services/`), each over one session.
+
+Handlers never query directly; services call these.
+
+Rule for writes: a write goes through the group writer (`storage/writer.py`) when it is one
+prepared statement (a module-level Core constant or a cached upsert, bound parameters only)
+on the hot path, whose caller needs nothing back but the commit: the profile
+(`users.user_upsert`), FSM state (`fsm.fsm_upsert`, `fsm.FSM_DELETE`) and the outcome of
+each delivered reminder (`reminders.MARK_SENT`, `MARK_CLOSED`, `RESCHEDULE`). Every other
+write opens its own session (`async with sessionmaker() as session, session.begin():`) and
+goes through a repository: rare user or staff actions, and operations that need several
+statements in one transaction, read their own writes or return a result (claiming reminders,
+scheduling and closing deadlines, creating cases, toggles, grants, deletes). Deleting a user
+drains the writer first, so no queued write lands after the delete.
+"""

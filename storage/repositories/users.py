@@ -1,0 +1,57 @@
+"""Users: the profile row, its upsert for the group writer, and everything held about a user."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Insert, Row, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Base, User
+from storage.writer import upsert
+
+
+@cache
+def user_upsert(dialect: str) -> Insert:
+    return upsert(User.__table__, "id", dialect, keep=("created_at",))
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_many(self, user_ids: list[int]) -> dict[int, Row[Any]]:
+        """Plain rows (read-only, no ORM bookkeeping): this runs for every new user."""
+        table = User.__table__
+        rows = await self.session.execute(select(table).where(table.c.id.in_(user_ids)))
+        return {row.id: row for row in rows}
+
+    async def holdings(self, user_ids: list[int], tables: tuple[str, ...]) -> dict[int, Any]:
+        """How many rows of each table every user has, in one statement."""
+        users = User.__table__
+        counts = [
+            select(func.count())
+            .select_from(table)
+            .where(table.c.user_id == users.c.id)
+            .scalar_subquery()
+            .label(table.name)
+            for table in (Base.metadata.tables[name] for name in tables)
+        ]
+        rows = await self.session.execute(
+            select(users.c.id, *counts).where(users.c.id.in_(user_ids))
+        )
+        return {row.id: row for row in rows}
+
+    async def delete_everything(self, user_id: int) -> int:
+        """Remove every row about the user from every table; returns how many went."""
+        removed = 0
+        for table in reversed(Base.metadata.sorted_tables):
+            column = table.c.get("user_id")
+            if column is None and table.name == User.__tablename__:
+                column = table.c.id
+            if column is None:
+                continue
+            result = await self.session.execute(delete(table).where(column == user_id))
+            removed += result.rowcount or 0
+        return removed
