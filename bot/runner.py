@@ -1,22 +1,27 @@
-"""Running the bot for real: checks, start-up calls, long polling."""
+"""Running the bot for real: checks, start-up calls, long polling.
+
+The bot itself (aiogram, handlers) and APScheduler are imported by `run`, not with this
+module: `db upgrade` needs only the database.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-from aiogram.utils.token import TokenValidationError
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import App, build_bot, create_app
-from bot.commands import register_commands
 from bot.config import Settings
-from bot.retry import Sleep
 from storage.db import create_engine, upgrade_database
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.app import App
+    from bot.retry import Sleep
 
 log = logging.getLogger("joldas")
 
@@ -36,6 +41,8 @@ async def upgrade(settings: Settings) -> int:
 
 def start_scheduler(app: App, bot: Bot) -> AsyncIOScheduler:
     """One interval job delivers due reminders; the first run at once catches up."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
         deliver_reminders,
@@ -67,6 +74,8 @@ async def deliver_reminders(app: App, bot: Bot) -> None:
 
 async def check_bot(bot: Bot, settings: Settings) -> str | None:
     """getMe must work before anything else; returns what is wrong, if anything."""
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
     try:
         await bot.me()
     except TelegramUnauthorizedError:
@@ -78,6 +87,11 @@ async def check_bot(bot: Bot, settings: Settings) -> str | None:
 
 
 async def run(settings: Settings, sleep: Sleep = asyncio.sleep) -> int:
+    from aiogram.utils.token import TokenValidationError
+
+    from bot.app import build_bot, create_app
+    from bot.commands import register_commands
+
     if settings.bot_token is None:
         log.error(
             "BOT_TOKEN is not set: put it in the environment or .env "

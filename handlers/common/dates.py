@@ -15,7 +15,8 @@ from aiogram.utils.i18n import gettext as _
 from bot.rules.dates import DateInputError, parse_date
 from handlers.filters import not_text, typed_text
 from handlers.views.callbacks import DayCb
-from handlers.views.dates import ask_date, month_markup, problem_text, today_for
+from handlers.views.dates import ask_date, month_markup, problem_text
+from handlers.views.guide import today_of
 from handlers.views.ui import current_locale, out_of_date
 from handlers.wiring import Wiring
 
@@ -27,7 +28,7 @@ async def on_typed_date(message: Message, state: FSMContext, wiring: Wiring, **d
     if question is None:
         return
     text = (message.text or "").strip()[:MAX_DATE_TEXT]
-    today = await today_for(data)
+    today = await today_of(data["reminders"], data.get("profile"))
     earliest, latest = question.bounds(today, await state.get_data())
     try:
         day = parse_date(text, today, earliest=earliest, latest=latest)
@@ -49,7 +50,7 @@ async def on_day_button(
     if question is None:
         await out_of_date(callback, data.get("profile"))
         return
-    today = await today_for(data)
+    today = await today_of(data["reminders"], data.get("profile"))
     earliest, latest = question.bounds(today, await state.get_data())
     if value.startswith("m"):
         year, month = (int(part) for part in value[1:].split("-"))

@@ -29,7 +29,14 @@ from handlers.views.onboarding import (
     choose_language_line,
     countries_markup,
 )
-from handlers.views.ui import current_locale, language_markup, profile_screen, show, show_menu
+from handlers.views.ui import (
+    current_locale,
+    language_markup,
+    out_of_date,
+    profile_screen,
+    show,
+    show_menu,
+)
 from handlers.wiring import Wiring
 
 log = logging.getLogger(__name__)
@@ -81,9 +88,7 @@ async def on_language(
     **data: Any,
 ):
     if callback_data.code not in LOCALES:
-        await show_menu(
-            callback, await users.get(callback.from_user.id), _("This button is out of date.")
-        )
+        await out_of_date(callback, await users.get(callback.from_user.id), edit=True)
         return
     i18n.current_locale = callback_data.code
     profile = await users.save(callback.from_user.id, locale=callback_data.code)
@@ -112,7 +117,7 @@ async def on_role(
 ):
     role = callback_data.role
     if role not in (*ROLES, "skip"):
-        await show_menu(callback, profile, _("This button is out of date."))
+        await out_of_date(callback, profile, edit=True)
         return
     locale = {"locale": i18n.current_locale} if profile is None or not profile.locale else {}
     if role == "skip":
@@ -140,7 +145,7 @@ async def on_country(
     if field not in ("citizenship", "abroad") or (
         code not in ("other", "skip") and code not in names("en")
     ):
-        await show_menu(callback, profile, _("This button is out of date."))
+        await out_of_date(callback, profile, edit=True)
         return
     if code == "other":
         await state.set_state(Onboarding.country_search)

@@ -37,11 +37,6 @@ def quick_label(days: int) -> str:
     }.get(days, str(days))
 
 
-async def today_for(data: dict[str, Any]) -> date:
-    """Today for the user of this update, from the dispatcher's data."""
-    return await today_of(data["reminders"], data.get("profile"))
-
-
 def question_markup(
     question: DateQuestion, today: date, earliest: date, latest: date
 ) -> InlineKeyboardMarkup:
@@ -62,7 +57,7 @@ async def ask_date(
 ) -> None:
     """Show the date question of the step the user is at."""
     question = wiring.dates[await state.get_state() or ""]
-    today = await today_for(data)
+    today = await today_of(data["reminders"], data.get("profile"))
     earliest, latest = question.bounds(today, await state.get_data())
     text = f"{question.ask()}\n" + _("Type a date like {example}, or choose:").format(
         example=f"{today:%d.%m.%Y}"

@@ -151,11 +151,15 @@ def out_of_date_text() -> str:
 
 
 async def out_of_date(
-    callback: CallbackQuery, profile: Profile | None = None, *, menu: bool = True
+    callback: CallbackQuery,
+    profile: Profile | None = None,
+    *,
+    menu: bool = True,
+    edit: bool = False,
 ) -> None:
     """The answer to a stale or forged press: the current menu, or a short notice."""
     if menu:
-        await show_menu(callback, profile, out_of_date_text(), edit=False)
+        await show_menu(callback, profile, out_of_date_text(), edit=edit)
     else:
         await callback.answer(out_of_date_text())
 
