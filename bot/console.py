@@ -58,7 +58,13 @@ async def console(settings: Settings, lang: str | None, user_id: int) -> int:
     chat = Conversation(
         app.dispatcher, bot, user_id=user_id, language_code=lang or settings.default_locale
     )
-    session.listeners.append(lambda sent: (line := render(sent)) and print(line, flush=True))
+
+    def show(sent: Sent) -> None:
+        line = render(sent)
+        if line:
+            print(line, flush=True)
+
+    session.listeners.append(show)
     print(INTRO)
     delivery = asyncio.create_task(deliver_forever(app, bot))
     try:

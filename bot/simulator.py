@@ -28,17 +28,19 @@ from aiogram.methods import (
     SendLocation,
     TelegramMethod,
 )
+from aiogram.methods.base import TelegramType
 from aiogram.types import InlineKeyboardMarkup, Message, Update
 
 MAX_SHOWN = 1_000
-RESPONSE_TYPES: dict[Any, Any] = {}
+RESPONSE_TYPES: dict[Any, type[Response[Any]]] = {}
 
 
-def response_type(method: TelegramMethod[Any]) -> Any:
+def response_type(method: TelegramMethod[TelegramType]) -> type[Response[TelegramType]]:
     """Response[T] for the method, built once (pydantic rebuilds collected generics)."""
     returning = method.__returning__
     if returning not in RESPONSE_TYPES:
-        RESPONSE_TYPES[returning] = Response[returning]
+        # T is only known at run time (aiogram's check_response does the same)
+        RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
     return RESPONSE_TYPES[returning]
 
 
@@ -72,9 +74,14 @@ class Sent:
         return getattr(self.method, "text", None) or getattr(self.method, "caption", None) or ""
 
     @property
-    def buttons(self) -> list[tuple[str, str]]:
+    def markup(self) -> InlineKeyboardMarkup | None:
         markup = getattr(self.method, "reply_markup", None)
-        if not isinstance(markup, InlineKeyboardMarkup):
+        return markup if isinstance(markup, InlineKeyboardMarkup) else None
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        markup = self.markup
+        if markup is None:
             return []
         return [
             (b.text, b.callback_data or b.url or "") for row in markup.inline_keyboard for b in row
@@ -134,7 +141,9 @@ class LocalSession(BaseSession):
                 return failure
         return None
 
-    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None):
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
         sent = Sent(method)
         if self.record:
             self.requests.append(sent)
@@ -149,26 +158,24 @@ class LocalSession(BaseSession):
             }
             if failure.retry_after is not None:
                 payload["parameters"] = {"retry_after": failure.retry_after}
-            return self.check_response(bot, method, failure.status, json.dumps(payload)).result
+            self.check_response(bot, method, failure.status, json.dumps(payload))
+            raise AssertionError("check_response raises for every response that is not ok")
         result = self._result(method)
         for listener in self.listeners:
             listener(sent)
         response = response_type(method).model_validate(
             {"ok": True, "result": result}, context={"bot": bot}
         )
+        assert response.result is not None  # every ok response carries a result
         return response.result
 
     def _result(self, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, GetMe):
             return BOT_USER
         if method.__returning__ is Message:
-            chat_id = int(method.chat_id)
-            markup = (
-                method.reply_markup
-                if isinstance(method.reply_markup, InlineKeyboardMarkup)
-                else None
-            )
-            shown = ShownMessage(next(self.ids), chat_id, Sent(method).text, markup)
+            sent = Sent(method)
+            assert sent.chat_id is not None, method  # every method sending a message has one
+            shown = ShownMessage(next(self.ids), int(sent.chat_id), sent.text, sent.markup)
             self._remember(shown)
             result = shown.as_dict()
             if isinstance(method, SendLocation):
@@ -184,15 +191,18 @@ class LocalSession(BaseSession):
         if isinstance(method, (EditMessageText, EditMessageReplyMarkup)):
             if method.inline_message_id:
                 return True
-            shown = self.shown.get((int(method.chat_id), method.message_id))
-            if shown is None:
-                shown = ShownMessage(method.message_id, int(method.chat_id), "", None)
-                self._remember(shown)
+            # without an inline message id, Telegram requires both
+            assert method.chat_id is not None and method.message_id is not None, method
+            chat_id = int(method.chat_id)
+            edited = self.shown.get((chat_id, method.message_id))
+            if edited is None:
+                edited = ShownMessage(method.message_id, chat_id, "", None)
+                self._remember(edited)
             if isinstance(method, EditMessageText):
-                shown.text = method.text
+                edited.text = method.text or ""  # None only with a rich_message
             markup = method.reply_markup
-            shown.markup = markup if isinstance(markup, InlineKeyboardMarkup) else None
-            return shown.as_dict()
+            edited.markup = markup if isinstance(markup, InlineKeyboardMarkup) else None
+            return edited.as_dict()
         return True
 
     def _remember(self, shown: ShownMessage) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Table,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -44,6 +45,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+    # Every model here is a declarative Table (DeclarativeBase allows any FromClause).
+    __table__: ClassVar[Table]
 
 
 class User(Base):
@@ -85,6 +88,7 @@ class Deadline(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     dedupe_key: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))
+    # the kind's typed record (storage/records.py), dumped to JSON; read it through the model
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     due_on: Mapped[date] = mapped_column(Date)  # the user's local calendar date
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | done | off

@@ -14,6 +14,7 @@ import html
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, suppress
+from functools import partial
 from typing import Any, Protocol
 
 from aiogram import Bot
@@ -44,6 +45,20 @@ class DeskView(Protocol):
     def sos_unanswered(self) -> str: ...
     def waiting_a_day(self) -> str: ...
     def closed_by_deletion(self, number: int) -> str: ...
+
+
+class SendFile(Protocol):
+    """Bot.send_photo, send_document or send_voice, as the relay calls them."""
+
+    async def __call__(
+        self,
+        chat_id: int,
+        file_id: str,
+        /,
+        *,
+        caption: str,
+        reply_markup: InlineKeyboardMarkup | None,
+    ) -> Message: ...
 
 
 def chunks(text: str) -> list[str]:
@@ -101,11 +116,12 @@ class Desk:
                 if caption_text:
                     short = caption_text[:CAPTION] + ("…" if len(caption_text) > CAPTION else "")
                     caption = f"{header}\n\n{html.escape(short, quote=False)}"
-                send = {
+                senders: dict[str, SendFile] = {
                     "photo": bot.send_photo,
                     "document": bot.send_document,
                     "voice": bot.send_voice,
-                }[entry.kind]
+                }
+                send = senders[entry.kind]
                 sent.append(
                     await send(chat_id, entry.file_id, caption=caption, reply_markup=markup)
                 )
@@ -228,7 +244,7 @@ class Desk:
                 await self.notify(
                     bot,
                     staff_id,
-                    lambda number=closed.id: self.view.closed_by_deletion(number),
+                    partial(self.view.closed_by_deletion, closed.id),
                 )
         for chat_id, message_id in await self.cases.links_of_user(user_id):
             if chat_id == user_id:

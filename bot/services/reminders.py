@@ -43,7 +43,13 @@ from bot.services.users import Profile, UserService
 from storage.loader import BatchLoader
 from storage.models import Deadline, Reminder
 from storage.records import Record
-from storage.repositories.reminders import MARK_CLOSED, MARK_SENT, RESCHEDULE, ReminderRepository
+from storage.repositories.reminders import (
+    MARK_CLOSED,
+    MARK_SENT,
+    RESCHEDULE,
+    Claimed,
+    ReminderRepository,
+)
 from storage.writer import GroupWriter
 
 log = logging.getLogger(__name__)
@@ -206,7 +212,7 @@ class ReminderService:
     async def tick(self, bot: Bot) -> TickReport:
         """Claim the reminders that are due and deliver them."""
         now = self.clock.now()
-        if self._paused(now):
+        if self._pause_end(now) is not None:
             return TickReport()
         async with self._sessionmaker() as session, session.begin():
             repository = ReminderRepository(session)
@@ -228,7 +234,7 @@ class ReminderService:
         return report
 
     async def _deliver(
-        self, bot: Bot, row: Any, deadline: Any | None, now: datetime, report: TickReport
+        self, bot: Bot, row: Claimed, deadline: Any | None, now: datetime, report: TickReport
     ) -> None:
         async with self._slots:
             profile = await self.users.get(row.user_id)
@@ -243,8 +249,8 @@ class ReminderService:
             if in_quiet_hours(local):
                 due = to_utc(out_of_quiet_hours(local))
                 return await self._reschedule(row, due, row.attempts, None, report)
-            if self._paused(now):
-                return await self._reschedule(row, self._paused_until, row.attempts, None, report)
+            if (pause_end := self._pause_end(now)) is not None:
+                return await self._reschedule(row, pause_end, row.attempts, None, report)
             text, markup = self.render(deadline, profile, now)
             await self.limiter.wait(row.user_id)
             try:
@@ -262,10 +268,12 @@ class ReminderService:
             await self._writer.write(MARK_SENT, {"rid": row.id, "at": now})
             report.sent += 1
 
-    def _paused(self, now: datetime) -> bool:
-        return self._paused_until is not None and now < self._paused_until
+    def _pause_end(self, now: datetime) -> datetime | None:
+        """When the pause Telegram asked for ends, while it lasts."""
+        until = self._paused_until
+        return until if until is not None and now < until else None
 
-    async def _failed(self, row: Any, now: datetime, error: str, report: TickReport) -> None:
+    async def _failed(self, row: Claimed, now: datetime, error: str, report: TickReport) -> None:
         attempts = row.attempts + 1
         if attempts >= self.MAX_ATTEMPTS:
             log.warning("reminder %s given up after %d attempts: %s", row.id, attempts, error)
@@ -278,7 +286,7 @@ class ReminderService:
         await self._reschedule(row, now + backoff, attempts, error[:255], report)
 
     async def _reschedule(
-        self, row: Any, due: datetime, attempts: int, error: str | None, report: TickReport
+        self, row: Claimed, due: datetime, attempts: int, error: str | None, report: TickReport
     ) -> None:
         params = {"rid": row.id, "due": due, "attempts": attempts, "error": error}
         await self._writer.write(RESCHEDULE, params)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -43,7 +44,13 @@ class Profile:
         return cls(**{field.name: getattr(user, field.name) for field in fields(cls)})
 
 
-_MISSING = object()
+class _Missing(Enum):
+    """Cached for a user known not to exist (None in the cache means not cached)."""
+
+    MISSING = "missing"
+
+
+_MISSING = _Missing.MISSING
 
 
 class UserService:
@@ -58,7 +65,9 @@ class UserService:
         self._writer = writer
         self._dialect = writer.dialect
         self.default_timezone = default_timezone
-        self._cache: BoundedCache[int, Any] = BoundedCache(cache_size)
+        self._cache: BoundedCache[int, Profile | Literal[_Missing.MISSING]] = BoundedCache(
+            cache_size
+        )
         self._loader: BatchLoader[int, Profile] = BatchLoader(self._fetch)
         self._holdings: BatchLoader[int, Any] = BatchLoader(self._fetch_holdings)
         self.on_delete: list[Callable[[int], None]] = []

@@ -36,6 +36,7 @@ from handlers.views.desk import (
     user_case_buttons,
 )
 from handlers.views.ui import (
+    Button,
     column,
     current_locale,
     keyboard,
@@ -43,6 +44,7 @@ from handlers.views.ui import (
     out_of_date,
     show,
     show_menu,
+    user_id_of,
 )
 from handlers.wiring import Wiring
 from storage.models import Case
@@ -58,7 +60,7 @@ class CaseFlow(StatesGroup):
 
 def entry_of(message: Message) -> tuple[Entry, tuple[float, float] | None] | None:
     """What of the message can be relayed (None: a sticker, a video note...)."""
-    author = message.from_user.id
+    author = message.chat.id  # a private chat: the sender's
     if message.text is not None:
         return Entry("user", author, "text", message.text), None
     if message.photo:
@@ -141,8 +143,17 @@ async def ask_first(event: Message | CallbackQuery, state: FSMContext, **extra: 
     )
 
 
-async def ask_more(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
+async def ask_more(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    profile: Profile | None = None,
+    **extra: Any,
+) -> None:
     number = (await state.get_data()).get("case")
+    if not isinstance(number, int):  # the dialogue lost its case: nothing to write to
+        await state.clear()
+        await show_menu(event, profile, _("This case is no longer open."))
+        return
     await show(
         event,
         _("✍️ Write to case #{number}: text, a photo or a document.").format(number=number),
@@ -175,7 +186,7 @@ async def on_first_message(
     entry, point = relayed
     topic = (await state.get_data()).get("topic", "other")
     country = profile.country_abroad if profile else None
-    case = await cases.open(message.from_user.id, country, topic, current_locale(), entry)
+    case = await cases.open(message.chat.id, country, topic, current_locale(), entry)
     await state.set_state(CaseFlow.writing)
     await state.set_data({"case": case.id})
     delivered = await desk.to_staff(bot, case, entry, location=point)
@@ -183,7 +194,7 @@ async def on_first_message(
     await confirm(message, case, delivered, lead)
 
 
-async def confirm(message: Message, case, delivered: int, lead: str) -> None:
+async def confirm(message: Message, case: Case, delivered: int, lead: str) -> None:
     if delivered:
         text = _(
             "{lead} The attaché has your message and will answer here, with the case number. "
@@ -219,14 +230,19 @@ async def on_case_message(
 
 
 async def add_to_case(
-    message: Message, number: int | None, cases: CaseService, desk: Desk, bot: Bot, state
+    message: Message,
+    number: int | None,
+    cases: CaseService,
+    desk: Desk,
+    bot: Bot,
+    state: FSMContext,
 ) -> None:
     relayed = await relayable(message)
     if relayed is None:
         return
     entry, point = relayed
     case = await cases.get(number) if number else None
-    if case is None or case.user_id != message.from_user.id:
+    if case is None or case.user_id != message.chat.id:
         await state.clear()
         await show_menu(message, None, _("This case is no longer open."))
         return
@@ -264,7 +280,7 @@ async def reply_to_own_case(message: Message, cases: CaseService) -> dict[str, A
     if replied is None:
         return False
     case = await cases.linked(message.chat.id, replied.message_id)
-    if case is None or case.user_id != message.from_user.id:
+    if case is None or case.user_id != message.chat.id:
         return False
     return {"case_number": case.id}
 
@@ -346,7 +362,7 @@ def location_keyboard() -> ReplyKeyboardMarkup:
 
 
 async def on_my_cases(event: Message | CallbackQuery, cases: CaseService):
-    mine = await cases.of_user(event.from_user.id)
+    mine = await cases.of_user(user_id_of(event))
     if not mine:
         await show(
             event,
@@ -359,7 +375,7 @@ async def on_my_cases(event: Message | CallbackQuery, cases: CaseService):
             ),
         )
         return
-    buttons = [
+    buttons: list[Button] = [
         (
             f"{'🆘' if case.urgent else '📨'} #{case.id} · {topic_label(case.topic)} · "
             f"{status_label(case)}",
@@ -536,7 +552,9 @@ async def close_by_user(
         )
 
 
-async def show_case(callback: CallbackQuery, case, desk: Desk, profile: Profile | None) -> None:
+async def show_case(
+    callback: CallbackQuery, case: Case, desk: Desk, profile: Profile | None
+) -> None:
     zone = desk.zone_of(profile)
     messages = await desk.cases.messages(case.id)
     lines = [

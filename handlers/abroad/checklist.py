@@ -22,7 +22,7 @@ from handlers.views.abroad import abroad_source_line
 from handlers.views.callbacks import ChecklistAction, ChecklistCb
 from handlers.views.dates import ask_date
 from handlers.views.guide import day_text, today_of
-from handlers.views.ui import column, current_locale, menu_button, out_of_date, show
+from handlers.views.ui import Button, column, current_locale, menu_button, out_of_date, show
 from handlers.wiring import Wiring
 from storage.records import DepartureRecord
 
@@ -72,7 +72,7 @@ def checklist_screen(done: set[str], departure: date | None) -> tuple[str, Inlin
             )
         )
     lines.append(abroad_source_line(data))
-    buttons = [
+    buttons: list[Button] = [
         (
             f"{'✅' if item.id in done else '⬜'} {item.title.in_(locale)}",
             ChecklistCb(action=ChecklistAction.tick, item=item.id),

@@ -4,7 +4,7 @@ other country, and the emergency and consulate blocks SOS shows too."""
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
@@ -14,7 +14,7 @@ from bot.services.users import Profile
 from handlers.filters import menu_item
 from handlers.views.abroad import GENERAL, abroad_source_line, consulate_block, emergency_block
 from handlers.views.callbacks import RightsCb
-from handlers.views.ui import column, current_locale, keyboard, menu_button, show
+from handlers.views.ui import Button, column, current_locale, keyboard, menu_button, show
 from handlers.wiring import Wiring
 
 SECTION_LABELS = {
@@ -33,10 +33,10 @@ AGREEMENT_LABELS = {
 }
 
 
-def countries_markup():
+def countries_markup() -> InlineKeyboardMarkup:
     locale = current_locale()
     codes = sorted(country_codes(), key=lambda code: country_name(code, locale))
-    buttons = [(country_name(code, locale), RightsCb(country=code)) for code in codes]
+    buttons: list[Button] = [(country_name(code, locale), RightsCb(country=code)) for code in codes]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append([(_("🌍 Another country"), RightsCb(country=GENERAL))])
     rows.append([menu_button()])
@@ -58,8 +58,10 @@ async def on_rights(callback: CallbackQuery, profile: Profile | None):
     )
 
 
-def page_markup(code: str):
-    rows = [[(str(SECTION_LABELS[s]), RightsCb(country=code, section=s))] for s in SECTIONS]
+def page_markup(code: str) -> InlineKeyboardMarkup:
+    rows: list[list[Button]] = [
+        [(str(SECTION_LABELS[s]), RightsCb(country=code, section=s))] for s in SECTIONS
+    ]
     rows.append([(_("🌍 Other countries"), RightsCb(country="", section="list"))])
     rows.append([menu_button()])
     return keyboard(*rows)

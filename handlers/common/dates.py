@@ -15,9 +15,9 @@ from aiogram.utils.i18n import gettext as _
 from bot.rules.dates import DateInputError, parse_date
 from handlers.filters import not_text, typed_text
 from handlers.views.callbacks import DayCb
-from handlers.views.dates import ask_date, month_markup, problem_text
+from handlers.views.dates import ask_date, month_markup, problem_text, question_text
 from handlers.views.guide import today_of
-from handlers.views.ui import current_locale, out_of_date
+from handlers.views.ui import current_locale, out_of_date, show
 from handlers.wiring import Wiring
 
 MAX_DATE_TEXT = 40
@@ -54,8 +54,11 @@ async def on_day_button(
     earliest, latest = question.bounds(today, await state.get_data())
     if value.startswith("m"):
         year, month = (int(part) for part in value[1:].split("-"))
-        await callback.answer()
         markup = month_markup(year, month, earliest, latest, current_locale())
+        if not isinstance(callback.message, Message):  # too old to edit: ask again below
+            await show(callback, question_text(question, today), markup, edit=False)
+            return
+        await callback.answer()
         await callback.message.edit_reply_markup(reply_markup=markup)
         return
     if value == "extra" and question.extra:

@@ -30,16 +30,16 @@ def help_text() -> str:
     )
 
 
-async def on_menu(event: Message | CallbackQuery, profile: Profile | None):
+async def on_menu(event: Message | CallbackQuery, profile: Profile | None) -> None:
     await show_menu(event, profile)
 
 
-async def on_help(event: Message | CallbackQuery):
+async def on_help(event: Message | CallbackQuery) -> None:
     await show(event, help_text(), back_to_menu_markup())
 
 
-async def on_cancel(message: Message, state: FSMContext, profile: Profile | None):
-    language = LANGUAGE_NAMES.get(profile.locale if profile else "", "")
+async def on_cancel(message: Message, state: FSMContext, profile: Profile | None) -> None:
+    language = LANGUAGE_NAMES.get((profile.locale or "") if profile else "", "")
     if await state.get_state() is None:
         lead = _("There is nothing to cancel.")
     else:

@@ -24,6 +24,7 @@ from handlers.filters import menu_item, typed_text
 from handlers.views.callbacks import DeleteCb, MenuCb, ProfileAction, ProfileCb, ZoneCb
 from handlers.views.onboarding import Onboarding, ask_country, ask_role, choose_language_line
 from handlers.views.ui import (
+    Button,
     back_to_menu_markup,
     column,
     current_locale,
@@ -168,7 +169,7 @@ def zone_label(zone: str, now: datetime, locale: str) -> str:
 
 def zones_markup(zones: list[str], locale: str, *, search: bool) -> InlineKeyboardMarkup:
     now = utcnow()
-    buttons = [(zone_label(zone, now, locale), ZoneCb(zone=zone)) for zone in zones]
+    buttons: list[Button] = [(zone_label(zone, now, locale), ZoneCb(zone=zone)) for zone in zones]
     if search:
         buttons.append((_("🔎 Type a city…"), ZoneCb(zone="search")))
     buttons.append((_("◀️ Profile"), MenuCb(item="profile")))
@@ -220,12 +221,13 @@ async def ask_city(event: Message | CallbackQuery, state: FSMContext, **extra: A
     )
 
 
-async def on_zone_search(message: Message, state: FSMContext):
-    found = find_zones(message.text[:60])
+async def on_zone_search(message: Message, state: FSMContext) -> None:
+    query = (message.text or "")[:60]  # typed_text: there is text
+    found = find_zones(query)
     if not found:
         await message.answer(
             _("I found no time zone for “{query}”. Try the nearest big city.").format(
-                query=html.escape(message.text[:60])
+                query=html.escape(query)
             )
         )
         return

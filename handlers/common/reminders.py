@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -31,7 +31,16 @@ from handlers.views.reminders import (
     title_of,
     when_phrase,
 )
-from handlers.views.ui import column, current_locale, keyboard, menu_button, show, show_menu
+from handlers.views.ui import (
+    Button,
+    column,
+    current_locale,
+    keyboard,
+    menu_button,
+    show,
+    show_menu,
+    user_id_of,
+)
 from handlers.wiring import Wiring
 from storage.records import PersonalRecord
 
@@ -47,7 +56,7 @@ async def reminders_screen(
     reminders: ReminderService, profile: Profile | None, wiring: Wiring
 ) -> tuple[str, InlineKeyboardMarkup]:
     locale = current_locale()
-    add = (_("➕ Add my own deadline"), MenuCb(item="own_deadline"))
+    add: Button = (_("➕ Add my own deadline"), MenuCb(item="own_deadline"))
     items = await reminders.upcoming(profile.id) if profile else []
     if profile is None or not items:
         text = _(
@@ -58,7 +67,7 @@ async def reminders_screen(
     zone = ZoneInfo(profile.timezone)
     now = reminders.clock.now()
     lines = [_("⏰ <b>Your reminders</b> (times in {zone})").format(zone=profile.timezone)]
-    buttons = []
+    buttons: list[Button] = []
     for number, (deadline, pending) in enumerate(items, start=1):
         title = title_of(wiring, deadline.kind, deadline.payload)
         day = long_date(deadline.due_on, locale)
@@ -121,14 +130,17 @@ async def deadline_screen(
     return "\n".join(lines), markup
 
 
-async def own_deadline(
-    callback: CallbackQuery, callback_data: DeadlineCb, reminders: ReminderService, profile
-) -> bool:
-    """Whether the pressed deadline is the user's; if not, they get the menu."""
+async def deadline_owner(
+    callback: CallbackQuery,
+    callback_data: DeadlineCb,
+    reminders: ReminderService,
+    profile: Profile | None,
+) -> Profile | None:
+    """The user's profile if the pressed deadline is theirs; if not, None after the menu."""
     if profile is None or await reminders.deadline(profile.id, callback_data.id) is None:
         await show_menu(callback, profile, _("This reminder is no longer there."), edit=False)
-        return False
-    return True
+        return None
+    return profile
 
 
 async def show_deadline(
@@ -148,8 +160,9 @@ async def on_open(
     reminders: ReminderService,
     profile: Profile | None,
     wiring: Wiring,
-):
-    if await own_deadline(callback, callback_data, reminders, profile):
+) -> None:
+    profile = await deadline_owner(callback, callback_data, reminders, profile)
+    if profile is not None:
         await show_deadline(callback, reminders, profile, callback_data.id, wiring)
 
 
@@ -161,7 +174,8 @@ async def on_close(
     wiring: Wiring,
 ):
     """Done, or switch off: the ladder stops."""
-    if not await own_deadline(callback, callback_data, reminders, profile):
+    profile = await deadline_owner(callback, callback_data, reminders, profile)
+    if profile is None:
         return
     done = callback_data.action is DeadlineAction.done
     await reminders.close(profile.id, callback_data.id, callback_data.action.value)
@@ -182,7 +196,8 @@ async def on_snooze(
     wiring: Wiring,
 ):
     """+1 / +3 days on the deadline's screen, or "remind me tomorrow" under a reminder."""
-    if not await own_deadline(callback, callback_data, reminders, profile):
+    profile = await deadline_owner(callback, callback_data, reminders, profile)
+    if profile is None:
         return
     action, deadline_id = callback_data.action, callback_data.id
     again = action is DeadlineAction.again
@@ -203,8 +218,12 @@ async def on_snooze(
 
 
 async def on_calendar(
-    callback: CallbackQuery, reminders: ReminderService, profile: Profile | None, wiring: Wiring
-):
+    callback: CallbackQuery,
+    reminders: ReminderService,
+    profile: Profile | None,
+    wiring: Wiring,
+    bot: Bot,
+) -> None:
     items = await reminders.upcoming(profile.id) if profile else []
     if not items:
         await show(callback, *await reminders_screen(reminders, profile, wiring))
@@ -220,7 +239,7 @@ async def on_calendar(
     ]
     data = deadlines_ics(entries, reminders.clock.now())
     await callback.answer()
-    await callback.bot.send_document(
+    await bot.send_document(
         callback.from_user.id,
         BufferedInputFile(data, filename="joldas-deadlines.ics"),
         caption=_("📅 Your deadlines. Open the file to add them to your phone's calendar."),
@@ -254,7 +273,7 @@ async def save_own_deadline(
     record = PersonalRecord(title=(await state.get_data()).get("title", ""))
     await state.clear()
     key = f"{PERSONAL}:{uuid.uuid4().hex[:12]}"
-    await reminders.schedule(event.from_user.id, PERSONAL, day, record, dedupe_key=key)
+    await reminders.schedule(user_id_of(event), PERSONAL, day, record, dedupe_key=key)
     text, markup = await reminders_screen(reminders, profile, wiring)
     lead = _(
         "✅ Saved. I will remind you 7, 3 and 1 days before and on the day, at 10:00 your "

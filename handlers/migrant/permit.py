@@ -24,9 +24,9 @@ from handlers.views.dates import ask_date
 from handlers.views.guide import (
     citizenship_name,
     day_text,
-    needs_citizenship,
     source_line,
     today_of,
+    with_citizenship,
 )
 from handlers.views.reminders import when_phrase
 from handlers.views.ui import column, current_locale, keyboard, menu_button, out_of_date, show
@@ -84,7 +84,8 @@ def not_for_you(profile: Profile) -> str | None:
 async def on_permit(
     callback: CallbackQuery, state: FSMContext, profile: Profile | None, reminders: ReminderService
 ):
-    if await needs_citizenship(callback, profile):
+    profile = await with_citizenship(callback, profile)
+    if profile is None:
         return
     await state.clear()
     refusal = not_for_you(profile)
@@ -177,12 +178,13 @@ def permit_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboar
     return "\n".join(lines), markup
 
 
-async def permit_is_theirs(callback: CallbackQuery, profile: Profile | None) -> bool:
-    """The permit's buttons are for someone whose citizenship it fits."""
+async def permit_holder(callback: CallbackQuery, profile: Profile | None) -> Profile | None:
+    """The permit's buttons are for someone whose citizenship it fits: their profile, or
+    None after the menu."""
     if profile is None or not profile.citizenship or not_for_you(profile):
         await out_of_date(callback, profile)
-        return False
-    return True
+        return None
+    return profile
 
 
 async def on_new(
@@ -193,7 +195,7 @@ async def on_new(
     **data: Any,
 ):
     """A new permit, or a renewal entered from scratch."""
-    if not await permit_is_theirs(callback, profile):
+    if await permit_holder(callback, profile) is None:
         return
     await state.set_state(PermitFlow.start)
     await state.set_data({"renewal": callback_data.action is PermitAction.renew})
@@ -203,7 +205,8 @@ async def on_new(
 async def on_renewed(
     callback: CallbackQuery, state: FSMContext, profile: Profile | None, reminders: ReminderService
 ):
-    if not await permit_is_theirs(callback, profile):
+    profile = await permit_holder(callback, profile)
+    if profile is None:
         return
     recorded = await current_permit(reminders, profile)
     if recorded is None:
@@ -230,7 +233,8 @@ async def on_months_button(
     profile: Profile | None,
     reminders: ReminderService,
 ):
-    if not await permit_is_theirs(callback, profile):
+    profile = await permit_holder(callback, profile)
+    if profile is None:
         return
     if await state.get_state() != PermitFlow.months.state:
         await out_of_date(callback, profile)

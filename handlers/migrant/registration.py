@@ -22,9 +22,9 @@ from bot.services.users import Profile
 from handlers.filters import menu_item
 from handlers.views.callbacks import RegAction, RegCb
 from handlers.views.dates import ask_date
-from handlers.views.guide import day_text, needs_citizenship, source_line, today_of
+from handlers.views.guide import day_text, source_line, today_of, with_citizenship
 from handlers.views.reminders import when_phrase
-from handlers.views.ui import column, menu_button, out_of_date, show
+from handlers.views.ui import Button, column, menu_button, out_of_date, show
 from handlers.wiring import Wiring
 from storage.records import EmptyRecord
 
@@ -96,7 +96,7 @@ def fines_text() -> str:
 async def on_registration(
     callback: CallbackQuery, state: FSMContext, profile: Profile | None, **data: Any
 ):
-    if await needs_citizenship(callback, profile):
+    if await with_citizenship(callback, profile) is None:
         return
     await state.set_state(RegistrationFlow.entry)
     await state.set_data({})
@@ -125,7 +125,7 @@ async def on_entry(
             day=day_text(result.last_day), when=when_phrase(left)
         )
     text = "\n\n".join([lead, rule_text(result), fines_text(), source_line(facts().registration)])
-    buttons = []
+    buttons: list[Button] = []
     if left >= 0:
         remind = RegCb(action=RegAction.remind, day=result.last_day.isoformat())
         buttons.append((_("⏰ Remind me"), remind))

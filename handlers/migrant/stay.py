@@ -24,13 +24,13 @@ from handlers.views.dates import ask_date
 from handlers.views.guide import (
     citizenship_name,
     day_text,
-    needs_citizenship,
     short_day,
     source_line,
     today_of,
+    with_citizenship,
 )
 from handlers.views.reminders import when_phrase
-from handlers.views.ui import column, current_locale, menu_button, out_of_date, show
+from handlers.views.ui import Button, column, current_locale, menu_button, out_of_date, show
 from handlers.wiring import Wiring
 from storage.records import EmptyRecord
 
@@ -156,7 +156,7 @@ def picture_text(profile: Profile, trips: list[Trip], picture: StayPicture, toda
 
 
 def stay_markup(trips: list[Trip], picture: StayPicture, today: date) -> InlineKeyboardMarkup:
-    buttons = [(_("➕ Add a trip"), StayCb(action=StayAction.add))]
+    buttons: list[Button] = [(_("➕ Add a trip"), StayCb(action=StayAction.add))]
     if trips:
         buttons.append((_("🗑 Remove the last trip"), StayCb(action=StayAction.remove)))
     if picture.last_allowed_day and picture.last_allowed_day >= today and not picture.overstay:
@@ -197,21 +197,24 @@ async def on_stay(
     trips: TripService,
     reminders: ReminderService,
 ):
-    if await needs_citizenship(callback, profile):
+    profile = await with_citizenship(callback, profile)
+    if profile is None:
         return
     await state.clear()
     await show_stay(callback, profile, trips, reminders)
 
 
-async def knows_citizenship(callback: CallbackQuery, profile: Profile | None) -> bool:
+async def traveller(callback: CallbackQuery, profile: Profile | None) -> Profile | None:
+    """The profile for the trip buttons (its citizenship known); otherwise None, after
+    the menu."""
     if profile is None or not profile.citizenship:
         await out_of_date(callback, profile)
-        return False
-    return True
+        return None
+    return profile
 
 
 async def on_add(callback: CallbackQuery, state: FSMContext, profile: Profile | None, **data: Any):
-    if await knows_citizenship(callback, profile):
+    if await traveller(callback, profile) is not None:
         await state.set_state(StayFlow.entered)
         await state.set_data({})
         await ask_date(callback, state, profile=profile, **data)
@@ -220,7 +223,8 @@ async def on_add(callback: CallbackQuery, state: FSMContext, profile: Profile | 
 async def on_remove(
     callback: CallbackQuery, profile: Profile | None, trips: TripService, reminders: ReminderService
 ):
-    if await knows_citizenship(callback, profile):
+    profile = await traveller(callback, profile)
+    if profile is not None:
         await trips.remove_latest(profile.id)
         await show_stay(callback, profile, trips, reminders)
 
@@ -228,7 +232,8 @@ async def on_remove(
 async def on_remind(
     callback: CallbackQuery, profile: Profile | None, trips: TripService, reminders: ReminderService
 ):
-    if not await knows_citizenship(callback, profile):
+    profile = await traveller(callback, profile)
+    if profile is None:
         return
     today = await today_of(reminders, profile)
     picture = picture_of(profile, await trips.of(profile.id), today)

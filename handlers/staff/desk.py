@@ -25,7 +25,7 @@ from bot.services.users import Profile
 from handlers.filters import not_a_command, replies
 from handlers.views.callbacks import StaffAction, StaffCb
 from handlers.views.desk import rating_row, staff_buttons
-from handlers.views.ui import column, current_locale, show
+from handlers.views.ui import column, current_locale, show, user_id_of
 from handlers.wiring import Wiring
 from storage.models import Case
 
@@ -43,7 +43,7 @@ def refusal() -> str:
 
 
 async def refuse(event: Message | CallbackQuery, what: str) -> None:
-    log.warning("refused %s by user %s: not staff for it", what, event.from_user.id)
+    log.warning("refused %s by user %s: not staff for it", what, user_id_of(event))
     if isinstance(event, CallbackQuery):
         await event.answer(refusal(), show_alert=True)
     else:
@@ -52,11 +52,11 @@ async def refuse(event: Message | CallbackQuery, what: str) -> None:
 
 async def case_for(
     event: Message | CallbackQuery, number: int | None, cases: CaseService, what: str
-):
+) -> Case | None:
     """The case if the sender may handle it; otherwise None, after telling them why.
 
     Non-staff are refused (and logged) before anything about the case is revealed."""
-    user_id = event.from_user.id
+    user_id = user_id_of(event)
     case = await cases.get(number) if number else None
     if case is None and await cases.is_staff(user_id):
         gone = _("This case no longer exists: the user deleted their data.")
@@ -152,7 +152,7 @@ async def answer_case(
     if message.text is None:
         await message.answer(_("Staff answers are plain text: please type your answer."))
         return
-    updated = await cases.add(case.id, Entry("staff", message.from_user.id, "text", message.text))
+    updated = await cases.add(case.id, Entry("staff", message.chat.id, "text", message.text))
     if updated is None:
         await message.answer(_("Case #{number} is closed.").format(number=case.id))
         return
@@ -201,7 +201,7 @@ async def reply_to_staff_case(message: Message, cases: CaseService) -> dict | bo
     if replied is None:
         return False
     case = await cases.linked(message.chat.id, replied.message_id)
-    if case is None or case.user_id == message.from_user.id:
+    if case is None or case.user_id == message.chat.id:
         return False
     return {"case_number": case.id}
 
@@ -218,10 +218,11 @@ def age(since: datetime, now: datetime) -> str:
 
 
 async def on_cases(message: Message, cases: CaseService):
-    if not await cases.is_staff(message.from_user.id):
+    staff_id = message.chat.id  # a private chat: the sender's
+    if not await cases.is_staff(staff_id):
         await refuse(message, "/cases")
         return
-    found = await cases.open_for(message.from_user.id, MAX_LISTED)
+    found = await cases.open_for(staff_id, MAX_LISTED)
     if not found:
         await message.answer(_("📭 No open cases in your countries."))
         return
@@ -231,7 +232,7 @@ async def on_cases(message: Message, cases: CaseService):
         (
             f"{'🆘' if case.urgent else ('⏳' if case.status == 'open' else '💬')} #{case.id} · "
             f"{country_name(case.country, locale)} · {age(case.created_at, now)}",
-            StaffCb(action="view", case=case.id),
+            StaffCb(action=StaffAction.view, case=case.id),
         )
         for case in sorted(found, key=lambda c: (not c.urgent, c.country or "", c.created_at))
     ]
@@ -261,7 +262,8 @@ def staff_usage() -> str:
 async def on_staff(
     message: Message, command: CommandObject, cases: CaseService, desk: Desk, bot: Bot
 ):
-    if not cases.is_admin(message.from_user.id):
+    admin_id = message.chat.id  # a private chat: the sender's
+    if not cases.is_admin(admin_id):
         await refuse(message, "/staff")
         return
     args = (command.args or "").split()
@@ -285,7 +287,7 @@ async def on_staff(
         return
     name = country_name(country, current_locale())
     if action == "add":
-        changed = await cases.grant(staff_id, country, message.from_user.id)
+        changed = await cases.grant(staff_id, country, admin_id)
         text = (
             _("✅ {id} is now the attaché for {country}.")
             if changed

@@ -11,7 +11,6 @@ import html
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -21,7 +20,7 @@ from babel.dates import format_date, get_day_names, get_month_names
 from bot.rules.dates import DateProblem
 from handlers.views.callbacks import DayCb
 from handlers.views.guide import today_of
-from handlers.views.ui import current_locale, keyboard, show
+from handlers.views.ui import Button, current_locale, keyboard, show
 
 if TYPE_CHECKING:
     from handlers.wiring import DateQuestion, Wiring
@@ -59,10 +58,15 @@ async def ask_date(
     question = wiring.dates[await state.get_state() or ""]
     today = await today_of(data["reminders"], data.get("profile"))
     earliest, latest = question.bounds(today, await state.get_data())
-    text = f"{question.ask()}\n" + _("Type a date like {example}, or choose:").format(
+    await show(
+        event, question_text(question, today), question_markup(question, today, earliest, latest)
+    )
+
+
+def question_text(question: DateQuestion, today: date) -> str:
+    return f"{question.ask()}\n" + _("Type a date like {example}, or choose:").format(
         example=f"{today:%d.%m.%Y}"
     )
-    await show(event, text, question_markup(question, today, earliest, latest))
 
 
 def month_markup(
@@ -72,11 +76,11 @@ def month_markup(
     following = date(year + month // 12, month % 12 + 1, 1)
     title = f"{get_month_names('wide', 'stand-alone', locale)[month]} {year}"
     names = get_day_names("narrow", "stand-alone", locale)
-    rows: list[list[tuple[str, CallbackData]]] = [
+    rows: list[list[Button]] = [
         [(title, DayCb(value="-"))],
         [(names[weekday], DayCb(value="-")) for weekday in range(7)],
     ]
-    week: list[tuple[str, CallbackData]] = [(" ", DayCb(value="-"))] * first.weekday()
+    week: list[Button] = [(" ", DayCb(value="-"))] * first.weekday()
     day = first
     while day < following:
         allowed = earliest <= day <= latest
@@ -90,7 +94,7 @@ def month_markup(
     if week:
         rows.append(week + [(" ", DayCb(value="-"))] * (7 - len(week)))
     previous = first - timedelta(days=1)
-    navigation = []
+    navigation: list[Button] = []
     if previous >= earliest:
         navigation.append(("◀️", DayCb(value=f"m{previous:%Y-%m}")))
     if following <= latest:

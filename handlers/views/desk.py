@@ -8,7 +8,6 @@ import html
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -21,6 +20,7 @@ from bot.content.countries import country_name
 from bot.i18n import speaking
 from handlers.views.callbacks import CaseAction, CaseCb, StaffAction, StaffCb
 from handlers.views.ui import LANGUAGE_NAMES, column, current_locale
+from storage.models import Case, CaseMessage
 
 HISTORY_SNIPPET = 300
 STARS = range(1, 6)
@@ -37,16 +37,16 @@ TOPICS = {
 
 
 def topic_label(topic: str | None) -> str:
-    return str(TOPICS.get(topic, TOPICS["other"]))
+    return str(TOPICS.get(topic or "other", TOPICS["other"]))
 
 
-def case_title(case) -> str:
+def case_title(case: Case) -> str:
     if case.urgent:
         return _("🆘 <b>URGENT · case #{number}</b>").format(number=case.id)
     return _("📨 <b>Case #{number}</b>").format(number=case.id)
 
 
-def status_label(case) -> str:
+def status_label(case: Case) -> str:
     return {
         "open": _("waiting for an answer"),
         "answered": _("answered"),
@@ -58,7 +58,7 @@ def moment(when: datetime, zone: str) -> str:
     return format_datetime(when, "short", tzinfo=ZoneInfo(zone), locale=current_locale())
 
 
-def staff_header(case, zone: str) -> str:
+def staff_header(case: Case, zone: str) -> str:
     """What staff see of a case: number, country, topic, the user's language. Nothing else."""
     return "\n".join(
         [
@@ -74,7 +74,7 @@ def staff_header(case, zone: str) -> str:
     )
 
 
-def staff_buttons(case) -> InlineKeyboardMarkup:
+def staff_buttons(case: Case) -> InlineKeyboardMarkup:
     return column(
         [
             (
@@ -90,7 +90,7 @@ def staff_buttons(case) -> InlineKeyboardMarkup:
     )
 
 
-def user_case_buttons(case) -> InlineKeyboardMarkup:
+def user_case_buttons(case: Case) -> InlineKeyboardMarkup:
     return column(
         [
             (_("✍️ Write to this case"), CaseCb(action=CaseAction.write, case=case.id)),
@@ -99,7 +99,7 @@ def user_case_buttons(case) -> InlineKeyboardMarkup:
     )
 
 
-def describe(message) -> str:
+def describe(message: CaseMessage) -> str:
     """One line of a case's history."""
     if message.kind == "photo":
         body = _("🖼 photo")
@@ -119,7 +119,7 @@ def describe(message) -> str:
     return body
 
 
-def history(messages: Iterable, zone: str) -> str:
+def history(messages: Iterable[CaseMessage], zone: str) -> str:
     lines = []
     for message in messages:
         who = _("👤 User") if message.author == "user" else _("🧑‍💼 Attaché")
@@ -137,7 +137,7 @@ def rating_row(number: int) -> list[InlineKeyboardButton]:
     ]
 
 
-def card(case: Any, zone: str, messages: Iterable[Any]) -> str:
+def card(case: Case, zone: str, messages: Iterable[CaseMessage]) -> str:
     """A case with its latest messages, for staff (in the current language)."""
     lines = [staff_header(case, zone), _("Status: {status}").format(status=status_label(case))]
     if case.resolution:
@@ -167,7 +167,7 @@ class DeskView:
     def continued(self) -> str:
         return _("(continued)")
 
-    def answer_header(self, case: Any) -> str:
+    def answer_header(self, case: Case) -> str:
         return _("💬 <b>Labour attaché · case #{number}</b>").format(number=case.id)
 
     def sos_unanswered(self) -> str:

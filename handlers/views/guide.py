@@ -45,10 +45,13 @@ async def today_of(reminders: ReminderService, profile: Profile | None) -> date:
     return local_today(now, zone) if zone else now.date()
 
 
-async def needs_citizenship(event: Message | CallbackQuery, profile: Profile | None) -> bool:
-    """The rules depend on citizenship: ask for it first when it is not known."""
+async def with_citizenship(
+    event: Message | CallbackQuery, profile: Profile | None
+) -> Profile | None:
+    """The rules depend on citizenship: the profile when it is known; otherwise None, after
+    asking for it."""
     if profile is not None and profile.citizenship:
-        return False
+        return profile
     text = _(
         "The rules depend on your citizenship. Tell me which country you are a "
         "citizen of, then open this guide again."
@@ -63,4 +66,4 @@ async def needs_citizenship(event: Message | CallbackQuery, profile: Profile | N
             ]
         ),
     )
-    return True
+    return None

@@ -40,7 +40,7 @@ def role_question() -> str:
 
 
 async def ask_language(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
-    i18n = I18n.get_current()
+    i18n = I18n.get_current(no_error=False)
     await show(event, choose_language_line(i18n), language_markup(i18n.current_locale))
 
 

@@ -18,7 +18,8 @@ from bot.i18n import speaking
 from bot.rules.reminders import days_left
 from bot.services.users import Profile
 from handlers.views.callbacks import DeadlineAction, DeadlineCb, MenuCb
-from handlers.views.ui import column
+from handlers.views.ui import Button, column
+from storage.models import Deadline
 from storage.records import PersonalRecord
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class ReminderView:
         self.wiring = wiring
 
     def __call__(
-        self, deadline: Any, profile: Profile, now: datetime
+        self, deadline: Deadline, profile: Profile, now: datetime
     ) -> tuple[str, InlineKeyboardMarkup]:
         locale = profile.locale or self.i18n.default_locale
         with speaking(self.i18n, locale):
@@ -80,7 +81,7 @@ class ReminderView:
                 day=day,
                 when=when_phrase(left),
             )
-            buttons = [
+            buttons: list[Button] = [
                 (_("✅ Done"), DeadlineCb(action=DeadlineAction.done, id=deadline.id)),
                 (
                     _("⏰ Remind me tomorrow"),

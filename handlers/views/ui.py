@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -74,7 +75,15 @@ def column(buttons: Iterable[Button]) -> InlineKeyboardMarkup:
 
 
 def current_locale() -> str:
-    return I18n.get_current().current_locale
+    return I18n.get_current(no_error=False).current_locale
+
+
+def user_id_of(event: Message | CallbackQuery) -> int:
+    """Who sent the event. Only private chats reach the handlers (bot.app's `private_chat`),
+    and there a message's chat is its sender."""
+    if isinstance(event, CallbackQuery):
+        return event.from_user.id
+    return event.chat.id
 
 
 async def show(
@@ -96,7 +105,9 @@ async def show(
             return
         except TelegramBadRequest:
             pass  # too old, or unchanged: send a fresh one below
-    await event.bot.send_message(event.from_user.id, text, reply_markup=markup)
+    # what `event.bot.send_message` sends, mounted like aiogram's own shortcuts (which
+    # raise a clear error when the event came from no bot)
+    await SendMessage(chat_id=event.from_user.id, text=text, reply_markup=markup).as_(event.bot)
 
 
 def role_label(role: str | None) -> str:
@@ -226,7 +237,7 @@ def profile_screen(profile: Profile | None) -> tuple[str, InlineKeyboardMarkup]:
 
 @lru_cache(maxsize=32)
 def _profile_markup(role: str | None, locale: str) -> InlineKeyboardMarkup:
-    buttons = [
+    buttons: list[Button] = [
         (_("🌐 Change language"), ProfileCb(action=ProfileAction.language)),
         (_("👤 Change who I am"), ProfileCb(action=ProfileAction.role)),
     ]

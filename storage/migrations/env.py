@@ -1,6 +1,7 @@
 """Alembic environment (async). The app passes its own connection; the CLI builds one."""
 
 import asyncio
+from typing import Literal
 
 from alembic import context
 from sqlalchemy import Connection
@@ -10,7 +11,7 @@ from storage.models import Base, UTCDateTime
 target_metadata = Base.metadata
 
 
-def render_item(kind: str, item: object, autogen_context: object) -> str | bool:
+def render_item(kind: str, item: object, autogen_context: object) -> str | Literal[False]:
     """Write our UTC column type as a plain timezone-aware DateTime in migrations."""
     if kind == "type" and isinstance(item, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -13,3 +13,18 @@ statements in one transaction, read their own writes or return a result (claimin
 scheduling and closing deadlines, creating cases, toggles, grants, deletes). Deleting a user
 drains the writer first, so no queued write lands after the delete.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import CursorResult, Result
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE without RETURNING matched.
+
+    `Session.execute` is typed to return a plain `Result`; for these statements it returns a
+    `CursorResult`, the subclass that carries `rowcount`."""
+    assert isinstance(result, CursorResult), type(result)
+    return result.rowcount

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Deadline, Reminder, utcnow
+from storage.repositories import affected_rows
 
 REMINDERS: Table = Reminder.__table__
 MARK_SENT: Update = (
@@ -45,6 +46,8 @@ RESCHEDULE: Update = (
     )
 )
 OPEN = ("pending", "sending")
+# a claimed reminder: id, deadline_id, user_id, step, due_at, attempts
+Claimed = Row[int, int, int, str, datetime, int]
 
 
 def keyed(user_id: int, dedupe_key: str) -> ColumnElement[bool]:
@@ -59,7 +62,7 @@ class ReminderRepository:
         self, user_id: int, dedupe_key: str, kind: str, payload: dict[str, Any], due_on: date
     ) -> int:
         """Create or replace the user's deadline with this key (active again); its id."""
-        dialect = self.session.bind.dialect.name
+        dialect = self.session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         now = utcnow()
         values = {
@@ -124,7 +127,7 @@ class ReminderRepository:
         )
         await self.session.execute(delete(Reminder).where(Reminder.deadline_id.in_(ids)))
         result = await self.session.execute(delete(Deadline).where(keyed(user_id, dedupe_key)))
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def close_deadline(self, deadline: Deadline, status: str) -> None:
         """Mark a deadline done or off; its open reminders are cancelled."""
@@ -162,7 +165,7 @@ class ReminderRepository:
             by_deadline.setdefault(reminder.deadline_id, []).append(reminder)
         return [(deadline, by_deadline.get(deadline.id, [])) for deadline in deadlines]
 
-    async def claim(self, now: datetime, limit: int) -> list[Row[Any]]:
+    async def claim(self, now: datetime, limit: int) -> list[Claimed]:
         """Take up to `limit` due reminders for this process, atomically.
 
         On PostgreSQL the inner SELECT skips rows other instances hold (FOR UPDATE SKIP
@@ -199,7 +202,7 @@ class ReminderRepository:
             .values(status="pending")
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount or 0
+        return affected_rows(result)
 
     async def latest_due(self, deadline_ids: set[int], now: datetime) -> dict[int, datetime]:
         """For each deadline, its latest step already due and not yet done with."""

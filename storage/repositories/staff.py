@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import StaffRole
+from storage.repositories import affected_rows
 
 
 class StaffRepository:
@@ -43,4 +44,4 @@ class StaffRepository:
         result = await self.session.execute(
             delete(StaffRole).where(StaffRole.user_id == user_id, StaffRole.country == country)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))

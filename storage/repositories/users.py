@@ -9,6 +9,7 @@ from sqlalchemy import Insert, Row, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Base, User
+from storage.repositories import affected_rows
 from storage.writer import upsert
 
 
@@ -53,5 +54,5 @@ class UserRepository:
             if column is None:
                 continue
             result = await self.session.execute(delete(table).where(column == user_id))
-            removed += result.rowcount or 0
+            removed += affected_rows(result)
         return removed
