@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from functools import cache
 from pathlib import Path
+from typing import Any
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, event, inspect, text
@@ -35,7 +36,7 @@ def create_engine(database_url: str) -> AsyncEngine:
     engine = create_async_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
