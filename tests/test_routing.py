@@ -131,3 +131,26 @@ def test_the_app_imports_only_the_router_list_from_handlers():
         if isinstance(node, ast.ImportFrom) and node.module
     }
     assert {module for module in imported if module.startswith("handlers")} == {"handlers"}
+
+
+FORGED = [
+    "case:open:9223372036854775808:0",
+    "case:rate:1:99",
+    "dl:open:9223372036854775808",
+    "dl:done:-1",
+    "st:view:9223372036854775808",
+    "pmt:months:100000000000000000000",
+    "of:99999999999999999999:yes",
+    "prof:nothing",
+]
+
+
+@pytest.mark.parametrize("data", FORGED)
+async def test_forged_ids_and_ranges_are_refused_before_any_query(chat, data):
+    user = chat(lang="en")
+    await user.send("/start")
+    await user.press("English")
+    sent = await user.press_data(data)
+    answers = [s for s in sent if s.name == "answerCallbackQuery"]
+    assert len(answers) == 1  # the press is answered, once
+    assert any("This button is out of date" in (s.text or "") for s in sent)

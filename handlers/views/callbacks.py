@@ -4,8 +4,14 @@ which aiogram evaluates inside its async filter, and a forged action does not un
 press falls through to the fallback's "out of date" answer."""
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# A row id as a button carries it: checked before any query (a forged 2**63 would overflow
+# a BIGINT parameter); data outside the range does not unpack, and the fallback answers.
+RowId = Annotated[int, Field(ge=0, lt=2**63)]
 
 # --- shared: menu, onboarding, profile ---------------------------------------------------
 
@@ -63,7 +69,7 @@ class DeadlineAction(StrEnum):
 
 class DeadlineCb(CallbackData, prefix="dl"):
     action: DeadlineAction
-    id: int
+    id: RowId
 
 
 class DayCb(CallbackData, prefix="day"):
@@ -103,7 +109,7 @@ class PermitAction(StrEnum):
 
 class PermitCb(CallbackData, prefix="pmt"):
     action: PermitAction
-    months: int = 0
+    months: Annotated[int, Field(ge=0, le=12)] = 0
 
 
 class PolicyAction(StrEnum):
@@ -135,7 +141,7 @@ class ChecklistCb(CallbackData, prefix="cl"):
 
 
 class OfferCb(CallbackData, prefix="of"):
-    step: int
+    step: Annotated[int, Field(ge=0, lt=100)]
     answer: str
 
 
@@ -156,8 +162,8 @@ class CaseAction(StrEnum):
 
 class CaseCb(CallbackData, prefix="case"):
     action: CaseAction
-    case: int
-    stars: int = 0
+    case: RowId  # 0 for actions on no case (new, list)
+    stars: Annotated[int, Field(ge=0, le=5)] = 0
 
 
 # --- staff -------------------------------------------------------------------------------
@@ -171,4 +177,4 @@ class StaffAction(StrEnum):
 
 class StaffCb(CallbackData, prefix="st"):
     action: StaffAction
-    case: int
+    case: RowId
