@@ -288,3 +288,16 @@ async def test_profile_counts_what_the_guides_keep(app, chat):
     )
     [sent] = await user.send("/profile")
     assert "Deadlines you asked me to watch: 1 (/reminders); trips recorded: 1." in sent.text
+
+
+async def test_a_forged_month_or_an_inaccessible_message_gets_a_fresh_calendar(app, chat):
+    user = await migrant(chat())
+    await open_guide(app, user, "en", "registration")
+    question = user.last_with_buttons()
+    for forged in ("day:m2026-13", "day:mxx", "day:m99999-01"):
+        sent = await user.press_data(forged, question)
+        assert [s.name for s in sent].count("answerCallbackQuery") == 1, forged
+        assert "November 2026" in [label for label, _ in user.buttons()], forged
+    sent = await user.press_data("day:m2026-10")  # no message: it was too old to be sent
+    assert "When did you cross the border" in sent[-1].text
+    assert "October 2026" in [label for label, _ in user.buttons()]

@@ -39,6 +39,14 @@ async def on_typed_date(message: Message, state: FSMContext, wiring: Wiring, **d
     await question.answer(message, state, day, wiring=wiring, **data)
 
 
+def month_of(text: str) -> date | None:
+    """The first day of a "2026-11" month button, or None if it names no month."""
+    try:
+        return date.fromisoformat(f"{text}-01")
+    except ValueError:
+        return None
+
+
 async def on_day_button(
     callback: CallbackQuery, callback_data: DayCb, state: FSMContext, wiring: Wiring, **data: Any
 ):
@@ -53,8 +61,8 @@ async def on_day_button(
     today = await today_of(data["reminders"], data.get("profile"))
     earliest, latest = question.bounds(today, await state.get_data())
     if value.startswith("m"):
-        year, month = (int(part) for part in value[1:].split("-"))
-        markup = month_markup(year, month, earliest, latest, current_locale())
+        shown = month_of(value[1:]) or today.replace(day=1)  # a forged month: this one
+        markup = month_markup(shown.year, shown.month, earliest, latest, current_locale())
         if not isinstance(callback.message, Message):  # too old to edit: ask again below
             await show(callback, question_text(question, today), markup, edit=False)
             return
