@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from babel.dates import format_date
@@ -10,6 +10,7 @@ from babel.numbers import format_decimal
 from sqlalchemy import select
 
 from bot.app import create_app
+from bot.content.countries import country_name
 from bot.simulator import Conversation
 from storage.models import Deadline, Reminder
 from storage.records import PersonalRecord
@@ -301,3 +302,105 @@ async def test_a_forged_month_or_an_inaccessible_message_gets_a_fresh_calendar(a
     sent = await user.press_data("day:m2026-10")  # no message: it was too old to be sent
     assert "When did you cross the border" in sent[-1].text
     assert "October 2026" in [label for label, _ in user.buttons()]
+
+
+async def us_citizen(user: Conversation, lang: str = "en") -> Conversation:
+    await user.send("/start")
+    await user.press(LANG_BUTTON[lang])
+    await user.press("🌍")
+    await user.press("🔎")
+    await user.send(country_name("US", lang))
+    await user.press(country_name("US", lang))
+    return user
+
+
+async def test_days_left_are_the_smaller_of_the_window_and_the_entry(app, chat):
+    # a US citizen (30 days per entry) entered 10.11.2026; today is 21.11.2026
+    user = await us_citizen(chat())
+    await open_guide(app, user, "en", "stay")
+    await user.press("Add a trip")
+    await user.send("10.11.2026")
+    sent = await user.press("still in Kazakhstan")
+    screen = sent[-1].text
+    assert "<b>12</b> days used, <b>18</b> left" in screen  # not 78: the entry ends 9.12
+    assert long_day(date(2026, 12, 9), "en") in screen
+    # when the 90 days come back: both leaving today and leaving on the last allowed day
+    assert long_day(date(2027, 5, 20), "en") in screen  # 21.11 + 180
+    assert long_day(date(2027, 6, 7), "en") in screen  # 9.12 + 180
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_an_overstayed_entry_shows_the_last_lawful_day_and_article_517(
+    app, chat, clock, lang
+):
+    clock.set(datetime(2026, 11, 29, 6, tzinfo=UTC))
+    user = await us_citizen(chat(lang=lang), lang)
+    await open_guide(app, user, lang, "stay")
+    await user.press(translated(app, lang, "➕ Add a trip"))
+    await user.send("20.10.2026")
+    sent = await user.press(translated(app, lang, "🇰🇿 I am still in Kazakhstan"))
+    screen = sent[-1].text
+    assert long_day(date(2026, 11, 18), lang) in screen  # the last lawful day
+    assert ": 11 " in screen and "517" in screen  # 11 days over, the article
+    assert "<b>49</b>" not in screen  # the 90/180 figure is not offered as days left
+    assert translated(app, lang, "⏰ Remind me before my last day") not in labels(sent[-1])
+
+
+async def test_overstay_bands_on_the_screen(app, chat, clock):
+    user = await us_citizen(chat())
+    await open_guide(app, user, "en", "stay")
+    await user.press("Add a trip")
+    await user.send("20.10.2026")  # last lawful day 18.11; today 21.11: 3 days over
+    sent = await user.press("still in Kazakhstan")
+    assert "3 days over" in sent[-1].text and "warning" in sent[-1].text
+    clock.set(datetime(2026, 11, 23, 6, tzinfo=UTC))  # 5 days over: 10 MCI of 2026
+    sent = await open_guide(app, user, "en", "stay")
+    assert "5 days over" in sent[-1].text and "43,250 ₸" in sent[-1].text
+    clock.set(datetime(2026, 11, 29, 6, tzinfo=UTC))  # 11 days over
+    sent = await open_guide(app, user, "en", "stay")
+    screen = sent[-1].text
+    assert "11 days over" in screen and "expulsion" in screen and "5-year ban" in screen
+    assert "refused entry next time" in screen
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_thirty_day_visitor_is_told_to_leave_before_registration_is_due(app, chat, lang):
+    # a US citizen entering 15.11.2026 must leave by 14.12; registration would be due 15.12
+    user = await us_citizen(chat(lang=lang), lang)
+    await open_guide(app, user, lang, "registration")
+    [result] = await user.send("15.11.2026")
+    assert long_day(date(2026, 12, 14), lang) in result.text
+    assert result.text.index(long_day(date(2026, 12, 14), lang)) < result.text.index(
+        long_day(date(2026, 12, 15), lang)
+    )  # the earlier date leads
+    await user.press(translated(app, lang, "⏰ Remind me"))
+    saved = await deadlines(app, user.user_id)
+    assert "registration" not in saved
+    assert (saved["stay_limit"].kind, saved["stay_limit"].due_on) == (
+        "stay_limit",
+        date(2026, 12, 14),
+    )
+
+
+async def test_self_registration_scope_and_who_is_fined_are_said(app, chat):
+    user = await migrant(chat(), "en", "CN")  # China: not in the rule's categories
+    await open_guide(app, user, "en", "registration")
+    [result] = await user.send("10.11.2026")
+    assert "Not confirmed for citizens of China" in result.text
+    assert "not confirmed: what happens to a foreigner" in result.text
+    user = await migrant(chat(user_id=101), "en", "UZ")  # covered: no such warning
+    await open_guide(app, user, "en", "registration")
+    [result] = await user.send("10.11.2026")
+    assert "Not confirmed for citizens of" not in result.text
+
+
+async def test_permit_renewal_uses_the_mci_of_the_payment_year(app, chat):
+    user = await migrant(chat())
+    await open_guide(app, user, "en", "permit")
+    await user.press("New permit")
+    await user.press("Today")
+    sent = await user.press("3")  # 21.11.2026 – 20.02.2027: renewal paid in 2027
+    screen = sent[-1].text
+    assert "17,300 ₸ a month at the MCI of 2026" in screen
+    assert "The MCI for 2027 is not in my data yet" in screen and "may change" in screen
+    assert "25 MCI or expulsion" in screen

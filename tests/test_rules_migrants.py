@@ -12,7 +12,7 @@ from bot.content.migrants import category_of, facts
 from bot.rules.insurance import coverage
 from bot.rules.permit import add_months, months_used, permit_tax, valid_until
 from bot.rules.registration import address_change_deadline
-from bot.rules.stay import stay_days, stay_picture, used_in_window
+from bot.rules.stay import overstay_band, stay_days, stay_picture, used_in_window
 from bot.rules.workdays import add_working_days, is_working_day
 from handlers.migrant.registration import deadline_for
 
@@ -75,9 +75,30 @@ def test_categories(citizenship, category):
 
 def test_stay_counts_both_ends_and_caps_a_thirty_day_entry():
     picture = stay_picture([(date(2026, 11, 1), None)], date(2026, 11, 21), per_entry_days=30)
-    assert (picture.used, picture.left, picture.in_country) == (21, 69, True)
+    # days left: the smaller of 90/180 (69) and this entry's 30 days (9 after today)
+    assert (picture.used, picture.left, picture.in_country) == (21, 9, True)
     assert picture.last_allowed_day == date(2026, 11, 30)
     assert not picture.overstay
+    assert picture.full_allowance_from == date(2026, 11, 21) + timedelta(days=180)  # leave today
+    assert picture.full_allowance_if_staying == date(2026, 11, 30) + timedelta(days=180)
+
+
+def test_a_thirty_day_entry_overstayed_shows_the_last_lawful_day_and_the_days_over():
+    # a US citizen entered 20.10.2026 and asks on 29.11.2026 (KNOWLEDGE: 30 days per entry)
+    picture = stay_picture([(date(2026, 10, 20), None)], date(2026, 11, 29), per_entry_days=30)
+    assert picture.overstay and picture.left == 0
+    assert picture.last_allowed_day == date(2026, 11, 18)
+    assert picture.days_over == 11
+    assert picture.full_allowance_if_staying is None
+
+
+@pytest.mark.parametrize(
+    ("days", "band"),
+    [(1, "warning"), (3, "warning"), (4, "fine"), (5, "fine"), (6, "expulsion"), (11, "expulsion")],
+)
+def test_overstay_bands_of_article_517(days, band):
+    rules = facts().registration.overstay  # warning up to 3 days, 10 MCI up to 5, then expulsion
+    assert overstay_band(days, rules.warning_up_to_days, rules.fine_up_to_days) == band
 
 
 def test_stay_without_a_per_entry_cap_runs_to_ninety_days():

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib.resources
+import unicodedata
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from bot.content import Sourced, load
 
@@ -21,18 +24,29 @@ class CountryFacts(Sourced):
     main_timezone: dict[str, str]
 
 
+class CountryAliases(Sourced):
+    overrides: dict[str, dict[str, str]]  # language -> code -> the name shown instead of CLDR's
+    aliases: dict[str, list[str]]  # code -> other names people type, in any language
+
+
 def facts() -> CountryFacts:
     return load("countries.json", CountryFacts)
 
 
+def aliases() -> CountryAliases:
+    return load("country_aliases.json", CountryAliases)
+
+
 @cache
 def names(locale: str) -> dict[str, str]:
-    territories = Locale.parse(locale).territories
-    return {
+    parsed = Locale.parse(locale)
+    found = {
         code: name
-        for code, name in territories.items()
+        for code, name in parsed.territories.items()
         if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
     }
+    found.update(aliases().overrides.get(parsed.language, {}))
+    return found
 
 
 def country_name(code: str | None, locale: str) -> str:
@@ -45,26 +59,97 @@ def _fold(text: str) -> str:
     return text.casefold().replace("ё", "е").strip()
 
 
+# Matching ignores case, accents, apostrophes and dots ("Oʻzbekiston", "U.S.A."), and other
+# punctuation and spacing ("South-Korea"); ё/е and ў/у are one letter, but й and the
+# Kazakh letters (қ, ғ, ң, ө, ү, ұ, і, ә, һ) stay themselves.
+_DROPPED = str.maketrans("", "", "'’‘ʻʼ`´.")
+_UNDECOMPOSED = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe"})
+_KEPT = frozenset("й")
+FUZZY_FROM = 4  # a query this long may have one wrong letter; a shorter one is taken as typed
+FUZZY_PREFIX_FROM = 5  # ... and this long, also when it is the start of a name ("Tadjik")
+EXACT, PREFIX, WORD_PREFIX, INSIDE, TYPO, TYPO_IN_PREFIX = range(6)
+
+
+@lru_cache(maxsize=4096)
+def normalise(text: str) -> str:
+    """The form names and queries are compared in: "  Oʻzbekiston! " -> "ozbekiston"."""
+    folded = unicodedata.normalize("NFC", text).casefold()
+    folded = folded.translate(_DROPPED).translate(_UNDECOMPOSED)
+    letters: list[str] = []
+    for char in folded:
+        if char in _KEPT:
+            letters.append(char)
+            continue
+        for part in unicodedata.normalize("NFKD", char):
+            if not unicodedata.combining(part):
+                letters.append(part if part.isalnum() else " ")
+    return " ".join("".join(letters).split())
+
+
+@cache
+def _index(locale: str) -> tuple[list[str], list[str], list[dict[str, int]]]:
+    """Every normalised name and alias once, with its countries and the rank of its language:
+    the user's language first, then kk, ru, en, then the aliases."""
+    owners: dict[str, dict[str, int]] = {}
+
+    def add(text: str, code: str, rank: int) -> None:
+        key = normalise(text)
+        if key:
+            ranks = owners.setdefault(key, {})
+            ranks[code] = min(ranks.get(code, rank), rank)
+
+    languages = list(dict.fromkeys((locale, "kk", "ru", "en")))
+    for rank, language in enumerate(languages):
+        for code, name in names(language).items():
+            add(name, code, rank)
+            if language == "en" and "&" in name:  # "Bosnia & Herzegovina"
+                add(name.replace("&", "and"), code, rank)
+    for code, words in aliases().aliases.items():
+        for word in words:
+            add(word, code, len(languages))
+    keys = list(owners)
+    return keys, [f" {key}" for key in keys], [owners[key] for key in keys]
+
+
 def search(query: str, locale: str, limit: int = 8, exclude: str | None = None) -> list[str]:
-    """Country codes whose name (in any of our languages) matches the query, best first."""
-    wanted = _fold(query)
+    """Country codes whose name or alias (in any of our languages) matches the query, best
+    first: exact, then start of the name, start of a word, inside it, then one letter off."""
+    wanted = normalise(query)
     if not wanted:
         return []
-    scored: dict[str, int] = {}
-    for rank, lang in enumerate((locale, "kk", "ru", "en")):
-        for code, name in names(lang).items():
-            folded = _fold(name)
-            if folded == wanted or code.casefold() == wanted:
-                score = 0
-            elif folded.startswith(wanted):
-                score = 1
-            elif wanted in folded:
-                score = 2
-            else:
-                continue
-            scored[code] = min(scored.get(code, 99), score * 10 + rank)
-    scored.pop(exclude or "", None)
-    return sorted(scored, key=lambda code: (scored[code], country_name(code, locale)))[:limit]
+    keys, spaced, owners = _index(locale)
+    best: dict[str, tuple[int, int]] = {}
+
+    def offer(i: int, quality: int) -> None:
+        for code, rank in owners[i].items():
+            best[code] = min(best.get(code, (quality, rank)), (quality, rank))
+
+    if wanted.upper() in names("en"):
+        best[wanted.upper()] = (EXACT, 0)
+    word = f" {wanted}"
+    for i, key in enumerate(keys):
+        if key == wanted:
+            offer(i, EXACT)
+        elif key.startswith(wanted):
+            offer(i, PREFIX)
+        elif word in spaced[i]:
+            offer(i, WORD_PREFIX)
+        elif wanted in key:
+            offer(i, INSIDE)
+    if len(wanted) >= FUZZY_FROM and all(quality != EXACT for quality, _ in best.values()):
+        for _key, _distance, i in _one_letter_off(wanted, keys):
+            offer(i, TYPO)
+        if len(wanted) >= FUZZY_PREFIX_FROM:
+            for size in (len(wanted) - 1, len(wanted), len(wanted) + 1):
+                starts = [key[:size] for key in keys]
+                for _key, _distance, i in _one_letter_off(wanted, starts):
+                    offer(i, TYPO_IN_PREFIX)
+    best.pop(exclude or "", None)
+    return sorted(best, key=lambda code: (best[code], country_name(code, locale)))[:limit]
+
+
+def _one_letter_off(wanted: str, choices: list[str]) -> list[tuple[str, int, int]]:
+    return process.extract(wanted, choices, scorer=Levenshtein.distance, score_cutoff=1, limit=None)
 
 
 def timezone_of(code: str | None) -> str:

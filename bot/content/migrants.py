@@ -34,6 +34,8 @@ class OverstayFacts(BaseModel):
 class RegistrationFacts(Sourced):
     self_registration_from: date
     self_registration_calendar_days: int
+    # countries with visa-free stays of up to 90 days (order No. 923): the rule's scope
+    self_registration_categories: list[str]
     host_notice_working_days: int
     exempt_first_days: dict[str, int]
     address_change_working_days: int
@@ -47,6 +49,7 @@ class PermitFacts(Sourced):
     max_months: int
     mci: dict[int, int]
     online_only_from: date
+    work_without_permit_fine_mci: int  # or expulsion (Code of Administrative Offences)
 
 
 class InsuranceFacts(Sourced):

@@ -32,13 +32,21 @@ class PermitTax:
 def permit_tax(
     months: int, paid_on: date, mci_by_year: dict[int, int], mci_per_month: int
 ) -> PermitTax:
-    """Individual income tax paid in advance: `mci_per_month` MCI for each month."""
-    known = paid_on.year in mci_by_year
-    earlier = [year for year in mci_by_year if year <= paid_on.year]
-    year = paid_on.year if known else max(earlier, default=min(mci_by_year))
-    mci = mci_by_year[year]
+    """Individual income tax paid in advance: `mci_per_month` MCI for each month, at the MCI
+    of the year of payment (the last known one when that year's is not in the data)."""
+    mci, year, known = mci_of(paid_on.year, mci_by_year)
     per_month = mci_per_month * mci
     return PermitTax(months, mci, year, known, per_month, per_month * months)
+
+
+def mci_of(year: int, mci_by_year: dict[int, int]) -> tuple[int, int, bool]:
+    """The MCI in tenge for `year`: (amount, the year it is of, whether that is `year`).
+    A year not in the data yet gets the latest earlier one."""
+    if year in mci_by_year:
+        return mci_by_year[year], year, True
+    earlier = [known for known in mci_by_year if known <= year]
+    used = max(earlier, default=min(mci_by_year))
+    return mci_by_year[used], used, False
 
 
 def months_used(first_start: date, valid_through: date) -> int:

@@ -15,6 +15,9 @@ Rule = Literal["self_online", "host_notice", "exempt_then_register"]
 class RegistrationDeadline:
     rule: Rule
     last_day: date
+    # the last day of a stay capped per entry, when it comes before registration is due:
+    # then registration matters only for a longer stay on other grounds (a visa, a permit)
+    must_leave_by: date | None = None
 
 
 def registration_deadline(
@@ -25,14 +28,17 @@ def registration_deadline(
     self_registration_days: int,
     host_notice_working_days: int,
     exempt_first_days: dict[str, int],
+    per_entry_days: int | None = None,
 ) -> RegistrationDeadline:
     """Since the switch date: register yourself online by the Nth calendar day after
     crossing. Before it: the host notifies within N working days, except where the first
-    days of a stay needed no registration (Uzbekistan: 30)."""
+    days of a stay needed no registration (Uzbekistan: 30). A stay of at most
+    `per_entry_days` that ends before the registration day is reported as `must_leave_by`."""
+    leave_by = entered_on + timedelta(days=per_entry_days - 1) if per_entry_days else None
     if entered_on >= self_registration_from:
-        return RegistrationDeadline(
-            "self_online", entered_on + timedelta(days=self_registration_days)
-        )
+        last_day = entered_on + timedelta(days=self_registration_days)
+        earlier = leave_by if leave_by is not None and leave_by < last_day else None
+        return RegistrationDeadline("self_online", last_day, earlier)
     exempt = exempt_first_days.get(citizenship or "")
     if exempt:
         return RegistrationDeadline("exempt_then_register", entered_on + timedelta(days=exempt))

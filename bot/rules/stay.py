@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 Trip = tuple[date, date | None]  # entered, left (None: still in Kazakhstan)
 
@@ -31,11 +32,13 @@ def used_in_window(days: set[date], on: date, window: int = 180) -> int:
 @dataclass(frozen=True)
 class StayPicture:
     used: int  # in the 180 days ending today
-    left: int  # days still allowed in that window
+    left: int  # more days allowed after today: the smaller of the 90/180 and per-entry limits
     in_country: bool
-    last_allowed_day: date | None  # on the current entry
+    last_allowed_day: date | None  # on the current entry: the last lawful day (past if over)
     overstay: bool
-    full_allowance_from: date | None  # the first day the 180-day window is empty again
+    days_over: int  # days stayed after the last lawful day (0 unless overstay)
+    full_allowance_from: date | None  # the 180-day window is empty again, leaving today
+    full_allowance_if_staying: date | None  # the same, leaving on the last allowed day
 
 
 def stay_picture(
@@ -53,15 +56,42 @@ def stay_picture(
     if open_trip is not None:
         last_allowed = last_allowed_day(days, open_trip, today, per_entry_days, window, max_days)
     overstay = used > max_days or (last_allowed is not None and last_allowed < today)
+    days_over = (today - last_allowed).days if overstay and last_allowed is not None else 0
+    if overstay and last_allowed is None:  # over 90/180 counting trips already ended
+        days_over = used - max_days
+    left = 0 if overstay else max(0, max_days - used)
+    if open_trip is not None and per_entry_days and not overstay:
+        cap = open_trip + timedelta(days=per_entry_days - 1)
+        left = min(left, max(0, (cap - today).days))
     last_day = max(days) if days else None
+    staying = (
+        last_allowed + timedelta(days=window)
+        if last_allowed is not None and not overstay and last_allowed > today
+        else None
+    )
     return StayPicture(
         used=used,
-        left=max(0, max_days - used),
+        left=left,
         in_country=open_trip is not None,
         last_allowed_day=last_allowed,
         overstay=overstay,
+        days_over=days_over,
         full_allowance_from=last_day + timedelta(days=window) if last_day else None,
+        full_allowance_if_staying=staying,
     )
+
+
+Band = Literal["warning", "fine", "expulsion"]
+
+
+def overstay_band(days_over: int, warning_up_to: int, fine_up_to: int) -> Band:
+    """What art. 517 provides for an overstay of this many days: a warning up to
+    `warning_up_to` days, a fine up to `fine_up_to`, expulsion (with an entry ban) beyond."""
+    if days_over <= warning_up_to:
+        return "warning"
+    if days_over <= fine_up_to:
+        return "fine"
+    return "expulsion"
 
 
 def last_allowed_day(

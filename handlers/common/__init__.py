@@ -1,9 +1,19 @@
-"""What every user meets: the menu, onboarding, the profile, reminders, the date
-questions of every guide, and the fallback and error handler that close the chain."""
+"""What every user meets: the menu, onboarding, the profile, reminders, the insurance
+tracker (migrants and emigrants), the date questions of every guide, and the fallback and
+error handler that close the chain."""
 
 from aiogram import Router
 
-from handlers.common import dates, errors, fallback, menu, onboarding, profile, reminders
+from handlers.common import (
+    dates,
+    errors,
+    fallback,
+    insurance,
+    menu,
+    onboarding,
+    profile,
+    reminders,
+)
 from handlers.filters import group_router
 from handlers.wiring import Wiring
 
@@ -14,13 +24,15 @@ def build_menu_router() -> Router:
 
 
 def build_router(wiring: Wiring) -> Router:
-    """Onboarding, profile, reminders and the date router. Build it after the other groups:
+    """Onboarding, profile, reminders, insurance and the date router. Build it after the
+    other groups:
     its date router answers the date questions they registered."""
     return group_router(
         "common",
         onboarding.build_router(wiring),
         profile.build_router(wiring),
         reminders.build_router(wiring),
+        insurance.build_router(wiring),
         dates.build_router(wiring),
     )
 

@@ -1,10 +1,10 @@
 """Guides for foreign citizens in Kazakhstan: registration, the stay limit, the work
-permit, insurance."""
+permit. (Insurance serves emigrants too: handlers/common/insurance.py.)"""
 
 from aiogram import Router
 
 from handlers.filters import group_router
-from handlers.migrant import insurance, permit, registration, stay
+from handlers.migrant import permit, registration, stay
 from handlers.wiring import Wiring
 
 
@@ -14,5 +14,4 @@ def build_router(wiring: Wiring) -> Router:
         registration.build_router(wiring),
         stay.build_router(wiring),
         permit.build_router(wiring),
-        insurance.build_router(wiring),
     )

@@ -12,7 +12,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from babel.numbers import format_decimal
 
 from bot.content.migrants import category_of, facts
 from bot.rules.permit import months_used, permit_tax, valid_until
@@ -25,11 +24,12 @@ from handlers.views.guide import (
     citizenship_name,
     day_text,
     source_line,
+    tenge,
     today_of,
     with_citizenship,
 )
 from handlers.views.reminders import when_phrase
-from handlers.views.ui import column, current_locale, keyboard, menu_button, out_of_date, show
+from handlers.views.ui import column, keyboard, menu_button, out_of_date, show
 from handlers.wiring import Wiring
 from storage.records import PermitRecord
 
@@ -41,10 +41,6 @@ class PermitFlow(StatesGroup):
     months = State()
 
 
-def tenge(amount: int) -> str:
-    return f"{format_decimal(amount, locale=current_locale())} ₸"
-
-
 def months_markup() -> InlineKeyboardMarkup:
     rules = facts().permit
     options = [
@@ -52,6 +48,13 @@ def months_markup() -> InlineKeyboardMarkup:
         for n in range(rules.min_months, rules.max_months + 1)
     ]
     return keyboard(options[:6], options[6:], [menu_button()])
+
+
+def work_without_permit() -> str:
+    return _(
+        "Working without a permit: a fine of {mci} MCI or expulsion (Code of Administrative "
+        "Offences)."
+    ).format(mci=facts().permit.work_without_permit_fine_mci)
 
 
 def not_for_you(profile: Profile) -> str | None:
@@ -78,7 +81,7 @@ def not_for_you(profile: Profile) -> str | None:
             "<i>Not confirmed for citizens of {country}: check at "
             "migration.enbek.kz or call 1414.</i>"
         ).format(country=country)
-    return text
+    return f"{text}\n{work_without_permit()}"
 
 
 async def on_permit(
@@ -145,19 +148,31 @@ def permit_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboar
                 "the amount on egov.kz.</i>"
             ).format(year=start.year, used=tax.mci_year)
         )
+    renewal = permit_tax(1, end, rules.mci, rules.tax_mci_per_month)  # paid by the end day
     lines += [
         "",
         _(
-            "<b>To renew</b>: pay the tax for the next months ({per_month} a month), then extend "
-            "online on egov.kz or migration.enbek.kz before {end}. Since 21 December 2025 a "
-            "pilot makes this online only, with an electronic signature."
-        ).format(per_month=tenge(tax.per_month), end=day_text(end)),
+            "<b>To renew</b>: pay the tax for the next months ({per_month} a month at the MCI "
+            "of {year}), then extend online on egov.kz or migration.enbek.kz before {end}. "
+            "Since 21 December 2025 a pilot makes this online only, with an electronic "
+            "signature."
+        ).format(per_month=tenge(renewal.per_month), year=renewal.mci_year, end=day_text(end)),
+    ]
+    if not renewal.mci_known:
+        lines.append(
+            _(
+                "<i>The MCI for {year} is not in my data yet: the renewal amount uses {used}'s "
+                "and may change. Check it on egov.kz before you pay.</i>"
+            ).format(year=end.year, used=renewal.mci_year)
+        )
+    lines += [
         _(
             "<b>Documents</b>: the application, the receipt for the advance tax, your passport "
             "with the border stamp, medical certificates, medical insurance (required since "
             "1 May 2023) and the contract, which your employer records in the ESUTD or signs on "
             "hr.enbek.kz."
         ),
+        work_without_permit(),
     ]
     if months_used(first, end) >= rules.max_months:
         lines.append(

@@ -11,7 +11,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.content.migrants import facts
+from bot.content.migrants import category_of, facts, per_entry_days
 from bot.rules.registration import (
     RegistrationDeadline,
     address_change_deadline,
@@ -22,7 +22,13 @@ from bot.services.users import Profile
 from handlers.filters import menu_item
 from handlers.views.callbacks import RegAction, RegCb
 from handlers.views.dates import ask_date
-from handlers.views.guide import day_text, source_line, today_of, with_citizenship
+from handlers.views.guide import (
+    citizenship_name,
+    day_text,
+    source_line,
+    today_of,
+    with_citizenship,
+)
 from handlers.views.reminders import when_phrase
 from handlers.views.ui import Button, column, menu_button, out_of_date, show
 from handlers.wiring import Wiring
@@ -43,22 +49,29 @@ def deadline_for(entered: date, citizenship: str | None) -> RegistrationDeadline
         self_registration_days=rules.self_registration_calendar_days,
         host_notice_working_days=rules.host_notice_working_days,
         exempt_first_days=rules.exempt_first_days,
+        per_entry_days=per_entry_days(category_of(citizenship)),
     )
+
+
+def covered(citizenship: str | None) -> bool:
+    """Whether the online self-registration rule is confirmed for this citizenship."""
+    return category_of(citizenship) in facts().registration.self_registration_categories
 
 
 def rule_text(result: RegistrationDeadline) -> str:
     rules = facts().registration
     if result.rule == "self_online":
         return _(
-            "Since 1 July 2026 you register yourself online in the migration police system "
-            "no later than the {days}th calendar day after crossing the border.\n\n"
-            "<b>Steps</b>\n1. Fill in the registration online (egov.kz or the migration "
-            "police app): passport data and the address where you live.\n2. The owner of "
-            "your housing confirms it in the mobile app.\n3. The electronic registration "
-            "certificate appears in your account.\n\n<b>You need</b>: your passport with the "
-            "border stamp and your address. It can be refused for false data, an overstay or "
-            "the owner's refusal.\n<i>Not confirmed: whether the host's 3-day notice "
-            "continues beside the new system.</i>"
+            "Since 1 July 2026 foreigners from countries with visa-free stays of up to 90 "
+            "days register themselves online in the migration police system no later than "
+            "the {days}th calendar day after crossing the border.\n\n"
+            "<b>Steps</b>\n1. You register online with the address where you live.\n"
+            "2. The owner of your housing confirms or refuses it in a mobile app.\n"
+            "3. An electronic registration certificate appears in your account.\n"
+            "It can be refused for false data, an overstay or the owner's refusal.\n"
+            "<i>Not confirmed: which website or app to use, the documents asked for, and "
+            "whether the host's 3-day notice continues beside the new system: check at "
+            "egov.kz or call 1414.</i>"
         ).format(days=rules.self_registration_calendar_days)
     if result.rule == "exempt_then_register":
         return _(
@@ -74,10 +87,26 @@ def rule_text(result: RegistrationDeadline) -> str:
     ).format(days=rules.host_notice_working_days)
 
 
-def fines_text() -> str:
+def fines_text(result: RegistrationDeadline) -> str:
     rules = facts().registration
     fines = rules.host_fine_mci
     overstay = rules.overstay
+    if result.rule == "self_online":
+        return _(
+            "<b>If it is missed</b>: <i>not confirmed: what happens to a foreigner who does "
+            "not register themselves in time; check at egov.kz or call 1414.</i> Before 1 July "
+            "2026 a host who did not register a guest got a warning (a person) or a fine of "
+            "{small}–{large} MCI (an organisation), art. 518. Overstaying: a warning up to "
+            "{warning} days, {fine} MCI up to {fine_days} days, longer means expulsion and a "
+            "{ban}-year entry ban, art. 517."
+        ).format(
+            small=min(fines.values()),
+            large=max(fines.values()),
+            warning=overstay.warning_up_to_days,
+            fine=overstay.fine_mci,
+            fine_days=overstay.fine_up_to_days,
+            ban=overstay.entry_ban_years,
+        )
     return _(
         "<b>If it is missed</b>: a host who does not register a guest gets a warning (a "
         "person) or a fine of {small}–{large} MCI (an organisation), art. 518. Overstaying: "
@@ -114,23 +143,60 @@ async def on_entry(
     await state.clear()
     result = deadline_for(day, profile.citizenship)
     today = await today_of(reminders, profile)
+    parts = []
+    if result.must_leave_by is not None:  # the stay ends before registration is due
+        deadline, action = result.must_leave_by, RegAction.remind_leave
+        parts.append(leave_first_text(result, deadline, profile, today))
+    else:
+        deadline, action = result.last_day, RegAction.remind
+        parts.append(deadline_lead(result, today))
+    parts.append(rule_text(result))
+    if result.rule == "self_online" and not covered(profile.citizenship):
+        parts.append(
+            _(
+                "<i>Not confirmed for citizens of {country}: this rule is for countries with "
+                "visa-free stays of up to 90 days. If you came with a visa or a permit, check "
+                "how to register at egov.kz or call 1414.</i>"
+            ).format(country=citizenship_name(profile))
+        )
+    parts += [fines_text(result), source_line(facts().registration)]
+    buttons: list[Button] = []
+    if deadline >= today:
+        remind = RegCb(action=action, day=deadline.isoformat())
+        buttons.append((_("⏰ Remind me"), remind))
+    buttons += [(_("🏠 I moved to a new address"), RegCb(action=RegAction.address)), menu_button()]
+    await show(event, "\n\n".join(parts), column(buttons))
+
+
+def deadline_lead(result: RegistrationDeadline, today: date) -> str:
     left = (result.last_day - today).days
     if left < 0:
-        lead = _(
+        return _(
             "⚠️ The last day to register was {day}: it has passed. Contact the migration "
             "police or call 1414 as soon as possible."
         ).format(day=day_text(result.last_day))
-    else:
-        lead = _("📝 <b>Register your stay by {day}</b> ({when}).").format(
-            day=day_text(result.last_day), when=when_phrase(left)
-        )
-    text = "\n\n".join([lead, rule_text(result), fines_text(), source_line(facts().registration)])
-    buttons: list[Button] = []
-    if left >= 0:
-        remind = RegCb(action=RegAction.remind, day=result.last_day.isoformat())
-        buttons.append((_("⏰ Remind me"), remind))
-    buttons += [(_("🏠 I moved to a new address"), RegCb(action=RegAction.address)), menu_button()]
-    await show(event, text, column(buttons))
+    return _("📝 <b>Register your stay by {day}</b> ({when}).").format(
+        day=day_text(result.last_day), when=when_phrase(left)
+    )
+
+
+def leave_first_text(
+    result: RegistrationDeadline, leave_by: date, profile: Profile, today: date
+) -> str:
+    """A stay capped per entry ends before registration is due: the earlier date leads."""
+    return _(
+        "🛂 <b>Leave Kazakhstan by {day}</b> ({when}): citizens of {country} may stay at "
+        "most {per_entry} days per entry. Registration is due only on the {days}th day "
+        "({register_by}), so it matters only if you stay longer on other grounds, such as a "
+        "visa or a permit."
+    ).format(
+        day=day_text(leave_by),
+        when=when_phrase((leave_by - today).days),
+        country=citizenship_name(profile),
+        per_entry=per_entry_days(category_of(profile.citizenship)),
+        days=facts().registration.self_registration_calendar_days,
+        register_by=day_text(result.last_day),
+    )
 
 
 async def on_moved(
@@ -152,8 +218,9 @@ async def on_moved(
             ),
             _(
                 "A change of address is registered within {days} working days (weekends and "
-                "public holidays do not count), in the same online service; the new owner "
-                "confirms it."
+                "public holidays do not count). <i>Not confirmed: whether it is done in the "
+                "same online service with the new owner's confirmation; check at egov.kz or "
+                "call 1414.</i>"
             ).format(days=working_days),
             source_line(facts().registration),
         ]
@@ -175,7 +242,11 @@ async def on_moved_button(
     await ask_date(callback, state, profile=profile, **data)
 
 
-REMIND_KINDS = {RegAction.remind: "registration", RegAction.remind_address: "address_change"}
+REMIND_KINDS = {
+    RegAction.remind: "registration",
+    RegAction.remind_address: "address_change",
+    RegAction.remind_leave: "stay_limit",
+}
 
 
 async def on_remind(

@@ -14,7 +14,8 @@ from aiogram.utils.i18n import ngettext
 from babel.dates import get_month_names
 
 from bot.content.migrants import category_of, facts, per_entry_days
-from bot.rules.stay import StayPicture, Trip, stay_days, stay_picture
+from bot.rules.permit import mci_of
+from bot.rules.stay import StayPicture, Trip, overstay_band, stay_days, stay_picture
 from bot.services.reminders import ReminderService
 from bot.services.trips import TripService
 from bot.services.users import Profile
@@ -26,6 +27,7 @@ from handlers.views.guide import (
     day_text,
     short_day,
     source_line,
+    tenge,
     today_of,
     with_citizenship,
 )
@@ -120,12 +122,7 @@ def picture_text(profile: Profile, trips: list[Trip], picture: StayPicture, toda
         ),
     ]
     if picture.overstay:
-        lines.append(
-            _(
-                "⚠️ <b>By these dates you are over the limit.</b> Contact the migration "
-                "police or call 1414 now: a longer overstay leads to expulsion."
-            )
-        )
+        lines.append(overstay_text(picture, today))
     elif picture.last_allowed_day is not None:
         left_days = (picture.last_allowed_day - today).days
         lines.append(
@@ -140,12 +137,7 @@ def picture_text(profile: Profile, trips: list[Trip], picture: StayPicture, toda
                     "migration police before that day."
                 )
             )
-    if picture.full_allowance_from:
-        lines.append(
-            _("The full {max} days are yours again from {day}.").format(
-                max=stay.max_days, day=day_text(picture.full_allowance_from)
-            )
-        )
+    lines.append(allowance_text(picture))
     lines += [
         "",
         calendar_text(stay_days(trips, today), today, stay.window_days),
@@ -153,6 +145,70 @@ def picture_text(profile: Profile, trips: list[Trip], picture: StayPicture, toda
         source_line(stay),
     ]
     return "\n".join(lines)
+
+
+def overstay_text(picture: StayPicture, today: date) -> str:
+    """Over the limit: the last lawful day, the days over, and what art. 517 provides."""
+    rules = facts().registration.overstay
+    if picture.last_allowed_day is None:  # over 90/180 by trips that have ended
+        lead = _("⚠️ <b>By these dates you were over the limit.</b>")
+    else:
+        lead = ngettext(
+            "⚠️ <b>You are over the limit.</b> Your last lawful day was {day}: {n} day over.",
+            "⚠️ <b>You are over the limit.</b> Your last lawful day was {day}: {n} days over.",
+            picture.days_over,
+        ).format(day=day_text(picture.last_allowed_day), n=picture.days_over)
+    band = overstay_band(picture.days_over, rules.warning_up_to_days, rules.fine_up_to_days)
+    if band == "warning":
+        law = _(
+            "Under art. 517 of the Code of Administrative Offences, an overstay of up to "
+            "{days} days is punished with a warning."
+        ).format(days=rules.warning_up_to_days)
+    elif band == "fine":
+        mci, _year, _known = mci_of(today.year, facts().permit.mci)
+        law = _(
+            "Under art. 517 of the Code of Administrative Offences, an overstay of "
+            "{first}–{last} days is punished with a fine of {mci} MCI ({amount})."
+        ).format(
+            first=rules.warning_up_to_days + 1,
+            last=rules.fine_up_to_days,
+            mci=rules.fine_mci,
+            amount=tenge(rules.fine_mci * mci),
+        )
+    else:
+        law = _(
+            "Under art. 517 of the Code of Administrative Offences, an overstay of more than "
+            "{days} days leads to expulsion and a {ban}-year ban on entering Kazakhstan."
+        ).format(days=rules.fine_up_to_days, ban=rules.entry_ban_years)
+    advice = _(
+        "An overstay can also mean being refused entry next time. Contact the migration "
+        "police or call 1414 now."
+    )
+    return "\n".join([lead, law, advice])
+
+
+def allowance_text(picture: StayPicture) -> str:
+    """When the full 90 days come back, and from which leaving day that is counted."""
+    max_days = facts().stay.max_days
+    if picture.full_allowance_if_staying is not None and picture.last_allowed_day:
+        return _(
+            "The full {max} days are yours again from {today_day} if you leave today, or "
+            "from {last_day} if you stay until {allowed}."
+        ).format(
+            max=max_days,
+            today_day=day_text(picture.full_allowance_from or picture.last_allowed_day),
+            last_day=day_text(picture.full_allowance_if_staying),
+            allowed=day_text(picture.last_allowed_day),
+        )
+    if picture.in_country and picture.full_allowance_from:
+        return _("If you leave today, the full {max} days are yours again from {day}.").format(
+            max=max_days, day=day_text(picture.full_allowance_from)
+        )
+    if picture.full_allowance_from:
+        return _("The full {max} days are yours again from {day}.").format(
+            max=max_days, day=day_text(picture.full_allowance_from)
+        )
+    return ""
 
 
 def stay_markup(trips: list[Trip], picture: StayPicture, today: date) -> InlineKeyboardMarkup:

@@ -83,6 +83,7 @@ class RegAction(StrEnum):
     remind = "remind"
     address = "address"
     remind_address = "remind_address"
+    remind_leave = "remind_leave"  # the last day of a stay capped per entry
 
 
 class RegCb(CallbackData, prefix="reg"):

@@ -7,6 +7,7 @@ from datetime import date
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from bot.content import Sourced
 from bot.content.countries import country_name
@@ -23,6 +24,10 @@ def day_text(day: date) -> str:
 
 def short_day(day: date) -> str:
     return format_date(day, "medium", locale=current_locale())
+
+
+def tenge(amount: int) -> str:
+    return f"{format_decimal(amount, locale=current_locale())} ₸"
 
 
 def source_line(facts: Sourced) -> str:

@@ -23,7 +23,7 @@ LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English
 
 MENU_ITEMS: dict[str | None, tuple[str, ...]] = {
     "migrant": ("registration", "stay", "permit", "insurance", "reminders"),
-    "emigrant": ("sos", "rights", "checklist", "offer_check", "attache", "reminders"),
+    "emigrant": ("sos", "rights", "checklist", "offer_check", "attache", "insurance", "reminders"),
     "kandas": ("kandas_status", "kandas_regions", "kandas_support", "residence", "reminders"),
     None: ("choose_role",),
 }

@@ -1,4 +1,5 @@
-"""Insurance: what is required, what is only planned, and the policy the user holds."""
+"""Insurance for migrants and emigrants alike: what is required, what is only planned,
+and the policy the user holds (tracked with a renew-by reminder)."""
 
 from __future__ import annotations
 
@@ -35,14 +36,32 @@ class PolicyFlow(StatesGroup):
     start = State()
     end = State()
     repatriation = State()
-    stay_until = State()
+    stay_until = State()  # in Kazakhstan (a migrant)
+    stay_abroad_until = State()  # abroad (an emigrant)
 
 
 def reminder_title(policy: PolicyRecord) -> str:
     return _("Your insurance policy ends: {insurer}").format(insurer=html.escape(policy.insurer))
 
 
-def facts_text() -> str:
+def abroad(profile: Profile | None) -> bool:
+    """An emigrant's cover is for their stay abroad, not in Kazakhstan."""
+    return profile is not None and profile.role == "emigrant"
+
+
+def facts_text(profile: Profile | None) -> str:
+    if abroad(profile):
+        return _(
+            "🩺 <b>Insurance</b>\n"
+            "<b>Repatriation insurance</b> is planned: compulsory cover for taking a person "
+            "home, for citizens of Kazakhstan leaving for more than 90 days. <b>It is not in "
+            "force yet</b>: no law, insurer or price was found up to March 2026. A travel "
+            "policy with repatriation is the cover you can buy today.\n"
+            "<b>Medical insurance where you work</b>: ask the employer or that country's "
+            "embassy what foreign workers must have.\n\n"
+            "Record your policy and I will remind you before it ends, and tell you if your "
+            "stay abroad lasts longer than the cover."
+        )
     return _(
         "🩺 <b>Insurance</b>\n"
         "<b>Repatriation insurance</b> is planned: compulsory cover for taking a person home, "
@@ -61,9 +80,9 @@ async def on_insurance(
 ):
     await state.clear()
     recorded = await current_policy(reminders, profile)
-    parts = [facts_text()]
+    parts = [facts_text(profile)]
     if recorded is not None:
-        parts.append(policy_text(recorded, await today_of(reminders, profile)))
+        parts.append(policy_text(recorded, await today_of(reminders, profile), profile))
     parts.append(source_line(facts().insurance))
     label = _("✏️ Change my policy") if recorded else _("📝 Record my policy")
     await show(
@@ -81,7 +100,7 @@ async def current_policy(
     return await reminders.record(profile.id, KEY, PolicyRecord)
 
 
-def policy_text(policy: PolicyRecord, today: date) -> str:
+def policy_text(policy: PolicyRecord, today: date, profile: Profile | None) -> str:
     start, end = policy.start, policy.end
     lines = [
         _("🩺 Your policy: <b>{insurer}</b>").format(insurer=html.escape(policy.insurer)),
@@ -91,7 +110,11 @@ def policy_text(policy: PolicyRecord, today: date) -> str:
     renew_days = facts().insurance.renew_days_before
     if end < today:
         lines.append(
-            _("⚠️ This policy has ended. Get a new one: a foreign worker needs medical insurance.")
+            _("⚠️ This policy has ended: get a new one before you rely on it.")
+            if abroad(profile)
+            else _(
+                "⚠️ This policy has ended. Get a new one: a foreign worker needs medical insurance."
+            )
         )
         return "\n".join(lines)
     if policy.stay_until:
@@ -143,7 +166,9 @@ async def on_repatriation(
         await out_of_date(callback, profile)
         return
     await state.update_data(repatriation=callback_data.action is PolicyAction.repatriation_yes)
-    await state.set_state(PolicyFlow.stay_until)
+    await state.set_state(
+        PolicyFlow.stay_abroad_until if abroad(profile) else PolicyFlow.stay_until
+    )
     await ask_date(callback, state, profile=profile, **data)
 
 
@@ -197,7 +222,13 @@ async def on_stay_until(
         await reminders.cancel(profile.id, KEY)
     await show(
         event,
-        "\n\n".join([_("✅ Policy saved."), policy_text(policy, today)]),
+        "\n\n".join(
+            [
+                _("✅ Policy saved."),
+                policy_text(policy, today, profile),
+                source_line(facts().insurance),
+            ]
+        ),
         column(
             [
                 (_("✏️ Change my policy"), PolicyCb(action=PolicyAction.record)),
@@ -240,6 +271,14 @@ def build_router(wiring: Wiring) -> Router:
     wiring.date_question(
         PolicyFlow.stay_until,
         lambda: _("Until when do you plan to stay in Kazakhstan?"),
+        lambda today, _data: (today, today + timedelta(days=5 * 366)),
+        on_stay_until,
+        quick=(),
+        extra=lambda: _("I don't know yet"),
+    )
+    wiring.date_question(
+        PolicyFlow.stay_abroad_until,
+        lambda: _("Until when do you plan to stay abroad?"),
         lambda today, _data: (today, today + timedelta(days=5 * 366)),
         on_stay_until,
         quick=(),
