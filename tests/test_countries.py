@@ -129,6 +129,12 @@ def test_exact_names_come_before_longer_and_fuzzy_ones():
     assert search("США", "ru")[0] == "US"  # before the US islands that mention it
 
 
+def test_every_shown_name_finds_its_own_country_first():
+    for locale in ("kk", "ru", "en"):
+        for code in names(locale):
+            assert search(country_name(code, locale), locale)[0] == code, (locale, code)
+
+
 def test_aliases_are_known_countries_and_cover_the_common_ones():
     data = aliases()
     assert data.source and data.checked_on
