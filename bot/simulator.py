@@ -1,17 +1,22 @@
 """An in-process stand-in for the Bot API, and a simulated user to talk to the bot.
 
 `LocalSession` records every request and answers as Telegram would (messages get ids,
-edits change them, queued failures come back as real 429/403/network errors).
+edits change them, queued failures come back as real 429/403/network errors). For fault
+injection it also fails a random share of calls (`FaultMix`: 429s, 500s, a gateway's HTML
+page, dropped connections, answers lost after delivery), holds calls in flight (`hold`),
+and counts what reached each chat, so lost and duplicated messages can be counted.
 `Conversation` turns a user's typing and button presses into real `Update` objects fed to
 the real Dispatcher. The console, the tests and the benchmark all use these two.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import random
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +58,61 @@ class Failure:
     description: str
     retry_after: int | None = None
     method: str | None = None  # only for this API method, e.g. "sendMessage"
+    body: str | None = None  # a body that is not JSON, e.g. a gateway's HTML error page
+    delivered: bool = False  # network error after delivery: the message arrived, its answer not
+    error: Exception | None = None  # raised as it is (anything a session might raise)
+
+    @property
+    def kind(self) -> str:
+        if self.error is not None:
+            return type(self.error).__name__
+        if self.status == 0:
+            return "answer lost" if self.delivered else "dropped"
+        return f"{self.status} html" if self.body is not None else str(self.status)
+
+
+BAD_GATEWAY_PAGE = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+FAULT_KINDS = ("429", "500", "502 html", "dropped", "answer lost")
+
+
+def fault(kind: str, retry_after: int = 1) -> Failure:
+    """One fault of a kind named in FAULT_KINDS."""
+    if kind == "429":
+        return Failure(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+    if kind == "500":
+        return Failure(500, "Internal Server Error")
+    if kind == "502 html":
+        return Failure(502, "Bad Gateway", body=BAD_GATEWAY_PAGE)
+    if kind in ("dropped", "answer lost"):
+        return Failure(0, "Server disconnected", delivered=kind == "answer lost")
+    raise ValueError(f"unknown fault kind {kind!r}")
+
+
+@dataclass
+class FaultMix:
+    """A share of the calls to `method` fails, each with a kind drawn evenly from `kinds`.
+
+    Seeded, so a run can be repeated. "dropped" loses the request before Telegram sees it;
+    "answer lost" delivers the message and loses the answer (a retry sends it twice)."""
+
+    rate: float = 0.2
+    method: str | None = "sendMessage"
+    kinds: tuple[str, ...] = FAULT_KINDS
+    retry_after: tuple[int, ...] = (1, 2, 3)
+    seed: int = 1
+    rng: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def draw(self, name: str) -> Failure | None:
+        if self.method not in (None, name) or self.rng.random() >= self.rate:
+            return None
+        return fault(self.rng.choice(self.kinds), self.rng.choice(self.retry_after))
 
 
 @dataclass
@@ -119,6 +179,16 @@ class LocalSession(BaseSession):
         self.shown: dict[tuple[int, int], ShownMessage] = {}  # the latest MAX_SHOWN messages
         self.ids = itertools.count(1000)
         self.listeners: list[Callable[[Sent], None]] = []
+        # fault injection: a random mix, calls held in flight, and what came of every call
+        self.faults: FaultMix | None = None
+        self.calls: Counter[str] = Counter()  # calls per API method, failed ones included
+        self.failed: Counter[str] = Counter()  # failures injected, by kind
+        self.delivered: Counter[int] = Counter()  # messages that reached each chat
+        self.answers_lost: Counter[int] = Counter()  # delivered, but the answer never came
+        self.in_flight = 0
+        self._held: str | None = None
+        self._hold_after_delivery = False
+        self._gate = asyncio.Event()
 
     def fail_next(
         self,
@@ -128,11 +198,43 @@ class LocalSession(BaseSession):
         retry_after: int | None = None,
         method: str | None = None,
         times: int = 1,
+        body: str | None = None,
+        delivered: bool = False,
+        error: Exception | None = None,
     ) -> None:
+        """Queue failures for the next calls (to `method` only, if given); `status` 0 is a
+        network error, `body` a response that is not JSON, `error` any exception."""
         for _ in range(times):
             self.failures.append(
-                Failure(status, description or f"error {status}", retry_after, method)
+                Failure(
+                    status,
+                    description or f"error {status}",
+                    retry_after,
+                    method,
+                    body,
+                    delivered,
+                    error,
+                )
             )
+
+    def hold(self, method: str = "sendMessage", *, after_delivery: bool = False) -> None:
+        """Calls to `method` stay in flight until `release()`: a Bot API that hangs. With
+        `after_delivery` the message arrives first and only the answer waits."""
+        self._held, self._hold_after_delivery = method, after_delivery
+        self._gate = asyncio.Event()
+
+    def release(self) -> None:
+        self._held = None
+        self._gate.set()
+
+    async def _wait_if_held(self, name: str) -> None:
+        if self._held != name:
+            return
+        self.in_flight += 1
+        try:
+            await self._gate.wait()
+        finally:
+            self.in_flight -= 1
 
     def _take_failure(self, name: str) -> Failure | None:
         for failure in self.failures:
@@ -147,27 +249,57 @@ class LocalSession(BaseSession):
         sent = Sent(method)
         if self.record:
             self.requests.append(sent)
+        self.calls[sent.name] += 1
         failure = self._take_failure(sent.name) if self.failures else None
-        if failure is not None and failure.status == 0:
-            raise TelegramNetworkError(method=method, message=failure.description)
-        if failure is not None:  # through aiogram's own parsing, which raises the right error
-            payload: dict[str, Any] = {
-                "ok": False,
-                "error_code": failure.status,
-                "description": failure.description,
-            }
-            if failure.retry_after is not None:
-                payload["parameters"] = {"retry_after": failure.retry_after}
-            self.check_response(bot, method, failure.status, json.dumps(payload))
-            raise AssertionError("check_response raises for every response that is not ok")
-        result = self._result(method)
-        for listener in self.listeners:
-            listener(sent)
+        if failure is None and self.faults is not None:
+            failure = self.faults.draw(sent.name)
+        if not self._hold_after_delivery:
+            await self._wait_if_held(sent.name)
+        if failure is not None:
+            self.failed[failure.kind] += 1
+            self._fail(bot, method, sent, failure)
+        result = self._deliver(sent)
+        if self._hold_after_delivery:
+            await self._wait_if_held(sent.name)
         response = response_type(method).model_validate(
             {"ok": True, "result": result}, context={"bot": bot}
         )
         assert response.result is not None  # every ok response carries a result
         return response.result
+
+    def _fail(
+        self, bot: Bot, method: TelegramMethod[Any], sent: Sent, failure: Failure
+    ) -> None:
+        """Raise what aiogram raises for this failure (after delivery, if it came after)."""
+        if failure.error is not None:
+            raise failure.error
+        if failure.status == 0:
+            if failure.delivered:
+                self._deliver(sent)
+                if sent.chat_id is not None:
+                    self.answers_lost[int(sent.chat_id)] += 1
+            raise TelegramNetworkError(method=method, message=failure.description)
+        if failure.body is not None:  # aiogram cannot parse it: ClientDecodeError
+            self.check_response(bot, method, failure.status, failure.body)
+        payload: dict[str, Any] = {
+            "ok": False,
+            "error_code": failure.status,
+            "description": failure.description,
+        }
+        if failure.retry_after is not None:
+            payload["parameters"] = {"retry_after": failure.retry_after}
+        # through aiogram's own parsing, which raises the right error
+        self.check_response(bot, method, failure.status, json.dumps(payload))
+        raise AssertionError("check_response raises for every response that is not ok")
+
+    def _deliver(self, sent: Sent) -> Any:
+        """The call succeeds: its result, and the message counted as arrived."""
+        result = self._result(sent.method)
+        if sent.method.__returning__ is Message and sent.chat_id is not None:
+            self.delivered[int(sent.chat_id)] += 1
+        for listener in self.listeners:
+            listener(sent)
+        return result
 
     def _result(self, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, GetMe):

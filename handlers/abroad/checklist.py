@@ -1,12 +1,13 @@
 """Before you go: the pre-departure checklist, ticked item by item, with reminders for
-what is still open before the departure date the user gives."""
+what is still open before the departure date the user gives. The list shows the items; what
+each one means is one press away (in as many messages as it takes)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -18,8 +19,8 @@ from bot.services.checklist import ChecklistService
 from bot.services.reminders import ReminderService
 from bot.services.users import Profile
 from handlers.filters import menu_item
-from handlers.views.abroad import abroad_source_line
-from handlers.views.callbacks import ChecklistAction, ChecklistCb
+from handlers.views.abroad import abroad_source_line, one_stop, pages
+from handlers.views.callbacks import ChecklistAction, ChecklistCb, MenuCb
 from handlers.views.dates import ask_date
 from handlers.views.guide import day_text, today_of
 from handlers.views.ui import Button, column, current_locale, menu_button, out_of_date, show
@@ -27,6 +28,7 @@ from handlers.wiring import Wiring
 from storage.records import DepartureRecord
 
 KEY = "departure"
+TIPS = "checklist_tips"  # the menu entry of "what each item means"
 
 
 def reminder_title(record: DepartureRecord) -> str:
@@ -55,7 +57,7 @@ def checklist_screen(done: set[str], departure: date | None) -> tuple[str, Inlin
     ]
     for item in items:
         mark = "✅" if item.id in done else "⬜"
-        lines.append(f"{mark} <b>{item.title.in_(locale)}</b> — {item.hint.in_(locale)}")
+        lines.append(f"{mark} <b>{item.title.in_(locale)}</b>")
     lines.append("")
     if departure is None:
         lines.append(_("Tell me your departure date and I will remind you of what is still open."))
@@ -80,8 +82,32 @@ def checklist_screen(done: set[str], departure: date | None) -> tuple[str, Inlin
         for item in items
     ]
     label = _("📅 Change departure date") if departure else _("📅 Set departure date")
-    buttons += [(label, ChecklistCb(action=ChecklistAction.date)), menu_button()]
-    return "\n".join(lines), column(buttons)
+    buttons += [
+        (label, ChecklistCb(action=ChecklistAction.date)),
+        (_("💡 What each item means"), MenuCb(item=TIPS)),
+        menu_button(),
+    ]
+    return one_stop("\n".join(lines)), column(buttons)
+
+
+def tips_pages() -> list[str]:
+    """What each item means, with the source at the end, in messages that fit."""
+    data = checklist()
+    locale = current_locale()
+    blocks = [_("💡 <b>Before you go: what each item means</b>")]
+    blocks += [f"<b>{item.title.in_(locale)}</b>\n{item.hint.in_(locale)}" for item in data.items]
+    blocks.append(abroad_source_line(data))
+    return pages(blocks)
+
+
+async def on_tips(callback: CallbackQuery, bot: Bot):
+    """New messages below the checklist, which stays usable above."""
+    await callback.answer()
+    *first, last = tips_pages()
+    for page in first:
+        await bot.send_message(callback.from_user.id, page)
+    markup = column([(_("🧳 Back to the checklist"), MenuCb(item="checklist")), menu_button()])
+    await bot.send_message(callback.from_user.id, last, reply_markup=markup)
 
 
 async def departure_of(reminders: ReminderService, profile: Profile | None) -> date | None:
@@ -161,6 +187,7 @@ async def on_departure(
 def build_router(wiring: Wiring) -> Router:
     router = Router(name="checklist")
     router.callback_query.register(on_checklist, menu_item("checklist"))
+    router.callback_query.register(on_tips, menu_item(TIPS))
     router.callback_query.register(
         on_date_button, ChecklistCb.filter(F.action == ChecklistAction.date)
     )

@@ -1,5 +1,6 @@
 """Is this job offer safe? A short guided check over a fixed question list, ending with a
-risk verdict, its reasons and how to verify the agency."""
+risk verdict, its reasons and how to verify the agency (on the verdict when it fits one
+message, otherwise one press away)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,19 @@ from typing import Any
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.content.abroad import offer_check
 from bot.rules.offer import assess
 from handlers.filters import menu_item
-from handlers.views.abroad import abroad_source_line
+from handlers.views.abroad import abroad_source_line, fits
 from handlers.views.callbacks import MenuCb, OfferCb
-from handlers.views.ui import column, current_locale, menu_button, out_of_date, show
+from handlers.views.ui import Button, column, current_locale, menu_button, out_of_date, show
 from handlers.wiring import Wiring
 
 RISK_ICONS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
+AGENCY = "agency_check"  # the menu entry of "how to check the agency", under a long verdict
 
 
 class OfferFlow(StatesGroup):
@@ -71,10 +73,12 @@ async def on_answer(callback: CallbackQuery, callback_data: OfferCb, state: FSMC
         await ask_question(callback, state)
         return
     await state.clear()
-    await show(callback, verdict_text(answers), verdict_markup(), edit=False)
+    await show(callback, *verdict_screen(answers), edit=False)
 
 
-def verdict_text(answers: dict[str, str]) -> str:
+def verdict_screen(answers: dict[str, str]) -> tuple[str, InlineKeyboardMarkup]:
+    """The risk, why, and what to do; then how to check the agency and the source, or, when
+    that would make the message too long (a high risk with many reasons), a button to them."""
     check = offer_check()
     locale = current_locale()
     result = assess(check, answers)
@@ -83,27 +87,43 @@ def verdict_text(answers: dict[str, str]) -> str:
     if result.reasons:
         reasons = "\n".join(f"• {a.reason.in_(locale)}" for a in result.reasons if a.reason)
         parts.append(_("<b>Why:</b>\n{reasons}").format(reasons=reasons))
-    parts += [
-        verdict.advice.in_(locale),
-        _("<b>How to check the agency:</b>\n{steps}").format(steps=check.verify_agency.in_(locale)),
-        abroad_source_line(check),
-    ]
-    return "\n\n".join(parts)
+    parts.append(verdict.advice.in_(locale))
+    whole = "\n\n".join([*parts, agency_text()])
+    if fits(whole):
+        return whole, verdict_markup(agency=False)
+    return "\n\n".join(parts), verdict_markup(agency=True)
 
 
-def verdict_markup():
-    return column(
-        [
-            (_("🔁 Check another offer"), MenuCb(item="offer_check")),
-            (_("✉️ Ask the labour attaché"), MenuCb(item="attache")),
-            menu_button(),
-        ]
+def agency_text() -> str:
+    """How to check an agency before paying anything, and where that comes from."""
+    check = offer_check()
+    steps = _("<b>How to check the agency:</b>\n{steps}").format(
+        steps=check.verify_agency.in_(current_locale())
     )
+    return f"{steps}\n\n{abroad_source_line(check)}"
+
+
+def verdict_markup(*, agency: bool = False) -> InlineKeyboardMarkup:
+    buttons: list[Button] = []
+    if agency:
+        buttons.append((_("🔎 How to check the agency"), MenuCb(item=AGENCY)))
+    buttons += [
+        (_("🔁 Check another offer"), MenuCb(item="offer_check")),
+        (_("✉️ Ask the labour attaché"), MenuCb(item="attache")),
+        menu_button(),
+    ]
+    return column(buttons)
+
+
+async def on_agency(callback: CallbackQuery):
+    """Under the verdict, which stays on the screen above."""
+    await show(callback, agency_text(), verdict_markup(), edit=False)
 
 
 def build_router(wiring: Wiring) -> Router:
     router = Router(name="offer")
     router.callback_query.register(on_offer_check, menu_item("offer_check"))
     router.callback_query.register(on_answer, OfferCb.filter())
+    router.callback_query.register(on_agency, menu_item(AGENCY))
     wiring.prompt(OfferFlow.answering, ask_question)
     return router

@@ -1,5 +1,9 @@
 """My rights abroad: a page per country of work (data files), the general guide for any
-other country, and the emergency and consulate blocks SOS shows too."""
+other country, and the emergency and consulate blocks SOS shows too.
+
+A page holds the agreement with Kazakhstan, the emergency numbers, the consulate and the
+source; everything else is a section behind its button, so every screen is one short
+message."""
 
 from __future__ import annotations
 
@@ -8,7 +12,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
-from bot.content.abroad import SECTIONS, country_codes, country_page, general_guide
+from bot.content.abroad import (
+    SECTIONS,
+    CountryPage,
+    country_codes,
+    country_page,
+    general_guide,
+)
 from bot.content.countries import country_name
 from bot.services.users import Profile
 from handlers.filters import menu_item
@@ -24,6 +34,8 @@ SECTION_LABELS = {
     "unpaid_wages": __("💰 Wages not paid"),
     "passport_taken": __("🛑 Passport taken"),
 }
+NOTES = "notes"  # what is new or special in the country: a section of its own
+NOTES_LABEL = __("📌 Good to know")
 
 AGREEMENT_LABELS = {
     "in_force": __("🤝 Agreement with Kazakhstan: in force."),
@@ -58,9 +70,18 @@ async def on_rights(callback: CallbackQuery, profile: Profile | None):
     )
 
 
-def page_markup(code: str) -> InlineKeyboardMarkup:
+def sections_of(page: CountryPage | None) -> list[str]:
+    """The page's sections in order: the five every page has, then its notes if any."""
+    return [*SECTIONS, NOTES] if page is not None and page.notes else list(SECTIONS)
+
+
+def section_label(section: str) -> str:
+    return str(NOTES_LABEL if section == NOTES else SECTION_LABELS[section])
+
+
+def page_markup(code: str, page: CountryPage | None) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = [
-        [(str(SECTION_LABELS[s]), RightsCb(country=code, section=s))] for s in SECTIONS
+        [(section_label(s), RightsCb(country=code, section=s))] for s in sections_of(page)
     ]
     rows.append([(_("🌍 Other countries"), RightsCb(country="", section="list"))])
     rows.append([menu_button()])
@@ -74,10 +95,10 @@ async def show_page(callback: CallbackQuery, code: str, asked: str | None = None
         parts = [
             _("⚖️ <b>Your rights in {country}</b>").format(country=country_name(code, locale)),
             f"{AGREEMENT_LABELS[page.agreement.status]} {page.agreement.text.in_(locale)}",
+            emergency_block(code),
+            consulate_block(code),
+            abroad_source_line(page),
         ]
-        if page.notes:
-            parts.append(page.notes.in_(locale))
-        parts += [emergency_block(code), consulate_block(code), abroad_source_line(page)]
     else:
         guide = general_guide()
         lead = (
@@ -95,7 +116,7 @@ async def show_page(callback: CallbackQuery, code: str, asked: str | None = None
             abroad_source_line(guide),
         ]
     parts.append(_("Choose a topic:"))
-    await show(callback, "\n\n".join(parts), page_markup(code if page else GENERAL))
+    await show(callback, "\n\n".join(parts), page_markup(code if page else GENERAL, page))
 
 
 async def on_rights_button(callback: CallbackQuery, callback_data: RightsCb):
@@ -111,14 +132,15 @@ async def on_rights_button(callback: CallbackQuery, callback_data: RightsCb):
         await show_page(callback, code)
         return
     facts = page or general_guide()
-    if section not in SECTIONS:
+    if section not in sections_of(page):
         await show_page(callback, code)
         return
     locale = current_locale()
+    body = page.notes if page is not None and section == NOTES else None
     text = "\n\n".join(
         [
-            f"<b>{SECTION_LABELS[section]}</b>",
-            getattr(facts.sections, section).in_(locale),
+            f"<b>{section_label(section)}</b>",
+            (body or getattr(facts.sections, section)).in_(locale),
             abroad_source_line(facts),
         ]
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -14,7 +13,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from babel.dates import get_timezone_location
 
 from bot.content.countries import find_zones, zones_of
 from bot.services.desk import Desk
@@ -34,6 +32,7 @@ from handlers.views.ui import (
     show,
     show_menu,
 )
+from handlers.views.zones import zone_label
 from handlers.wiring import Wiring
 from storage.models import utcnow
 
@@ -160,16 +159,9 @@ class ProfileEdit(StatesGroup):
     zone_search = State()
 
 
-def zone_label(zone: str, now: datetime, locale: str) -> str:
-    info = ZoneInfo(zone)
-    offset = now.astimezone(info).strftime("%z")
-    city = get_timezone_location(info, locale=locale, return_city=True)
-    return f"{city} (UTC{offset[:3]}:{offset[3:]})"
-
-
 def zones_markup(zones: list[str], locale: str, *, search: bool) -> InlineKeyboardMarkup:
     now = utcnow()
-    buttons: list[Button] = [(zone_label(zone, now, locale), ZoneCb(zone=zone)) for zone in zones]
+    buttons: list[Button] = [(zone_label(zone, locale, now), ZoneCb(zone=zone)) for zone in zones]
     if search:
         buttons.append((_("🔎 Type a city…"), ZoneCb(zone="search")))
     buttons.append((_("◀️ Profile"), MenuCb(item="profile")))
@@ -181,12 +173,13 @@ async def ask_zone(callback: CallbackQuery, profile: Profile | None) -> None:
     abroad = profile.country_abroad if profile and profile.role == "emigrant" else None
     zones = zones_of(abroad, utcnow()) if abroad else []
     zones += [zone for zone in zones_of("KZ", utcnow()) if zone not in zones]
-    current = profile.timezone if profile else "—"
+    locale = current_locale()
+    current = html.escape(zone_label(profile.timezone, locale, utcnow())) if profile else "—"
     text = _(
         "Your time zone now: {zone}. Reminders come at 10:00 your time, never at "
         "night. Choose yours:"
     ).format(zone=current)
-    await show(callback, text, zones_markup(zones[:12], current_locale(), search=True))
+    await show(callback, text, zones_markup(zones[:12], locale, search=True))
 
 
 async def on_zone(

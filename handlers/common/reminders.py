@@ -41,6 +41,7 @@ from handlers.views.ui import (
     show_menu,
     user_id_of,
 )
+from handlers.views.zones import zone_label
 from handlers.wiring import Wiring
 from storage.records import PersonalRecord
 
@@ -66,7 +67,11 @@ async def reminders_screen(
         return text, column([add, menu_button()])
     zone = ZoneInfo(profile.timezone)
     now = reminders.clock.now()
-    lines = [_("⏰ <b>Your reminders</b> (times in {zone})").format(zone=profile.timezone)]
+    lines = [
+        _("⏰ <b>Your reminders</b> (times in {zone})").format(
+            zone=zone_label(profile.timezone, locale, now)
+        )
+    ]
     buttons: list[Button] = []
     for number, (deadline, pending) in enumerate(items, start=1):
         title = title_of(wiring, deadline.kind, deadline.payload)
@@ -107,11 +112,12 @@ async def deadline_screen(
     deadline, pending = items[deadline_id]
     locale = current_locale()
     zone = ZoneInfo(profile.timezone)
-    left = when_phrase(days_left(deadline.due_on, zone, reminders.clock.now()))
+    now = reminders.clock.now()
+    left = when_phrase(days_left(deadline.due_on, zone, now))
     lines = [
         f"<b>{title_of(wiring, deadline.kind, deadline.payload)}</b>",
         _("Deadline: {day} ({when}).").format(day=long_date(deadline.due_on, locale), when=left),
-        _("Reminders (your time, {zone}):").format(zone=profile.timezone),
+        _("Reminders (your time, {zone}):").format(zone=zone_label(profile.timezone, locale, now)),
     ]
     lines += [f"• {local_moment(r.due_at, zone, locale)}" for r in pending] or [
         _("No more reminders for this deadline.")

@@ -1,8 +1,12 @@
-"""What the emigrant screens share: where a page comes from, and the emergency and
-consulate blocks that the rights pages, SOS and the attaché desk all show."""
+"""What the emigrant screens share: where a page comes from, the emergency and consulate
+blocks that the rights pages, SOS and the attaché desk all show, and the measure every screen
+keeps to (one message of at most MESSAGE_LIMIT characters, one full stop after a date)."""
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Iterable
 from datetime import date
 
 from aiogram.utils.i18n import gettext as _
@@ -14,15 +18,53 @@ from handlers.views.ui import current_locale
 
 GENERAL = "XX"  # the general guide, for a country without a page
 
+# What one screen may hold, counted as the user sees it (tags off, entities decoded): a
+# longer text is split into sections behind buttons, or into pages.
+MESSAGE_LIMIT = 1500
+
+TAG = re.compile(r"<[^>]+>")
+# Two full stops where a sentence ends on an abbreviation: a Russian long date ends with
+# "г." ("31 марта 2026 г."), and so may a source; an ellipsis ("...") is left alone.
+DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
+
+
+def visible(text: str) -> str:
+    """The text as Telegram shows it: without tags, with entities decoded."""
+    return html.unescape(TAG.sub("", text))
+
+
+def fits(text: str, limit: int = MESSAGE_LIMIT) -> bool:
+    return len(visible(text)) <= limit
+
+
+def one_stop(text: str) -> str:
+    """"…31 марта 2026 г.. Я…" -> "…31 марта 2026 г. Я…": a sentence that ends on an
+    abbreviation keeps its one full stop."""
+    return DOUBLE_STOP.sub(".", text)
+
+
+def pages(blocks: Iterable[str], limit: int = MESSAGE_LIMIT, sep: str = "\n\n") -> list[str]:
+    """Blocks joined into as few messages as fit the limit, in order (a block longer than
+    the limit alone is a page of its own)."""
+    result: list[str] = []
+    for block in blocks:
+        if result and fits(result[-1] + sep + block, limit):
+            result[-1] += sep + block
+        else:
+            result.append(block)
+    return result
+
 
 def abroad_source_line(facts: LocalizedSource) -> str:
     """Where a page comes from and where to check it."""
-    return _(
-        "<i>Source: {source}. Checked on {checked}. I inform, I do not decide: check with the "
-        "Embassy or Consulate of Kazakhstan and the local authorities.</i>"
-    ).format(
-        source=facts.source_in(current_locale()),
-        checked=day_text(date.fromisoformat(facts.checked_on)),
+    return one_stop(
+        _(
+            "<i>Source: {source}. Checked on {checked}. I inform, I do not decide: check with "
+            "the Embassy or Consulate of Kazakhstan and the local authorities.</i>"
+        ).format(
+            source=facts.source_in(current_locale()),
+            checked=day_text(date.fromisoformat(facts.checked_on)),
+        )
     )
 
 

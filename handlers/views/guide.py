@@ -23,7 +23,10 @@ def day_text(day: date) -> str:
 
 
 def short_day(day: date) -> str:
-    return format_date(day, "medium", locale=current_locale())
+    """A compact date for lists; Kazakh keeps the long form (its medium form abbreviates
+    month names, "2026 ж. 01 шіл.", unlike every other date it reads)."""
+    locale = current_locale()
+    return format_date(day, "long" if locale == "kk" else "medium", locale=locale)
 
 
 def tenge(amount: int) -> str:

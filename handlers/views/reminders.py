@@ -57,7 +57,7 @@ def long_date(day: date, locale: str) -> str:
 
 def local_moment(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     local = moment.astimezone(zone)
-    day = format_date(local.date(), "medium", locale=locale)
+    day = format_date(local.date(), "long" if locale == "kk" else "medium", locale=locale)
     return f"{day}, {format_time(local, 'short', locale=locale)}"
 
 
