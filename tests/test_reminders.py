@@ -252,7 +252,8 @@ async def test_reminders_screen_snooze_and_switch_off(app, chat, clock, lang):
     )
     [screen] = await user.send("/reminders")
     assert screen.text.index("Pay the tax") < screen.text.index("Renew &lt;policy&gt;")
-    assert "10:00" in screen.text and "Asia/Almaty" in screen.text
+    assert "10:00" in screen.text and "Asia/Almaty" not in screen.text
+    assert {"kk": "Алматы", "ru": "Алматы", "en": "Almaty"}[lang] in screen.text
     sent = await user.press("1. Pay the tax")
     assert sent[-1].text.startswith("<b>Pay the tax</b>")
     await user.press(translated(app, lang, "⏰ +1 day"))
@@ -333,7 +334,7 @@ async def test_changing_the_time_zone_keeps_reminders_at_ten_local(app, chat):
     await user.press("Type a city")
     await user.send("Berlin")
     sent = await user.press("Berlin")
-    assert "Time zone: Europe/Berlin" in sent[-1].text
+    assert "Time zone: Berlin" in sent[-1].text
     async with app.sessionmaker() as session:
         first = await session.scalar(select(Reminder.due_at).order_by(Reminder.due_at))
     assert first == utc(2026, 12, 14, 9)  # 10:00 CET

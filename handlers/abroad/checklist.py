@@ -23,7 +23,15 @@ from handlers.views.abroad import abroad_source_line, one_stop, pages
 from handlers.views.callbacks import ChecklistAction, ChecklistCb, MenuCb
 from handlers.views.dates import ask_date
 from handlers.views.guide import day_text, today_of
-from handlers.views.ui import Button, column, current_locale, menu_button, out_of_date, show
+from handlers.views.ui import (
+    Button,
+    column,
+    current_locale,
+    menu_button,
+    menu_label,
+    out_of_date,
+    show,
+)
 from handlers.wiring import Wiring
 from storage.records import DepartureRecord
 
@@ -84,19 +92,24 @@ def checklist_screen(done: set[str], departure: date | None) -> tuple[str, Inlin
     label = _("📅 Change departure date") if departure else _("📅 Set departure date")
     buttons += [
         (label, ChecklistCb(action=ChecklistAction.date)),
-        (_("💡 What each item means"), MenuCb(item=TIPS)),
+        (tips_label(), MenuCb(item=TIPS)),
         menu_button(),
     ]
     return one_stop("\n".join(lines)), column(buttons)
 
 
+def tips_label() -> str:
+    return _("💡 What each item means")
+
+
 def tips_pages() -> list[str]:
-    """What each item means, with the source at the end, in messages that fit."""
+    """What each item means, in messages that fit; the source ends the last one, after the
+    last item (never alone)."""
     data = checklist()
     locale = current_locale()
-    blocks = [_("💡 <b>Before you go: what each item means</b>")]
+    blocks = [f"<b>{tips_label()}</b>"]
     blocks += [f"<b>{item.title.in_(locale)}</b>\n{item.hint.in_(locale)}" for item in data.items]
-    blocks.append(abroad_source_line(data))
+    blocks[-1] += "\n\n" + abroad_source_line(data)
     return pages(blocks)
 
 
@@ -106,7 +119,7 @@ async def on_tips(callback: CallbackQuery, bot: Bot):
     *first, last = tips_pages()
     for page in first:
         await bot.send_message(callback.from_user.id, page)
-    markup = column([(_("🧳 Back to the checklist"), MenuCb(item="checklist")), menu_button()])
+    markup = column([(menu_label("checklist"), MenuCb(item="checklist")), menu_button()])
     await bot.send_message(callback.from_user.id, last, reply_markup=markup)
 
 

@@ -38,8 +38,8 @@ def fits(text: str, limit: int = MESSAGE_LIMIT) -> bool:
 
 
 def one_stop(text: str) -> str:
-    """"…31 марта 2026 г.. Я…" -> "…31 марта 2026 г. Я…": a sentence that ends on an
-    abbreviation keeps its one full stop."""
+    """A sentence that ends on an abbreviation keeps its one full stop:
+    "…31 марта 2026 г.. Я…" -> "…31 марта 2026 г. Я…"."""
     return DOUBLE_STOP.sub(".", text)
 
 

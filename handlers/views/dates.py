@@ -20,7 +20,7 @@ from babel.dates import format_date, get_day_names, get_month_names
 from bot.rules.dates import DateProblem
 from handlers.views.callbacks import DayCb
 from handlers.views.guide import today_of
-from handlers.views.ui import Button, current_locale, keyboard, show
+from handlers.views.ui import Button, current_locale, keyboard, one_stop, show
 
 if TYPE_CHECKING:
     from handlers.wiring import DateQuestion, Wiring
@@ -115,10 +115,12 @@ def problem_text(problem: DateProblem, text: str, earliest: date, latest: date) 
         message = _("There is no such date: “{text}”. Check the day and the month.")
     else:
         message = _("“{text}” is outside the dates that fit here: from {earliest} to {latest}.")
-    return message.format(
-        text=html.escape(text),
-        earliest=format_date(earliest, "long", locale=locale),
-        latest=format_date(latest, "long", locale=locale),
+    return one_stop(
+        message.format(
+            text=html.escape(text),
+            earliest=format_date(earliest, "long", locale=locale),
+            latest=format_date(latest, "long", locale=locale),
+        )
     )
 
 

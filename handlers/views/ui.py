@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -18,6 +19,7 @@ from bot import LOCALES
 from bot.content.countries import country_name
 from bot.services.users import Profile
 from handlers.views.callbacks import LangCb, MenuCb, ProfileAction, ProfileCb, RoleCb
+from handlers.views.zones import zone_label
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
@@ -55,6 +57,15 @@ ROLE_LABELS = {
 }
 
 Button = tuple[str, CallbackData]
+
+# A Russian long date ends with "г." ("31 марта 2026 г."): where a sentence ends on it,
+# "{day}." would print "г.."; the sentence's own full stop is dropped (an ellipsis stays).
+DATE_STOP = re.compile(r"(?<=\bг\.)\.(?!\.)")
+
+
+def one_stop(text: str) -> str:
+    """Drops a sentence's full stop after a Russian date: "… 2026 г.. Я" -> "… 2026 г. Я"."""
+    return DATE_STOP.sub("", text)
 
 
 def keyboard(*rows: Iterable[Button]) -> InlineKeyboardMarkup:
@@ -94,6 +105,7 @@ async def show(
     edit: bool = True,
 ) -> None:
     """Answer a message, or replace the pressed message (falling back to a new one)."""
+    text = one_stop(text)
     if isinstance(event, Message):
         await event.answer(text, reply_markup=markup)
         return
@@ -229,7 +241,7 @@ def profile_screen(profile: Profile | None) -> tuple[str, InlineKeyboardMarkup]:
         _("Citizenship: {value}").format(value=country_name(profile.citizenship, locale)),
         _("Country of work: {value}").format(value=country_name(profile.country_abroad, locale)),
         _("Region in Kazakhstan: {value}").format(value=profile.region or "—"),
-        _("Time zone: {value}").format(value=profile.timezone),
+        _("Time zone: {value}").format(value=zone_label(profile.timezone, locale)),
         _("With Joldas since: {value}").format(value=since),
     ]
     return "\n".join(lines), _profile_markup(profile.role, locale)
