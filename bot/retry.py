@@ -1,20 +1,50 @@
-"""Retries for every Bot API request: wait out 429s, back off on network drops."""
+"""Retries for every Bot API request: wait out 429s, back off on network drops and 5xx
+(a gateway's HTML error page included, which aiogram raises as ClientDecodeError).
+
+Requests made inside `flood_waits_only(seconds)` wait out one short flood limit and raise
+everything else at once: reminder delivery retries by rescheduling, so a request sleeps
+inside a delivery tick only as long as Telegram asked, and at most that long.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[Any]]
+_flood_waits_only: ContextVar[float | None] = ContextVar("flood_waits_only", default=None)
+
+
+@contextmanager
+def flood_waits_only(max_wait: float) -> Iterator[None]:
+    """Requests made inside wait out one flood limit of at most `max_wait` seconds and are
+    not retried otherwise: the caller handles every other failure."""
+    token = _flood_waits_only.set(max_wait)
+    try:
+        yield
+    finally:
+        _flood_waits_only.reset(token)
+
+
+def answered_ok(error: ClientDecodeError) -> bool:
+    """Telegram answered "ok" but aiogram could not read the result: the request was done."""
+    return isinstance(error.data, dict) and error.data.get("ok") is True
 
 
 class RetryMiddleware(BaseRequestMiddleware):
@@ -29,15 +59,22 @@ class RetryMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        for attempt in range(1, self.attempts + 1):
+        flood_only = _flood_waits_only.get()
+        attempts = self.attempts if flood_only is None else 2
+        max_wait = self.max_wait if flood_only is None else flood_only
+        for attempt in range(1, attempts + 1):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
-                if attempt == self.attempts or error.retry_after > self.max_wait:
+                if attempt == attempts or error.retry_after > max_wait:
                     raise
                 wait: float = error.retry_after
             except (TelegramNetworkError, TelegramServerError):
-                if attempt == self.attempts:
+                if attempt == attempts or flood_only is not None:
+                    raise
+                wait = min(2.0 ** (attempt - 1), self.max_wait)
+            except ClientDecodeError as error:  # not JSON: a proxy's or gateway's error page
+                if attempt == attempts or flood_only is not None or answered_ok(error):
                     raise
                 wait = min(2.0 ** (attempt - 1), self.max_wait)
             log.warning(

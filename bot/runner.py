@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,31 +40,109 @@ async def upgrade(settings: Settings) -> int:
     return 0
 
 
-def start_scheduler(app: App, bot: Bot) -> AsyncIOScheduler:
-    """One interval job delivers due reminders; the first run at once catches up."""
+MIN_PAUSE = 0.05  # seconds between ticks when a reminder fell due during the last one
+LANES = 2  # ticks under way at once: while one waits for its last answers, the other sends
+
+
+class Delivery:
+    """What the scheduler runs: reminder delivery and the attaché desk's timers, each one
+    background task at a time. A job only starts its task if it is not running and returns
+    at once, so it never overlaps itself and APScheduler never skips a run; the desk's
+    timers never wait behind a reminder backlog."""
+
+    def __init__(self, app: App, bot: Bot, sleep: Sleep = asyncio.sleep) -> None:
+        self.app = app
+        self.bot = bot
+        self.sleep = sleep
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def reminders(self) -> None:
+        """The reminder job: a heartbeat (other instances see this one alive), then
+        delivery, if it is not already draining."""
+        try:
+            await self.app.reminders.heartbeat()
+        except Exception:
+            log.exception("reminder heartbeat failed")
+        self._start("reminders", self._drain)
+
+    async def desk(self) -> None:
+        self._start("desk", self._desk)
+
+    def _start(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        task = self.tasks.get(name)
+        if task is None or task.done():
+            self.tasks[name] = asyncio.create_task(work(), name=f"joldas-{name}")
+
+    async def _drain(self) -> None:
+        horizon = self.app.settings.reminder_tick_seconds
+        try:
+            await drain_reminders(self.app, self.bot, horizon=horizon, sleep=self.sleep)
+        except Exception:
+            log.exception("reminder delivery failed")
+
+    async def _desk(self) -> None:
+        try:
+            await self.app.desk.tick(self.bot)  # SOS escalation, staff reminders for waiting cases
+        except Exception:
+            log.exception("attaché desk timers failed")
+
+    async def stop(self) -> None:
+        """Cancel what runs; this instance's claims go back to the queue at once."""
+        for task in self.tasks.values():
+            task.cancel()
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        try:
+            await self.app.reminders.stop()
+        except Exception:
+            log.exception("reminder claims were not put back; the next start will")
+
+
+def start_scheduler(delivery: Delivery) -> AsyncIOScheduler:
+    """Two interval jobs, each first run at once (a restart catches up and recovers what a
+    crashed run held): reminder delivery and the desk's timers."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(
-        deliver_reminders,
-        "interval",
-        seconds=app.settings.reminder_tick_seconds,
-        args=(app, bot),
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,  # a late tick still runs (APScheduler's default drops it)
-        next_run_time=datetime.now(UTC),
-    )
+    for job in (delivery.reminders, delivery.desk):
+        scheduler.add_job(
+            job,
+            "interval",
+            id=job.__name__,
+            seconds=delivery.app.settings.reminder_tick_seconds,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,  # a late run still runs (APScheduler's default drops it)
+            next_run_time=datetime.now(UTC),
+        )
     scheduler.start()
     return scheduler
 
 
+async def drain_reminders(
+    app: App, bot: Bot, horizon: float = 0.0, sleep: Sleep = asyncio.sleep
+) -> None:
+    """Ticks back to back while they find reminders due (a backlog drains at once), and
+    while the next one falls due within `horizon` seconds (a retry goes when it is due, not
+    at the next run). Two lanes: while one tick waits for its slowest answers, the other
+    claims and sends."""
+    reminders = app.reminders
+
+    async def lane() -> None:
+        while True:
+            if (await reminders.tick(bot)).claimed:
+                continue
+            wait = await reminders.seconds_to_next()
+            if wait is None or wait > horizon:
+                return
+            await sleep(max(wait, MIN_PAUSE))
+
+    await asyncio.gather(*(lane() for _ in range(LANES)))
+
+
 async def deliver_reminders(app: App, bot: Bot) -> None:
-    """Ticks until no full batch is left (a backlog after downtime drains at once), then
-    the attaché desk's timers."""
+    """Everything due now, then the attaché desk's timers (the console calls this)."""
     try:
-        while (await app.reminders.tick(bot)).claimed >= app.settings.reminder_batch:
-            pass
+        await drain_reminders(app, bot)
     except Exception:
         log.exception("reminder delivery failed")
     try:
@@ -118,13 +197,15 @@ async def run(settings: Settings, sleep: Sleep = asyncio.sleep) -> int:
     log.info("Started as @%s", (await bot.me()).username)
     # Start-up extras run beside polling: a slow or failing Telegram must not delay replies.
     commands = asyncio.create_task(register_commands(bot, app.i18n))
-    scheduler = start_scheduler(app, bot)
+    delivery = Delivery(app, bot)
+    scheduler = start_scheduler(delivery)
     try:
         await app.dispatcher.start_polling(
             bot, allowed_updates=app.dispatcher.resolve_used_update_types()
         )
     finally:
         scheduler.shutdown(wait=False)
+        await delivery.stop()
         commands.cancel()
         await app.close()
         await bot.session.close()

@@ -267,9 +267,7 @@ class LocalSession(BaseSession):
         assert response.result is not None  # every ok response carries a result
         return response.result
 
-    def _fail(
-        self, bot: Bot, method: TelegramMethod[Any], sent: Sent, failure: Failure
-    ) -> None:
+    def _fail(self, bot: Bot, method: TelegramMethod[Any], sent: Sent, failure: Failure) -> None:
         """Raise what aiogram raises for this failure (after delivery, if it came after)."""
         if failure.error is not None:
             raise failure.error

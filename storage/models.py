@@ -114,7 +114,22 @@ class Reminder(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(255))
     claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(36))  # a ReminderInstance id
     sent_at: Mapped[datetime | None]
+
+
+class ReminderInstance(Base):
+    """A running process that delivers reminders. Its claims carry its id; when its heartbeat
+    stops (or, on the same machine, its process is gone) another releases them."""
+
+    __tablename__ = "reminder_instances"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    node: Mapped[str | None] = mapped_column(String(128))  # boot + pid namespace, where pid means
+    pid: Mapped[int]
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime]  # its heartbeat
 
 
 class Trip(Base):

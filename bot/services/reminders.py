@@ -4,28 +4,46 @@ Features call `schedule()` / `cancel()`; scheduling the same dedupe key again re
 ladder. One periodic `tick()` claims due reminders in batches, renders each in the user's
 current language and time zone, sends it and marks it, one by one, so a crash can repeat at
 most what was in flight.
+
+Delivery owns its retries: a send is one request (no sleeping inside a tick), and whatever
+goes wrong with one reminder stays with it: a flood wait or a transient error (5xx, a
+gateway's HTML page, a dropped connection) reschedules it with backoff, anything else backs
+off longer, and after the last attempt it is closed as failed with the reason. Only a flood
+wait of a few seconds is waited out inside the request, once.
+
+Every process that delivers is an instance: its claims carry its id and it keeps a
+heartbeat row. Each tick first puts back what stopped instances held: those whose heartbeat
+is older than HEARTBEAT_TIMEOUT, and at once those on this machine whose process is gone
+(this instance's previous run after a crash). The lease stays as the last resort.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import (
-    TelegramAPIError,
+    ClientDecodeError,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
 )
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.retry import answered_ok, flood_waits_only
 from bot.rules.reminders import (
     LADDER_DAYS,
     REMINDER_TIME,
@@ -55,6 +73,9 @@ from storage.writer import GroupWriter
 log = logging.getLogger(__name__)
 R = TypeVar("R", bound=Record)
 Render = Callable[[Deadline, Profile, datetime], tuple[str, InlineKeyboardMarkup]]
+# the services delivering in this process, by instance id (the rest of this machine's
+# instances are told alive or dead by their process id)
+RUNNING: weakref.WeakValueDictionary[str, ReminderService] = weakref.WeakValueDictionary()
 
 
 @dataclass
@@ -64,11 +85,47 @@ class TickReport:
     skipped: int = 0
     rescheduled: int = 0
     failed: int = 0
+    released: int = 0  # claims of stopped instances put back before claiming
+    abandoned: int = 0  # claims released by others meanwhile (this instance was presumed dead)
+
+
+def this_node() -> str | None:
+    """This machine's boot and pid namespace: where another process's id can be checked
+    (None where there is no /proc: then only heartbeats tell)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return None
+    return f"{boot}/{namespace}"
+
+
+def process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, under another user
+        return False
+    return False
+
+
+def describe(error: BaseException) -> str:
+    """The error's type and first words, for the log and `last_error`."""
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}"[:255]
 
 
 class ReminderService:
-    MAX_ATTEMPTS = 5
-    LEASE = timedelta(minutes=5)  # a claim older than this belonged to a process that died
+    MAX_ATTEMPTS = 5  # for errors that will not pass by themselves (400s, bugs)
+    MAX_TRANSIENT_ATTEMPTS = 12  # 5xx, gateway pages, dropped connections: about 40 minutes
+    TRANSIENT_BACKOFF = timedelta(seconds=1)  # doubled each attempt, up to MAX_BACKOFF
+    MAX_BACKOFF = timedelta(minutes=10)
+    FLOOD_WAIT_IN_REQUEST = timedelta(seconds=5)  # waited once in the request; longer: rescheduled
+    PAUSE_ALL_AFTER = timedelta(seconds=30)  # a longer flood wait holds every reminder
+    HEARTBEAT_TIMEOUT = timedelta(minutes=1)  # an instance silent this long has stopped
+    CONFIRM_EVERY = timedelta(seconds=10)  # while delivering, check we are still alive
+    LEASE = timedelta(minutes=5)  # the last resort: a claim this old is put back anyway
 
     def __init__(
         self,
@@ -91,6 +148,13 @@ class ReminderService:
         self._slots = asyncio.Semaphore(concurrency)
         self._paused_until: datetime | None = None  # Telegram asked for a long pause
         self._active: BatchLoader[int, list[Any]] = BatchLoader(self._fetch_active)
+        # this process as an instance: claims carry the id, a heartbeat row keeps it alive
+        self.instance_id = str(uuid.uuid4())
+        self.host, self.node, self.pid = socket.gethostname(), this_node(), os.getpid()
+        self._registered = False
+        self._epoch = 0  # bumped when others presumed us dead and took our claims back
+        self._confirmed_at: datetime | None = None
+        self._confirming = asyncio.Lock()
 
     async def zone_of(self, user_id: int) -> ZoneInfo:
         profile = await self.users.get(user_id)
@@ -210,93 +274,234 @@ class ReminderService:
     # --- delivery -------------------------------------------------------------------
 
     async def tick(self, bot: Bot) -> TickReport:
-        """Claim the reminders that are due and deliver them."""
+        """Put back what stopped instances held, claim the due reminders and deliver them.
+
+        A tick lasts as long as its batch needs at the rate limit: no request backs off
+        inside it (a flood wait of a few seconds excepted)."""
         now = self.clock.now()
         if self._pause_end(now) is not None:
             return TickReport()
+        await self.heartbeat()
         async with self._sessionmaker() as session, session.begin():
             repository = ReminderRepository(session)
+            released = await self._release_stopped(repository, now)
             await repository.release_stale(now - self.LEASE)
-            claimed = await repository.claim(now, self.batch_size)
+            claimed = await repository.claim(now, self.batch_size, by=self.instance_id)
             ids = {row.deadline_id for row in claimed}
             deadlines = await repository.deadlines(ids)
             # after downtime several steps of one deadline may be due: only the last is sent
             latest = await repository.latest_due(ids, now) if ids else {}
-        report = TickReport(claimed=len(claimed))
+        report = TickReport(claimed=len(claimed), released=released)
+        epoch = self._epoch
         await asyncio.gather(*(self.users.get(uid) for uid in {row.user_id for row in claimed}))
         jobs = []
         for row in claimed:
             if row.due_at >= latest.get(row.deadline_id, row.due_at):
-                jobs.append(self._deliver(bot, row, deadlines.get(row.deadline_id), now, report))
+                deadline = deadlines.get(row.deadline_id)
+                jobs.append(self._deliver(bot, row, deadline, now, epoch, report))
             else:
                 jobs.append(self._close(row.id, "skipped", "a later step was due", report))
         await asyncio.gather(*jobs)
         return report
 
+    async def seconds_to_next(self) -> float | None:
+        """Seconds until a pending reminder falls due (or a flood pause ends), if any."""
+        async with self._sessionmaker() as session:
+            due = await ReminderRepository(session).next_due()
+        if due is None:
+            return None
+        now = self.clock.now()
+        return (max(due, self._pause_end(now) or due) - now).total_seconds()
+
     async def _deliver(
-        self, bot: Bot, row: Claimed, deadline: Any | None, now: datetime, report: TickReport
+        self,
+        bot: Bot,
+        row: Claimed,
+        deadline: Any | None,
+        now: datetime,
+        epoch: int,
+        report: TickReport,
     ) -> None:
+        """One reminder. Nothing raised here reaches the tick: it is this reminder's."""
         async with self._slots:
-            profile = await self.users.get(row.user_id)
-            if deadline is None or deadline.status != "active":
-                return await self._close(row.id, "cancelled", "deadline closed", report)
-            if profile is None or not profile.is_active:
-                return await self._close(row.id, "cancelled", "user inactive", report)
-            zone = ZoneInfo(profile.timezone)
-            if deadline_passed(deadline.due_on, zone, now):
-                return await self._close(row.id, "skipped", "deadline passed", report)
-            local = now.astimezone(zone)
-            if in_quiet_hours(local):
-                due = to_utc(out_of_quiet_hours(local))
-                return await self._reschedule(row, due, row.attempts, None, report)
-            if (pause_end := self._pause_end(now)) is not None:
-                return await self._reschedule(row, pause_end, row.attempts, None, report)
-            text, markup = self.render(deadline, profile, now)
-            await self.limiter.wait(row.user_id)
             try:
-                await bot.send_message(row.user_id, text, reply_markup=markup)
-            except TelegramForbiddenError:
-                await self._user_blocked(row.user_id)
-                return await self._close(row.id, "cancelled", "user blocked the bot", report)
-            except TelegramRetryAfter as error:  # longer than the request layer waits
-                self._paused_until = now + timedelta(seconds=error.retry_after)
-                return await self._reschedule(
-                    row, self._paused_until, row.attempts, "flood limit", report
+                await self._attempt(bot, row, deadline, now, epoch, report)
+            except Exception as error:
+                log.warning(
+                    "reminder %s: delivery failed: %s", row.id, describe(error), exc_info=True
                 )
-            except (TelegramAPIError, TelegramNetworkError) as error:
-                return await self._failed(row, now, f"{type(error).__name__}: {error}", report)
-            await self._writer.write(MARK_SENT, {"rid": row.id, "at": now})
-            report.sent += 1
+                try:
+                    await self._failed(row, now, error, report)
+                except Exception as again:  # the database too: the claim waits for recovery
+                    log.error("reminder %s: the failure was not recorded: %s", row.id, again)
+
+    async def _attempt(
+        self,
+        bot: Bot,
+        row: Claimed,
+        deadline: Any | None,
+        now: datetime,
+        epoch: int,
+        report: TickReport,
+    ) -> None:
+        profile = await self.users.get(row.user_id)
+        if deadline is None or deadline.status != "active":
+            return await self._close(row.id, "cancelled", "deadline closed", report)
+        if profile is None or not profile.is_active:
+            return await self._close(row.id, "cancelled", "user inactive", report)
+        zone = ZoneInfo(profile.timezone)
+        if deadline_passed(deadline.due_on, zone, now):
+            return await self._close(row.id, "skipped", "deadline passed", report)
+        local = now.astimezone(zone)
+        if in_quiet_hours(local):
+            due = to_utc(out_of_quiet_hours(local))
+            return await self._reschedule(row, due, row.attempts, None, report)
+        if (pause_end := self._pause_end(now)) is not None:
+            return await self._reschedule(row, pause_end, row.attempts, None, report)
+        text, markup = self.render(deadline, profile, now)
+        await self.limiter.wait(row.user_id)
+        if not await self._still_ours(epoch):
+            report.abandoned += 1  # another instance has it now: leave it alone
+            return None
+        try:
+            # retries are ours (rescheduled); the request waits out only a short flood limit
+            with flood_waits_only(self.FLOOD_WAIT_IN_REQUEST.total_seconds()):
+                await bot.send_message(row.user_id, text, reply_markup=markup)
+        except TelegramRetryAfter as error:  # keeps its rate slot: Telegram asked us to slow
+            wait = timedelta(seconds=error.retry_after)
+            if wait > self.PAUSE_ALL_AFTER:  # a long flood wait: every reminder holds
+                self._paused_until = max(now + wait, self._paused_until or now)
+            return await self._reschedule(row, now + wait, row.attempts, "flood limit", report)
+        except TelegramForbiddenError:
+            self.limiter.refund()
+            await self._user_blocked(row.user_id)
+            return await self._close(row.id, "cancelled", "user blocked the bot", report)
+        except ClientDecodeError as error:
+            if not answered_ok(error):  # a gateway's error page, not Telegram's answer
+                self.limiter.refund()
+                return await self._failed(row, now, error, report)
+            log.warning("reminder %s: sent, but the answer was unreadable", row.id)
+        except Exception as error:  # 5xx, a dropped connection, 400s, anything else
+            self.limiter.refund()  # no message that we know of: the slot goes to the next
+            return await self._failed(row, now, error, report)
+        await self._writer.write(MARK_SENT, {"rid": row.id, "by": self.instance_id, "at": now})
+        report.sent += 1
+        return None
 
     def _pause_end(self, now: datetime) -> datetime | None:
         """When the pause Telegram asked for ends, while it lasts."""
         until = self._paused_until
         return until if until is not None and now < until else None
 
-    async def _failed(self, row: Claimed, now: datetime, error: str, report: TickReport) -> None:
+    async def _failed(
+        self, row: Claimed, now: datetime, error: Exception, report: TickReport
+    ) -> None:
+        """Try again later (sooner for what passes by itself), or give up with the reason."""
         attempts = row.attempts + 1
-        if attempts >= self.MAX_ATTEMPTS:
-            log.warning("reminder %s given up after %d attempts: %s", row.id, attempts, error)
+        reason = describe(error)
+        transient = isinstance(error, (TelegramNetworkError, TelegramServerError))
+        transient |= isinstance(error, ClientDecodeError)
+        if attempts >= (self.MAX_TRANSIENT_ATTEMPTS if transient else self.MAX_ATTEMPTS):
+            log.warning("reminder %s given up after %d attempts: %s", row.id, attempts, reason)
             await self._writer.write(
-                MARK_CLOSED, {"rid": row.id, "status": "failed", "error": error[:255]}
+                MARK_CLOSED,
+                {"rid": row.id, "by": self.instance_id, "status": "failed", "error": reason},
             )
             report.failed += 1
             return
-        backoff = timedelta(minutes=2**attempts)
-        await self._reschedule(row, now + backoff, attempts, error[:255], report)
+        if transient:
+            backoff = min(self.TRANSIENT_BACKOFF * 2 ** (attempts - 1), self.MAX_BACKOFF)
+        else:
+            backoff = timedelta(minutes=2**attempts)
+        log.info("reminder %s: %s; attempt %d again in %s", row.id, reason, attempts + 1, backoff)
+        await self._reschedule(row, now + backoff, attempts, reason, report)
 
     async def _reschedule(
         self, row: Claimed, due: datetime, attempts: int, error: str | None, report: TickReport
     ) -> None:
-        params = {"rid": row.id, "due": due, "attempts": attempts, "error": error}
+        params = {
+            "rid": row.id,
+            "by": self.instance_id,
+            "due": due,
+            "attempts": attempts,
+            "error": error,
+        }
         await self._writer.write(RESCHEDULE, params)
         report.rescheduled += 1
 
     async def _close(self, rid: int, status: str, reason: str, report: TickReport) -> None:
-        await self._writer.write(MARK_CLOSED, {"rid": rid, "status": status, "error": reason})
+        params = {"rid": rid, "by": self.instance_id, "status": status, "error": reason}
+        await self._writer.write(MARK_CLOSED, params)
         report.skipped += 1
 
     async def _user_blocked(self, user_id: int) -> None:
         await self.users.save(user_id, is_active=False)
         async with self._sessionmaker() as session, session.begin():
             await ReminderRepository(session).cancel_all_for(user_id)
+
+    # --- instances: heartbeats, and the claims of those that stopped -----------------
+
+    async def heartbeat(self) -> None:
+        """Tell the other instances this one is alive (every tick; the runner's job too)."""
+        async with self._confirming:
+            await self._check_in()
+
+    async def stop(self) -> None:
+        """A clean stop: this instance's claims go back to the queue at once."""
+        await self._writer.drain()
+        async with self._sessionmaker() as session, session.begin():
+            released = await ReminderRepository(session).unregister(self.instance_id)
+        RUNNING.pop(self.instance_id, None)
+        self._registered = False
+        if released:
+            log.info("stopping: %d claimed reminders put back", released)
+
+    async def _check_in(self) -> None:
+        now = self.clock.now()
+        async with self._sessionmaker() as session, session.begin():
+            repository = ReminderRepository(session)
+            if self._registered and await repository.beat(self.instance_id, now):
+                alive = True
+            else:
+                alive = False
+                await repository.register(self.instance_id, self.host, self.node, self.pid, now)
+        if not alive and self._registered:  # our row was gone: others took our claims back
+            log.warning("instance %s was presumed dead: its claims were put back", self.instance_id)
+            self._epoch += 1
+        RUNNING[self.instance_id] = self
+        self._registered, self._confirmed_at = True, now
+
+    async def _still_ours(self, epoch: int) -> bool:
+        """Whether the claims taken at `epoch` are still this instance's (a heartbeat at
+        most every CONFIRM_EVERY finds out, e.g. after the process hung for a minute)."""
+        async with self._confirming:
+            confirmed = self._confirmed_at
+            if confirmed is None or self.clock.now() - confirmed >= self.CONFIRM_EVERY:
+                await self._check_in()
+        return epoch == self._epoch
+
+    async def _release_stopped(self, repository: ReminderRepository, now: datetime) -> int:
+        """Put back the claims of instances whose heartbeat stopped, or whose process on
+        this machine is gone; forget those instances."""
+        stale, gone = [], []
+        for row in await repository.instances():
+            if row.id == self.instance_id:
+                continue
+            if row.seen_at < now - self.HEARTBEAT_TIMEOUT:
+                stale.append(row.id)
+            elif self.node is not None and row.node == self.node:
+                ours = row.pid == self.pid
+                if (ours and row.id not in RUNNING) or (not ours and process_gone(row.pid)):
+                    gone.append(row.id)
+        # dropped first, only if still stale: one that beat meanwhile keeps its claims
+        dropped = await repository.drop_instances(stale, seen_before=now - self.HEARTBEAT_TIMEOUT)
+        dropped += await repository.drop_instances(gone)
+        released = await repository.release_claims_of(dropped)
+        if dropped:
+            log.warning(
+                "%d claimed reminders of %d stopped instance(s) put back: %s",
+                released,
+                len(dropped),
+                ", ".join(dropped),
+            )
+        return released

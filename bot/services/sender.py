@@ -1,8 +1,13 @@
 """Rate limits for bulk sending (reminders, broadcasts): a global rate and one per chat.
 
 Telegram allows about 30 messages a second overall and about one a second to one chat;
-paid broadcasts allow up to 1000/s. Either limit set to 0 turns it off. Retries on 429 and
-network errors happen below, in bot.retry.RetryMiddleware.
+paid broadcasts allow up to 1000/s. Either limit set to 0 turns it off.
+
+The global rate counts messages: a call that brought none (a 5xx, a gateway's error page, a
+dropped connection) gives its slot back with `refund()`, so failures do not eat the budget;
+a 429 keeps its slot (Telegram asked us to slow down). Calls themselves never go faster than
+the rate plus HEADROOM, however many fail. Reminder delivery reschedules its own retries;
+other requests are retried in bot.retry.RetryMiddleware.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from storage.cache import BoundedCache
 
 
 class RateLimiter:
+    HEADROOM = 0.25  # calls may go up to 25% faster than the rate, to make up for failed ones
+
     def __init__(
         self,
         per_second: float,
@@ -24,10 +31,12 @@ class RateLimiter:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self.interval = 1 / per_second if per_second > 0 else 0.0
+        self.call_interval = self.interval / (1 + self.HEADROOM)
         self.chat_interval = 1 / per_chat_per_second if per_chat_per_second > 0 else 0.0
         self._clock = clock
         self._sleep = sleep
-        self._next_slot = 0.0
+        self._next_slot = 0.0  # for the next message
+        self._next_call = 0.0  # for the next call, whatever became of the ones before
         self._next_for_chat: BoundedCache[int, float] = BoundedCache(100_000)
 
     async def wait(self, chat_id: int) -> None:
@@ -35,9 +44,17 @@ class RateLimiter:
         if not self.interval and not self.chat_interval:
             return
         now = self._clock()
-        slot = max(now, self._next_slot, self._next_for_chat.get(chat_id) or 0.0)
-        self._next_slot = slot + self.interval
+        # each limit keeps its own pace: a chat that must wait holds up no other chat
+        message, call = max(now, self._next_slot), max(now, self._next_call)
+        slot = max(message, call, self._next_for_chat.get(chat_id) or 0.0)
+        self._next_slot = message + self.interval
+        self._next_call = call + self.call_interval
         if self.chat_interval:
             self._next_for_chat.put(chat_id, slot + self.chat_interval)
         if slot > now:
             await self._sleep(slot - now)
+
+    def refund(self) -> None:
+        """A call brought no message: its slot goes to a later one (calls still keep
+        `call_interval` apart)."""
+        self._next_slot -= self.interval

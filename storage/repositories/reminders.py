@@ -1,7 +1,9 @@
-"""Deadlines and their reminders: ladders, the user's controls, claiming and marking delivery."""
+"""Deadlines and their reminders: ladders, the user's controls, claiming and marking delivery,
+and the delivering instances (their heartbeats, and the claims of those that stopped)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -21,23 +23,21 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Deadline, Reminder, utcnow
+from storage.models import Deadline, Reminder, ReminderInstance, utcnow
 from storage.repositories import affected_rows
 
 REMINDERS: Table = Reminder.__table__
-MARK_SENT: Update = (
-    update(REMINDERS)
-    .where(REMINDERS.c.id == bindparam("rid"))
-    .values(status="sent", sent_at=bindparam("at"))
-)
+INSTANCES: Table = ReminderInstance.__table__
+# The outcome of a delivery lands only while the claim is still the deliverer's ("by"): once
+# another instance has taken the reminder over, a late outcome changes nothing.
+OURS = and_(REMINDERS.c.id == bindparam("rid"), REMINDERS.c.claimed_by == bindparam("by"))
+MARK_SENT: Update = update(REMINDERS).where(OURS).values(status="sent", sent_at=bindparam("at"))
 MARK_CLOSED: Update = (
-    update(REMINDERS)
-    .where(REMINDERS.c.id == bindparam("rid"))
-    .values(status=bindparam("status"), last_error=bindparam("error"))
+    update(REMINDERS).where(OURS).values(status=bindparam("status"), last_error=bindparam("error"))
 )
 RESCHEDULE: Update = (
     update(REMINDERS)
-    .where(REMINDERS.c.id == bindparam("rid"))
+    .where(OURS)
     .values(
         status="pending",
         due_at=bindparam("due"),
@@ -165,8 +165,8 @@ class ReminderRepository:
             by_deadline.setdefault(reminder.deadline_id, []).append(reminder)
         return [(deadline, by_deadline.get(deadline.id, [])) for deadline in deadlines]
 
-    async def claim(self, now: datetime, limit: int) -> list[Claimed]:
-        """Take up to `limit` due reminders for this process, atomically.
+    async def claim(self, now: datetime, limit: int, by: str | None = None) -> list[Claimed]:
+        """Take up to `limit` due reminders for instance `by`, atomically.
 
         On PostgreSQL the inner SELECT skips rows other instances hold (FOR UPDATE SKIP
         LOCKED); on SQLite the single writer makes the UPDATE atomic by itself.
@@ -181,7 +181,7 @@ class ReminderRepository:
         result = await self.session.execute(
             update(Reminder)
             .where(Reminder.id.in_(due.scalar_subquery()))
-            .values(status="sending", claimed_at=now)
+            .values(status="sending", claimed_at=now, claimed_by=by)
             .returning(
                 Reminder.id,
                 Reminder.deadline_id,
@@ -195,7 +195,8 @@ class ReminderRepository:
         return list(result)
 
     async def release_stale(self, claimed_before: datetime) -> int:
-        """Claims whose process died before sending go back to the queue."""
+        """The last resort: claims older than the lease go back to the queue, whoever holds
+        them (a claim without an instance, or an instance that never stopped beating)."""
         result = await self.session.execute(
             update(Reminder)
             .where(Reminder.status == "sending", Reminder.claimed_at < claimed_before)
@@ -203,6 +204,66 @@ class ReminderRepository:
             .execution_options(synchronize_session=False)
         )
         return affected_rows(result)
+
+    async def release_claims_of(self, instance_ids: Collection[str]) -> int:
+        """The claims of these instances go back to the queue."""
+        if not instance_ids:
+            return 0
+        result = await self.session.execute(
+            update(Reminder)
+            .where(Reminder.status == "sending", Reminder.claimed_by.in_(instance_ids))
+            .values(status="pending")
+            .execution_options(synchronize_session=False)
+        )
+        return affected_rows(result)
+
+    async def next_due(self) -> datetime | None:
+        """When the next pending reminder falls due."""
+        return await self.session.scalar(
+            select(func.min(Reminder.due_at)).where(Reminder.status == "pending")
+        )
+
+    # --- the delivering instances -----------------------------------------------------
+
+    async def register(
+        self, instance_id: str, host: str, node: str | None, pid: int, now: datetime
+    ) -> None:
+        """The instance's row (again, if others dropped it meanwhile)."""
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        values = {"host": host, "node": node, "pid": pid, "seen_at": now}
+        statement = insert(ReminderInstance).values(id=instance_id, started_at=now, **values)
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=["id"], set_=values)
+        )
+
+    async def beat(self, instance_id: str, now: datetime) -> bool:
+        """The instance's heartbeat; False when its row is gone (others released its claims)."""
+        result = await self.session.execute(
+            update(INSTANCES).where(INSTANCES.c.id == instance_id).values(seen_at=now)
+        )
+        return affected_rows(result) > 0
+
+    async def instances(self) -> list[Row[Any]]:
+        return list(await self.session.execute(select(INSTANCES)))
+
+    async def drop_instances(
+        self, instance_ids: Collection[str], seen_before: datetime | None = None
+    ) -> list[str]:
+        """Forget these instances (only those whose heartbeat is older than `seen_before`, if
+        given, so one that beat meanwhile stays); the ids actually dropped."""
+        if not instance_ids:
+            return []
+        statement = delete(INSTANCES).where(INSTANCES.c.id.in_(instance_ids))
+        if seen_before is not None:
+            statement = statement.where(INSTANCES.c.seen_at < seen_before)
+        return list(await self.session.scalars(statement.returning(INSTANCES.c.id)))
+
+    async def unregister(self, instance_id: str) -> int:
+        """A clean stop: the instance's claims go back to the queue and its row goes."""
+        released = await self.release_claims_of([instance_id])
+        await self.session.execute(delete(INSTANCES).where(INSTANCES.c.id == instance_id))
+        return released
 
     async def latest_due(self, deadline_ids: set[int], now: datetime) -> dict[int, datetime]:
         """For each deadline, its latest step already due and not yet done with."""
