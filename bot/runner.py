@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from bot.app import App
     from bot.retry import Sleep
+    from bot.services.reminders import TickReport
 
 log = logging.getLogger("joldas")
 
@@ -41,7 +42,8 @@ async def upgrade(settings: Settings) -> int:
 
 
 MIN_PAUSE = 0.05  # seconds between ticks when a reminder fell due during the last one
-LANES = 2  # ticks under way at once: while one waits for its last answers, the other sends
+POLL = 0.25  # seconds between looks while earlier ticks may still put retries back
+MAX_TICKS = 4  # ticks under way at once: one claiming and sending, the rest finishing
 
 
 class Delivery:
@@ -55,6 +57,10 @@ class Delivery:
         self.bot = bot
         self.sleep = sleep
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        # the job beats once a run: an instance is presumed stopped only after 3 runs missed
+        beats = timedelta(seconds=3 * app.settings.reminder_tick_seconds)
+        if beats > app.reminders.HEARTBEAT_TIMEOUT:
+            app.reminders.HEARTBEAT_TIMEOUT = beats
 
     async def reminders(self) -> None:
         """The reminder job: a heartbeat (other instances see this one alive), then
@@ -123,20 +129,38 @@ async def drain_reminders(
 ) -> None:
     """Ticks back to back while they find reminders due (a backlog drains at once), and
     while the next one falls due within `horizon` seconds (a retry goes when it is due, not
-    at the next run). Two lanes: while one tick waits for its slowest answers, the other
-    claims and sends."""
+    at the next run). The next tick claims as soon as the last one has made all its calls:
+    that one's slowest answers (a short flood wait) finish alongside, so the rate limit
+    never idles on them."""
     reminders = app.reminders
-
-    async def lane() -> None:
+    running: set[asyncio.Task[TickReport]] = set()
+    try:
         while True:
-            if (await reminders.tick(bot)).claimed:
-                continue
-            wait = await reminders.seconds_to_next()
-            if wait is None or wait > horizon:
-                return
-            await sleep(max(wait, MIN_PAUSE))
-
-    await asyncio.gather(*(lane() for _ in range(LANES)))
+            dispatched = asyncio.Event()
+            tick = asyncio.create_task(reminders.tick(bot, dispatched))
+            running.add(tick)
+            called = asyncio.create_task(dispatched.wait())
+            await asyncio.wait((tick, called), return_when=asyncio.FIRST_COMPLETED)
+            called.cancel()
+            if tick.done() and not tick.result().claimed:  # nothing due now
+                running.discard(tick)
+                wait = await reminders.seconds_to_next()
+                if running:  # their failures come back as retries: look again soon
+                    wait = POLL if wait is None else min(wait, POLL)
+                elif wait is None or wait > horizon:
+                    return
+                await sleep(max(wait, MIN_PAUSE))
+            while len(running) >= MAX_TICKS or any(task.done() for task in running):
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    running.discard(task)
+                    task.result()  # a tick that failed stops the drain (and is logged)
+    except asyncio.CancelledError:  # stopping: the claims go back in Delivery.stop
+        for task in running:
+            task.cancel()
+        raise
+    finally:  # the other ticks finish (or end, when cancelled) before the drain does
+        await asyncio.gather(*running, return_exceptions=True)
 
 
 async def deliver_reminders(app: App, bot: Bot) -> None:

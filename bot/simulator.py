@@ -274,8 +274,8 @@ class LocalSession(BaseSession):
         if failure.status == 0:
             if failure.delivered:
                 self._deliver(sent)
-                if sent.chat_id is not None:
-                    self.answers_lost[int(sent.chat_id)] += 1
+                if isinstance(sent.chat_id, int):
+                    self.answers_lost[sent.chat_id] += 1
             raise TelegramNetworkError(method=method, message=failure.description)
         if failure.body is not None:  # aiogram cannot parse it: ClientDecodeError
             self.check_response(bot, method, failure.status, failure.body)
@@ -293,8 +293,8 @@ class LocalSession(BaseSession):
     def _deliver(self, sent: Sent) -> Any:
         """The call succeeds: its result, and the message counted as arrived."""
         result = self._result(sent.method)
-        if sent.method.__returning__ is Message and sent.chat_id is not None:
-            self.delivered[int(sent.chat_id)] += 1
+        if sent.method.__returning__ is Message and isinstance(sent.chat_id, int):
+            self.delivered[sent.chat_id] += 1
         for listener in self.listeners:
             listener(sent)
         return result

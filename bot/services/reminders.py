@@ -89,6 +89,28 @@ class TickReport:
     abandoned: int = 0  # claims released by others meanwhile (this instance was presumed dead)
 
 
+class Countdown:
+    """Sets `event` once each of `count` reminders has made its call (or needed none)."""
+
+    def __init__(self, count: int, event: asyncio.Event | None) -> None:
+        self.left = count
+        self.event = event
+
+    def token(self) -> Callable[[], None]:
+        """For one reminder: call it when its call goes; calls after the first do nothing."""
+        used = False
+
+        def went() -> None:
+            nonlocal used
+            if not used:
+                used = True
+                self.left -= 1
+                if self.left == 0 and self.event is not None:
+                    self.event.set()
+
+        return went
+
+
 def this_node() -> str | None:
     """This machine's boot and pid namespace: where another process's id can be checked
     (None where there is no /proc: then only heartbeats tell)."""
@@ -273,11 +295,13 @@ class ReminderService:
 
     # --- delivery -------------------------------------------------------------------
 
-    async def tick(self, bot: Bot) -> TickReport:
+    async def tick(self, bot: Bot, dispatched: asyncio.Event | None = None) -> TickReport:
         """Put back what stopped instances held, claim the due reminders and deliver them.
 
         A tick lasts as long as its batch needs at the rate limit: no request backs off
-        inside it (a flood wait of a few seconds excepted)."""
+        inside it (a flood wait of a few seconds excepted). `dispatched` is set once every
+        reminder claimed has made its call (or needed none): only answers are left then,
+        and the next tick may claim (the runner's drain does)."""
         now = self.clock.now()
         if self._pause_end(now) is not None:
             return TickReport()
@@ -292,15 +316,18 @@ class ReminderService:
             # after downtime several steps of one deadline may be due: only the last is sent
             latest = await repository.latest_due(ids, now) if ids else {}
         report = TickReport(claimed=len(claimed), released=released)
-        epoch = self._epoch
-        await asyncio.gather(*(self.users.get(uid) for uid in {row.user_id for row in claimed}))
+        if not claimed:
+            return report
+        epoch, countdown = self._epoch, Countdown(len(claimed), dispatched)
+        await asyncio.gather(*(self.users.get(uid) for uid in {r.user_id for r in claimed}))
         jobs = []
         for row in claimed:
+            went = countdown.token()
             if row.due_at >= latest.get(row.deadline_id, row.due_at):
                 deadline = deadlines.get(row.deadline_id)
-                jobs.append(self._deliver(bot, row, deadline, now, epoch, report))
+                jobs.append(self._deliver(bot, row, deadline, now, epoch, report, went))
             else:
-                jobs.append(self._close(row.id, "skipped", "a later step was due", report))
+                jobs.append(self._skip(row, report, went))
         await asyncio.gather(*jobs)
         return report
 
@@ -321,19 +348,30 @@ class ReminderService:
         now: datetime,
         epoch: int,
         report: TickReport,
+        went: Callable[[], None],
     ) -> None:
         """One reminder. Nothing raised here reaches the tick: it is this reminder's."""
         async with self._slots:
             try:
-                await self._attempt(bot, row, deadline, now, epoch, report)
+                await self._attempt(bot, row, deadline, now, epoch, report, went)
             except Exception as error:
                 log.warning(
                     "reminder %s: delivery failed: %s", row.id, describe(error), exc_info=True
                 )
                 try:
-                    await self._failed(row, now, error, report)
+                    await self._failed(row, error, report)
                 except Exception as again:  # the database too: the claim waits for recovery
                     log.error("reminder %s: the failure was not recorded: %s", row.id, again)
+            finally:
+                went()
+
+    async def _skip(self, row: Claimed, report: TickReport, went: Callable[[], None]) -> None:
+        try:
+            await self._close(row.id, "skipped", "a later step was due", report)
+        except Exception as error:  # the claim waits for recovery
+            log.error("reminder %s: not closed as skipped: %s", row.id, describe(error))
+        finally:
+            went()
 
     async def _attempt(
         self,
@@ -343,6 +381,7 @@ class ReminderService:
         now: datetime,
         epoch: int,
         report: TickReport,
+        went: Callable[[], None],
     ) -> None:
         profile = await self.users.get(row.user_id)
         if deadline is None or deadline.status != "active":
@@ -360,6 +399,7 @@ class ReminderService:
             return await self._reschedule(row, pause_end, row.attempts, None, report)
         text, markup = self.render(deadline, profile, now)
         await self.limiter.wait(row.user_id)
+        went()  # its call goes now: the next tick may claim
         if not await self._still_ours(epoch):
             report.abandoned += 1  # another instance has it now: leave it alone
             return None
@@ -369,9 +409,10 @@ class ReminderService:
                 await bot.send_message(row.user_id, text, reply_markup=markup)
         except TelegramRetryAfter as error:  # keeps its rate slot: Telegram asked us to slow
             wait = timedelta(seconds=error.retry_after)
+            until = self.clock.now() + wait
             if wait > self.PAUSE_ALL_AFTER:  # a long flood wait: every reminder holds
-                self._paused_until = max(now + wait, self._paused_until or now)
-            return await self._reschedule(row, now + wait, row.attempts, "flood limit", report)
+                self._paused_until = max(until, self._paused_until or until)
+            return await self._reschedule(row, until, row.attempts, "flood limit", report)
         except TelegramForbiddenError:
             self.limiter.refund()
             await self._user_blocked(row.user_id)
@@ -379,13 +420,16 @@ class ReminderService:
         except ClientDecodeError as error:
             if not answered_ok(error):  # a gateway's error page, not Telegram's answer
                 self.limiter.refund()
-                return await self._failed(row, now, error, report)
+                return await self._failed(row, error, report)
             log.warning("reminder %s: sent, but the answer was unreadable", row.id)
         except Exception as error:  # 5xx, a dropped connection, 400s, anything else
             self.limiter.refund()  # no message that we know of: the slot goes to the next
-            return await self._failed(row, now, error, report)
-        await self._writer.write(MARK_SENT, {"rid": row.id, "by": self.instance_id, "at": now})
+            return await self._failed(row, error, report)
         report.sent += 1
+        try:
+            await self._writer.write(MARK_SENT, {"rid": row.id, "by": self.instance_id, "at": now})
+        except Exception as error:  # sent all the same: no retry; the claim waits for recovery
+            log.error("reminder %s: sent, but not marked: %s", row.id, describe(error))
         return None
 
     def _pause_end(self, now: datetime) -> datetime | None:
@@ -393,10 +437,9 @@ class ReminderService:
         until = self._paused_until
         return until if until is not None and now < until else None
 
-    async def _failed(
-        self, row: Claimed, now: datetime, error: Exception, report: TickReport
-    ) -> None:
-        """Try again later (sooner for what passes by itself), or give up with the reason."""
+    async def _failed(self, row: Claimed, error: Exception, report: TickReport) -> None:
+        """Try again later (sooner for what passes by itself), or give up with the reason.
+        The backoff counts from now, not from the tick's start."""
         attempts = row.attempts + 1
         reason = describe(error)
         transient = isinstance(error, (TelegramNetworkError, TelegramServerError))
@@ -413,8 +456,9 @@ class ReminderService:
             backoff = min(self.TRANSIENT_BACKOFF * 2 ** (attempts - 1), self.MAX_BACKOFF)
         else:
             backoff = timedelta(minutes=2**attempts)
-        log.info("reminder %s: %s; attempt %d again in %s", row.id, reason, attempts + 1, backoff)
-        await self._reschedule(row, now + backoff, attempts, reason, report)
+        level = logging.INFO if transient else logging.WARNING
+        log.log(level, "reminder %s: %s; attempt %d in %s", row.id, reason, attempts + 1, backoff)
+        await self._reschedule(row, self.clock.now() + backoff, attempts, reason, report)
 
     async def _reschedule(
         self, row: Claimed, due: datetime, attempts: int, error: str | None, report: TickReport

@@ -38,23 +38,32 @@ class RateLimiter:
         self._next_slot = 0.0  # for the next message
         self._next_call = 0.0  # for the next call, whatever became of the ones before
         self._next_for_chat: BoundedCache[int, float] = BoundedCache(100_000)
+        self._line = asyncio.Lock()
 
     async def wait(self, chat_id: int) -> None:
         """Return when a message to `chat_id` may go."""
         if not self.interval and not self.chat_interval:
             return
+        # the chat's own pause first, outside the line: it holds up no other chat
         now = self._clock()
-        # each limit keeps its own pace: a chat that must wait holds up no other chat
-        message, call = max(now, self._next_slot), max(now, self._next_call)
-        slot = max(message, call, self._next_for_chat.get(chat_id) or 0.0)
-        self._next_slot = message + self.interval
-        self._next_call = call + self.call_interval
-        if self.chat_interval:
-            self._next_for_chat.put(chat_id, slot + self.chat_interval)
-        if slot > now:
-            await self._sleep(slot - now)
+        chat_turn = self._next_for_chat.get(chat_id) or 0.0
+        if chat_turn > now:
+            await self._sleep(chat_turn - now)
+        # then one at a time, in order: each slot is set when its turn comes, so every
+        # refund until then counts
+        async with self._line:
+            now = self._clock()
+            message = max(now, self._next_slot)
+            chat_turn = self._next_for_chat.get(chat_id) or 0.0
+            slot = max(message, self._next_call, chat_turn)
+            self._next_slot = message + self.interval
+            self._next_call = slot + self.call_interval
+            if self.chat_interval:
+                self._next_for_chat.put(chat_id, slot + self.chat_interval)
+            if slot > now:
+                await self._sleep(slot - now)
 
     def refund(self) -> None:
-        """A call brought no message: its slot goes to a later one (calls still keep
+        """A call brought no message: its slot goes to the next in line (calls still keep
         `call_interval` apart)."""
         self._next_slot -= self.interval
