@@ -9,8 +9,6 @@ from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from bot.content import Sourced, load
 
@@ -149,6 +147,9 @@ def search(query: str, locale: str, limit: int = 8, exclude: str | None = None) 
 
 
 def _one_letter_off(wanted: str, choices: list[str]) -> list[tuple[str, int, int]]:
+    from rapidfuzz import process  # only when someone types a name: a lighter start
+    from rapidfuzz.distance import Levenshtein
+
     return process.extract(wanted, choices, scorer=Levenshtein.distance, score_cutoff=1, limit=None)
 
 

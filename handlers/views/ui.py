@@ -65,7 +65,7 @@ DATE_STOP = re.compile(r"(?<=\bг\.)\.(?!\.)")
 
 def one_stop(text: str) -> str:
     """Drops a sentence's full stop after a Russian date: "… 2026 г.. Я" -> "… 2026 г. Я"."""
-    return DATE_STOP.sub("", text)
+    return DATE_STOP.sub("", text) if "г.." in text else text
 
 
 def keyboard(*rows: Iterable[Button]) -> InlineKeyboardMarkup:
