@@ -36,6 +36,7 @@ from handlers.abroad.rights import AGREEMENT_LABELS
 from handlers.views.abroad import GENERAL
 from storage.records import PersonalRecord
 from tests.conftest import translated
+from tests.test_emigrants import emigrant
 
 LIMIT = 1500  # characters in one message, as the user sees them (the limit)
 LANGS = ["kk", "ru", "en"]
@@ -104,21 +105,6 @@ def check_all(sent: list[Sent], what: str) -> None:
             if found:
                 failures[s.text[:80]] = found
     assert not failures, f"{what}: {failures}"
-
-
-async def emigrant(user: Conversation, lang: str, country: str | None) -> Conversation:
-    await user.send("/start")
-    await user.press(LANG_BUTTON[lang])
-    await user.press("✈️")
-    if country is None:
-        await user.press(len(user.buttons()))  # skip
-    elif country in country_codes():
-        await user.press(country_name(country, lang))
-    else:
-        await user.press("🔎")
-        await user.send(country_name(country, lang))
-        await user.press(country_name(country, lang))
-    return user
 
 
 def format_long(day: date, lang: str) -> str:

@@ -91,6 +91,14 @@ def fines_text(result: RegistrationDeadline) -> str:
     rules = facts().registration
     fines = rules.host_fine_mci
     overstay = rules.overstay
+    figures = {
+        "small": min(fines.values()),
+        "large": max(fines.values()),
+        "warning": overstay.warning_up_to_days,
+        "fine": overstay.fine_mci,
+        "fine_days": overstay.fine_up_to_days,
+        "ban": overstay.entry_ban_years,
+    }
     if result.rule == "self_online":
         return _(
             "<b>If it is missed</b>: <i>not confirmed: what happens to a foreigner who does "
@@ -99,27 +107,13 @@ def fines_text(result: RegistrationDeadline) -> str:
             "{small}–{large} MCI (an organisation), art. 518. Overstaying: a warning up to "
             "{warning} days, {fine} MCI up to {fine_days} days, longer means expulsion and a "
             "{ban}-year entry ban, art. 517."
-        ).format(
-            small=min(fines.values()),
-            large=max(fines.values()),
-            warning=overstay.warning_up_to_days,
-            fine=overstay.fine_mci,
-            fine_days=overstay.fine_up_to_days,
-            ban=overstay.entry_ban_years,
-        )
+        ).format(**figures)
     return _(
         "<b>If it is missed</b>: a host who does not register a guest gets a warning (a "
         "person) or a fine of {small}–{large} MCI (an organisation), art. 518. Overstaying: "
         "a warning up to {warning} days, {fine} MCI up to {fine_days} days, longer means "
         "expulsion and a {ban}-year entry ban, art. 517."
-    ).format(
-        small=min(fines.values()),
-        large=max(fines.values()),
-        warning=overstay.warning_up_to_days,
-        fine=overstay.fine_mci,
-        fine_days=overstay.fine_up_to_days,
-        ban=overstay.entry_ban_years,
-    )
+    ).format(**figures)
 
 
 async def on_registration(
