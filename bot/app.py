@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.middlewares import ProfileMiddleware
 from bot.retry import RetryMiddleware, Sleep
+from bot.services.broadcasts import BroadcastService
 from bot.services.cases import CaseService
 from bot.services.checklist import ChecklistService
 from bot.services.clock import Clock, SystemClock
@@ -70,6 +71,7 @@ class App:
     i18n: I18n
     cases: CaseService
     desk: Desk
+    broadcasts: BroadcastService
     dispatcher: Dispatcher
 
     async def close(self) -> None:
@@ -91,6 +93,7 @@ def build_dispatcher(
     i18n: I18n,
     cases: CaseService,
     desk: Desk,
+    broadcasts: BroadcastService,
     handlers: Handlers,
 ) -> Dispatcher:
     dispatcher = Dispatcher(
@@ -104,6 +107,7 @@ def build_dispatcher(
         checklists=ChecklistService(sessionmaker),
         cases=cases,
         desk=desk,
+        broadcasts=broadcasts,
         wiring=handlers.wiring,
     )
     dispatcher.update.outer_middleware(ProfileMiddleware(users))
@@ -127,19 +131,37 @@ async def create_app(
     users.on_delete.append(storage.forget_user)
     i18n = build_i18n(settings.default_locale)
     handlers = build_handlers(i18n)
+    # the one sender for bulk traffic: reminders first, broadcasts behind them
+    limiter = RateLimiter(
+        settings.send_rate,
+        settings.send_rate_per_chat,
+        bulk_per_second=settings.broadcast_rate,
+        paid_per_second=settings.broadcast_paid_rate,
+    )
     reminders = ReminderService(
         sessionmaker,
         writer,
         users,
         clock or SystemClock(),
-        RateLimiter(settings.send_rate, settings.send_rate_per_chat),
+        limiter,
         handlers.reminder_view,
         batch_size=settings.reminder_batch,
     )
     cases = CaseService(sessionmaker, reminders.clock, settings.admin_ids)
     desk = Desk(cases, users, handlers.desk_view, settings.default_locale)
+    broadcasts = BroadcastService(
+        sessionmaker,
+        writer,
+        users,
+        reminders,
+        cases,
+        limiter,
+        handlers.broadcast_view,
+        settings.default_locale,
+        paid_allowed=settings.broadcast_paid,
+    )
     dispatcher = build_dispatcher(
-        settings, sessionmaker, users, reminders, storage, i18n, cases, desk, handlers
+        settings, sessionmaker, users, reminders, storage, i18n, cases, desk, broadcasts, handlers
     )
     return App(
         settings,
@@ -152,5 +174,6 @@ async def create_app(
         i18n,
         cases,
         desk,
+        broadcasts,
         dispatcher,
     )

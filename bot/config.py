@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     reminder_batch: int = Field(default=500, gt=0)
     send_rate: float = Field(default=30.0, ge=0)  # messages/s overall; 0 = no limit
     send_rate_per_chat: float = Field(default=1.0, ge=0)  # messages/s to one chat; 0 = no limit
+    broadcast_rate: float = Field(default=25.0, ge=0)  # broadcast messages/s; 0 = no own limit
+    # paid broadcasts (allow_paid_broadcast): Telegram charges Stars for each message
+    broadcast_paid: bool = False  # may admins choose it
+    broadcast_paid_rate: float = Field(default=1000.0, gt=0, le=1000)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -47,10 +47,11 @@ MAX_TICKS = 4  # ticks under way at once: one claiming and sending, the rest fin
 
 
 class Delivery:
-    """What the scheduler runs: reminder delivery and the attaché desk's timers, each one
-    background task at a time. A job only starts its task if it is not running and returns
-    at once, so it never overlaps itself and APScheduler never skips a run; the desk's
-    timers never wait behind a reminder backlog."""
+    """What the scheduler runs: reminder delivery, broadcasts and the attaché desk's timers,
+    each one background task at a time. A job only starts its task if it is not running and
+    returns at once, so it never overlaps itself and APScheduler never skips a run; neither
+    the desk's timers nor a broadcast wait behind a reminder backlog (and reminders go
+    before broadcast messages in the one sender)."""
 
     def __init__(self, app: App, bot: Bot, sleep: Sleep = asyncio.sleep) -> None:
         self.app = app
@@ -74,6 +75,9 @@ class Delivery:
     async def desk(self) -> None:
         self._start("desk", self._desk)
 
+    async def broadcasts(self) -> None:
+        self._start("broadcasts", self._broadcasts)
+
     def _start(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
         task = self.tasks.get(name)
         if task is None or task.done():
@@ -85,6 +89,12 @@ class Delivery:
             await drain_reminders(self.app, self.bot, horizon=horizon, sleep=self.sleep)
         except Exception:
             log.exception("reminder delivery failed")
+
+    async def _broadcasts(self) -> None:
+        try:
+            await self.app.broadcasts.drain(self.bot)
+        except Exception:
+            log.exception("broadcast delivery failed")
 
     async def _desk(self) -> None:
         try:
@@ -104,12 +114,12 @@ class Delivery:
 
 
 def start_scheduler(delivery: Delivery) -> AsyncIOScheduler:
-    """Two interval jobs, each first run at once (a restart catches up and recovers what a
-    crashed run held): reminder delivery and the desk's timers."""
+    """Three interval jobs, each first run at once (a restart catches up and recovers what a
+    crashed run held): reminder delivery, broadcasts and the desk's timers."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     scheduler = AsyncIOScheduler(timezone=UTC)
-    for job in (delivery.reminders, delivery.desk):
+    for job in (delivery.reminders, delivery.broadcasts, delivery.desk):
         scheduler.add_job(
             job,
             "interval",
@@ -164,11 +174,16 @@ async def drain_reminders(
 
 
 async def deliver_reminders(app: App, bot: Bot) -> None:
-    """Everything due now, then the attaché desk's timers (the console calls this)."""
+    """Everything due now: reminders, broadcasts, the attaché desk's timers (the console
+    calls this)."""
     try:
         await drain_reminders(app, bot)
     except Exception:
         log.exception("reminder delivery failed")
+    try:
+        await app.broadcasts.drain(bot)
+    except Exception:
+        log.exception("broadcast delivery failed")
     try:
         await app.desk.tick(bot)  # SOS escalation, staff reminders for waiting cases
     except Exception:

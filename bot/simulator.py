@@ -395,12 +395,15 @@ class Conversation:
             }
         }
 
-    async def send(self, text: str) -> list[Sent]:
-        """The user types `text` (a command when it starts with /)."""
+    async def send(self, text: str, entities: list[dict[str, Any]] | None = None) -> list[Sent]:
+        """The user types `text` (a command when it starts with /), formatted by `entities`
+        (Bot API MessageEntity dicts: bold, text_link...)."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             length = len(text.split()[0])
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        elif entities:
+            content["entities"] = entities
         return await self._feed(self._message(**content))
 
     async def send_sticker(self) -> list[Sent]:
@@ -418,10 +421,28 @@ class Conversation:
             )
         )
 
-    async def send_photo(self, caption: str | None = None) -> list[Sent]:
-        photo = [{"file_id": "photo1", "file_unique_id": "p1", "width": 90, "height": 90}]
-        extra = {"caption": caption} if caption else {}
+    async def send_photo(
+        self, caption: str | None = None, caption_entities: list[dict[str, Any]] | None = None
+    ) -> list[Sent]:
+        photo = [
+            {"file_id": "photo1-small", "file_unique_id": "p0", "width": 90, "height": 90},
+            {"file_id": "photo1", "file_unique_id": "p1", "width": 800, "height": 800},
+        ]
+        extra: dict[str, Any] = {"caption": caption} if caption else {}
+        if caption_entities:
+            extra["caption_entities"] = caption_entities
         return await self._feed(self._message(photo=photo, **extra))
+
+    async def send_video(self, file_id: str = "video1", caption: str | None = None) -> list[Sent]:
+        video = {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "width": 640,
+            "height": 360,
+            "duration": 5,
+        }
+        extra = {"caption": caption} if caption else {}
+        return await self._feed(self._message(video=video, **extra))
 
     async def send_document(self, file_id: str = "doc1", caption: str | None = None) -> list[Sent]:
         extra = {"caption": caption} if caption else {}

@@ -3,7 +3,7 @@
     handlers/common   menu, onboarding, profile, reminders, dates, fallback, errors
     handlers/migrant  registration, stay, permit, insurance
     handlers/abroad   rights, checklist, offer check, the user's side of the attaché desk
-    handlers/staff    the staff side of the desk
+    handlers/staff    the staff menu, the staff side of the desk, broadcasts
     handlers/kandas   (to come)
     handlers/views    shared screens, keyboards and every CallbackData
     handlers/wiring.py  prompts, date questions and reminder kinds, registered in build_router
@@ -20,6 +20,7 @@ from aiogram import Router
 from aiogram.utils.i18n import I18n
 
 from handlers import abroad, common, kandas, migrant, staff
+from handlers.views.broadcasts import BroadcastView
 from handlers.views.desk import DeskView
 from handlers.views.reminders import ReminderView
 from handlers.wiring import Wiring
@@ -33,6 +34,7 @@ class Handlers:
     wiring: Wiring
     reminder_view: ReminderView
     desk_view: DeskView
+    broadcast_view: BroadcastView
 
 
 def build_handlers(i18n: I18n) -> Handlers:
@@ -52,4 +54,6 @@ def build_handlers(i18n: I18n) -> Handlers:
         kandas_group,
         *common.build_last_routers(),
     ]
-    return Handlers(routers, wiring, ReminderView(i18n, wiring), DeskView(i18n))
+    return Handlers(
+        routers, wiring, ReminderView(i18n, wiring), DeskView(i18n), BroadcastView(i18n)
+    )

@@ -217,3 +217,56 @@ class RelayLink(Base):
     message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)  # the case's user
+
+
+class Broadcast(Base):
+    """An announcement staff send to an audience; one delivery row per recipient.
+
+    `audience` is the filter (role, language, citizenship, country of work, deadline kind)
+    and `scope` the countries an attaché is limited to (empty for admins). `contents` holds
+    the message per language: kind, Telegram file id, HTML text. The counts are filled in
+    when it ends, so its history outlives the delivery rows."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_status_scheduled_at", "status", "scheduled_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # None: deleted staff
+    # scheduled | starting | running | paused | done | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    scope: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contents: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    url: Mapped[str | None] = mapped_column(String(512))
+    paid: Mapped[bool] = mapped_column(default=False)
+    scheduled_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    total: Mapped[int] = mapped_column(default=0)
+    results: Mapped[dict[str, Any]] = mapped_column(default=dict)  # counts, when it ends
+    progress_chat: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message: Mapped[int | None] = mapped_column(BigInteger)
+    progress_at: Mapped[datetime | None]  # last edit of the progress message (any instance)
+
+
+class BroadcastDelivery(Base):
+    """One recipient of a broadcast: claimed, sent and marked like a reminder."""
+
+    __tablename__ = "broadcast_deliveries"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "user_id"),
+        Index("ix_broadcast_deliveries_claim", "broadcast_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # pending | sending | sent | failed | blocked | skipped | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    locale: Mapped[str | None] = mapped_column(String(8))  # the content it got
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(String(255))
+    due_at: Mapped[datetime | None]  # a retry's earliest time
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    sent_at: Mapped[datetime | None]

@@ -14,6 +14,8 @@ Dates are stored as ISO strings. Unknown keys in old rows are ignored.
 | insurance | PolicyRecord | the insurance guide |
 | departure | DepartureRecord | the pre-departure checklist |
 | personal | PersonalRecord | /reminders, "add my own deadline" |
+
+Broadcasts keep two records too: the `Audience` they go to and each language's `Content`.
 """
 
 from __future__ import annotations
@@ -52,3 +54,21 @@ class DepartureRecord(Record):
 
 class PersonalRecord(Record):
     title: str = Field(max_length=200)
+
+
+class Audience(Record):
+    """Who a broadcast goes to: every filter set narrows it (None: anyone)."""
+
+    role: str | None = None  # migrant | emigrant | kandas
+    locale: str | None = None  # the language the user reads the bot in
+    citizenship: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")  # country of work
+    kind: str | None = None  # users with an active deadline of this kind
+
+
+class Content(Record):
+    """A broadcast's message in one language, as the staff member sent it."""
+
+    kind: str = Field(pattern=r"^(text|photo|document|video)$")
+    html: str = Field(default="", max_length=8000)  # text or caption, formatting kept as HTML
+    file_id: str | None = Field(default=None, max_length=255)

@@ -120,3 +120,37 @@ async def test_attache_desk_on_postgres(pg_settings, clock):
         assert left == 0
     finally:
         await app.close()
+
+
+async def test_two_instances_share_a_broadcast_without_double_sends(pg_settings, monkeypatch):
+    import bot.services.broadcasts as engine
+    from storage.records import Audience, Content
+
+    clock = FakeClock(datetime(2026, 11, 21, 6, tzinfo=UTC))
+    apps = [await create_app(pg_settings, migrate=True, clock=clock) for _ in range(2)]
+    bots = [build_bot(pg_settings, session=LocalSession()) for _ in apps]
+    monkeypatch.setattr(engine, "batch_size", lambda rate: 25)  # many small claims racing
+    try:
+        for user_id in range(1001, 1401):
+            await apps[0].users.save(user_id, locale="en", role="migrant")
+        authority = await apps[0].broadcasts.authority(7)
+        assert authority is not None
+        await apps[0].broadcasts.create(
+            authority, Audience(role="migrant"), {"ru": Content(kind="text", html="x")}, None, None
+        )
+        await apps[0].broadcasts.tick(bots[0])  # one instance starts it
+        await asyncio.gather(*(app.broadcasts.drain(b) for app, b in zip(apps, bots, strict=True)))
+        sent = [
+            s.chat_id
+            for b in bots
+            for s in b.session.requests
+            if s.name == "sendMessage" and s.chat_id != 7
+        ]
+        assert sorted(sent) == list(range(1001, 1401))  # everyone once
+        assert all(len([s for s in b.session.requests if s.chat_id != 7]) for b in bots)
+        async with apps[0].engine.connect() as connection:
+            status = await connection.scalar(text("select status from broadcasts"))
+        assert status == "done"
+    finally:
+        for app in apps:
+            await app.close()

@@ -126,3 +126,20 @@ async def test_the_app_migrates_an_empty_sqlite_file_itself(settings):
     async with app.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(User)) == 0
     await app.close()
+
+
+async def test_the_migrations_build_exactly_the_models_schema(settings):
+    """Alembic's own comparison: a model change without its migration fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    assert await upgrade(settings) == 0
+    engine = create_engine(settings.database_url)
+    async with engine.connect() as connection:
+        differences = await connection.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+        )
+    await engine.dispose()
+    assert differences == []

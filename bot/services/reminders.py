@@ -400,7 +400,7 @@ class ReminderService:
         text, markup = self.render(deadline, profile, now)
         await self.limiter.wait(row.user_id)
         went()  # its call goes now: the next tick may claim
-        if not await self._still_ours(epoch):
+        if not await self.still_ours(epoch):
             report.abandoned += 1  # another instance has it now: leave it alone
             return None
         try:
@@ -410,12 +410,13 @@ class ReminderService:
         except TelegramRetryAfter as error:  # keeps its rate slot: Telegram asked us to slow
             wait = timedelta(seconds=error.retry_after)
             until = self.clock.now() + wait
+            self.limiter.hold(error.retry_after, everyone=False)  # broadcasts wait too
             if wait > self.PAUSE_ALL_AFTER:  # a long flood wait: every reminder holds
                 self._paused_until = max(until, self._paused_until or until)
             return await self._reschedule(row, until, row.attempts, "flood limit", report)
         except TelegramForbiddenError:
             self.limiter.refund()
-            await self._user_blocked(row.user_id)
+            await self.user_blocked(row.user_id)
             return await self._close(row.id, "cancelled", "user blocked the bot", report)
         except ClientDecodeError as error:
             if not answered_ok(error):  # a gateway's error page, not Telegram's answer
@@ -478,7 +479,9 @@ class ReminderService:
         await self._writer.write(MARK_CLOSED, params)
         report.skipped += 1
 
-    async def _user_blocked(self, user_id: int) -> None:
+    async def user_blocked(self, user_id: int) -> None:
+        """Telegram answered 403: the user is inactive and their reminders stop (broadcasts
+        call this too)."""
         await self.users.save(user_id, is_active=False)
         async with self._sessionmaker() as session, session.begin():
             await ReminderRepository(session).cancel_all_for(user_id)
@@ -515,7 +518,12 @@ class ReminderService:
         RUNNING[self.instance_id] = self
         self._registered, self._confirmed_at = True, now
 
-    async def _still_ours(self, epoch: int) -> bool:
+    @property
+    def epoch(self) -> int:
+        """Claims taken now are still ours while `still_ours(epoch)` says so."""
+        return self._epoch
+
+    async def still_ours(self, epoch: int) -> bool:
         """Whether the claims taken at `epoch` are still this instance's (a heartbeat at
         most every CONFIRM_EVERY finds out, e.g. after the process hung for a minute)."""
         async with self._confirming:
@@ -523,6 +531,12 @@ class ReminderService:
             if confirmed is None or self.clock.now() - confirmed >= self.CONFIRM_EVERY:
                 await self._check_in()
         return epoch == self._epoch
+
+    async def release_stopped(self) -> int:
+        """Forget instances that stopped and put their reminder claims back (broadcasts
+        then put back their deliveries: claims of instances that no longer exist)."""
+        async with self._sessionmaker() as session, session.begin():
+            return await self._release_stopped(ReminderRepository(session), self.clock.now())
 
     async def _release_stopped(self, repository: ReminderRepository, now: datetime) -> int:
         """Put back the claims of instances whose heartbeat stopped, or whose process on

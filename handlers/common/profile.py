@@ -51,6 +51,8 @@ def privacy_text() -> str:
         "your days;\n"
         "• the ticks of your pre-departure checklist;\n"
         "• your cases with the labour attaché: what you wrote and the answers;\n"
+        "• whether an announcement from the staff reached you, for 90 days, so that nobody "
+        "gets it twice;\n"
         "• the step of an unfinished dialogue, so nothing is lost if the bot restarts.\n\n"
         "I never ask for passport numbers and never track your location: a location you "
         "choose to send in a case goes to the attaché and is not stored. What you write "

@@ -1,11 +1,13 @@
-"""What staff do: answer and close attaché cases, list them, grant roles."""
+"""What staff do: the staff menu, answering and closing attaché cases, roles, broadcasts."""
 
 from aiogram import Router
 
 from handlers.filters import group_router
-from handlers.staff import desk
+from handlers.staff import broadcasts, desk, menu
 from handlers.wiring import Wiring
 
 
 def build_router(wiring: Wiring) -> Router:
-    return group_router("staff", desk.build_router(wiring))
+    return group_router(
+        "staff", menu.build_router(), desk.build_router(wiring), broadcasts.build_router(wiring)
+    )

@@ -24,7 +24,7 @@ from bot.services.desk import Desk
 from bot.services.users import Profile
 from handlers.filters import not_a_command, replies
 from handlers.views.callbacks import StaffAction, StaffCb
-from handlers.views.desk import rating_row, staff_buttons
+from handlers.views.desk import rating_row, refuse, staff_buttons
 from handlers.views.ui import column, current_locale, show, user_id_of
 from handlers.wiring import Wiring
 from storage.models import Case
@@ -36,18 +36,6 @@ MAX_LISTED = 30
 class StaffFlow(StatesGroup):
     reply = State()  # data: case
     resolution = State()  # data: case
-
-
-def refusal() -> str:
-    return _("⛔ This is for the attaché desk's staff only.")
-
-
-async def refuse(event: Message | CallbackQuery, what: str) -> None:
-    log.warning("refused %s by user %s: not staff for it", what, user_id_of(event))
-    if isinstance(event, CallbackQuery):
-        await event.answer(refusal(), show_alert=True)
-    else:
-        await event.answer(refusal())
 
 
 async def case_for(
@@ -299,7 +287,7 @@ async def on_staff(
                 staff_id,
                 lambda: _(
                     "You now answer the labour attaché cases for {country} in Joldas. "
-                    "/cases lists the open ones."
+                    "/cases lists the open ones; /desk shows everything staff can do."
                 ).format(country=country_name(country, current_locale())),
             )
     else:

@@ -179,3 +179,32 @@ class StaffAction(StrEnum):
 class StaffCb(CallbackData, prefix="st"):
     action: StaffAction
     case: RowId
+
+
+class BroadcastAction(StrEnum):
+    new = "new"  # start the dialogue
+    list = "list"  # /broadcasts
+    filter = "filter"  # value: a filter; shows its choices
+    set = "set"  # value: "<filter>=<choice>"
+    audience = "audience"  # back to the audience
+    content = "content"  # value: the language of the message to give
+    link = "link"  # ask for a link button
+    unlink = "unlink"
+    preview = "preview"
+    when = "when"  # back to "now or later"
+    now = "now"
+    later = "later"
+    time = "time"  # value: HH:MM
+    paid = "paid"  # toggles paid mode
+    confirm = "confirm"
+    drop = "drop"  # leave the dialogue
+    pause = "pause"  # id: a broadcast
+    resume = "resume"
+    cancel = "cancel"
+    show = "show"  # the progress message again
+
+
+class BroadcastCb(CallbackData, prefix="bc"):
+    action: BroadcastAction
+    value: Annotated[str, Field(max_length=24)] = ""
+    id: RowId = 0

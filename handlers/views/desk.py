@@ -5,12 +5,13 @@ renders its messages with, in each recipient's language."""
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
@@ -19,9 +20,10 @@ from babel.dates import format_datetime
 from bot.content.countries import country_name
 from bot.i18n import speaking
 from handlers.views.callbacks import CaseAction, CaseCb, StaffAction, StaffCb
-from handlers.views.ui import LANGUAGE_NAMES, column, current_locale
+from handlers.views.ui import LANGUAGE_NAMES, column, current_locale, user_id_of
 from storage.models import Case, CaseMessage
 
+log = logging.getLogger("joldas.staff")
 HISTORY_SNIPPET = 300
 STARS = range(1, 6)
 
@@ -34,6 +36,19 @@ TOPICS = {
     "other": __("💬 Something else"),
     "sos": __("🆘 SOS"),
 }
+
+
+def refusal() -> str:
+    return _("⛔ This is for the attaché desk's staff only.")
+
+
+async def refuse(event: Message | CallbackQuery, what: str) -> None:
+    """A staff action by someone who may not take it: refused, and logged with their id."""
+    log.warning("refused %s by user %s: not staff for it", what, user_id_of(event))
+    if isinstance(event, CallbackQuery):
+        await event.answer(refusal(), show_alert=True)
+    else:
+        await event.answer(refusal())
 
 
 def topic_label(topic: str | None) -> str:

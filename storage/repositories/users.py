@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Row, delete, func, select
+from sqlalchemy import Insert, Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base, User
+from storage.models import Base, Broadcast, User
 from storage.repositories import affected_rows
 from storage.writer import upsert
 
@@ -45,7 +45,12 @@ class UserRepository:
         return {row.id: row for row in rows}
 
     async def delete_everything(self, user_id: int) -> int:
-        """Remove every row about the user from every table; returns how many went."""
+        """Remove every row about the user from every table; returns how many went.
+
+        Broadcasts a staff member sent stay, as sent by "deleted staff"."""
+        await self.session.execute(
+            update(Broadcast).where(Broadcast.author_id == user_id).values(author_id=None)
+        )
         removed = 0
         for table in reversed(Base.metadata.sorted_tables):
             column = table.c.get("user_id")
