@@ -126,10 +126,24 @@ async def test_an_admin_broadcasts_to_emigrants_in_each_readers_language(app, bo
     ]
     confirm = admin.last_with_buttons()
     assert confirm is not None
-    assert head(app, lang, "Send it to <b>{count}</b> people now?") in confirm.text
+    ask = app.i18n.gettext(
+        "Send it to <b>{count}</b> person now?",
+        "Send it to <b>{count}</b> people now?",
+        3,
+        locale=lang,
+    )
+    assert ask.format(count=3) in confirm.text
     assert "<b>3</b>" in confirm.text
     sent = await admin.press_data(cb(BroadcastAction.confirm), confirm)
-    assert head(app, lang, "📣 Broadcast #{id} starts within a few seconds.") in sent[-1].text
+    assert (
+        head(
+            app,
+            lang,
+            "📣 Broadcast #{id} starts within a few seconds. Its progress will appear here; "
+            "/broadcasts lists it.",
+        )
+        in sent[-1].text
+    )
 
     before = len(bot.session.requests)
     report = await app.broadcasts.drain(bot)
@@ -166,6 +180,8 @@ async def test_media_preview_is_exactly_what_recipients_get(app, bot, chat):
     await admin.press_data(cb(BroadcastAction.set, "role=migrant"), admin.last_with_buttons())
     await admin.press_data(cb(BroadcastAction.content), admin.last_with_buttons())
     await admin.press_data(cb(BroadcastAction.content, "en"), admin.last_with_buttons())
+    sent = await admin.send_photo("x" * 1100)  # Telegram takes 1,024 under a photo
+    assert "1100" in sent[0].text and "1024" in sent[0].text.replace("\xa0", "").replace(" ", "")
     await admin.send_photo(
         "Office hours change", caption_entities=[{"type": "italic", "offset": 0, "length": 6}]
     )
@@ -174,7 +190,7 @@ async def test_media_preview_is_exactly_what_recipients_get(app, bot, chat):
     assert sent[0].text == t(
         app,
         "en",
-        "That is not a web link. It looks like https://example.kz/page. Please send it again.",
+        "That is not a web link. A link looks like https://example.kz/page. Please send it again.",
     )
     await admin.send("https://migration.enbek.kz/news")
 

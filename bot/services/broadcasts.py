@@ -504,13 +504,16 @@ class BroadcastService:
                 if not active:
                     await self._close(marks, "blocked", None, "the user blocked the bot")
                     return False
-                code = content_locale(locale or self.default_locale, contents)
+                reader = locale or self.default_locale
+                code = content_locale(reader, contents)
                 await self.limiter.wait(user_id, bulk=True, paid=broadcast.paid)
                 if await self._halted_here(broadcast.id, marks):
                     return False
                 if not await self.reminders.still_ours(epoch):
                     return False  # presumed dead meanwhile: another instance has it now
-                return await self._attempt(bot, broadcast, marks, user_id, attempts, contents, code)
+                return await self._attempt(
+                    bot, broadcast, marks, user_id, attempts, contents[code], code, reader
+                )
             except Exception as error:  # the database, most likely: the claim waits for recovery
                 log.error("broadcast delivery %s: %s", delivery_id, describe(error))
                 return False
@@ -522,12 +525,14 @@ class BroadcastService:
         marks: dict[str, Any],
         user_id: int,
         attempts: int,
-        contents: dict[str, Content],
+        content: Content,
         code: str,
+        reader: str,
     ) -> bool:
+        """Send `content` (in language `code`) to a reader of `reader`."""
         try:
             with flood_waits_only(0):  # no waiting inside: the whole sender holds instead
-                await self.send(bot, user_id, contents[code], broadcast.url, code, broadcast.paid)
+                await self.send(bot, user_id, content, broadcast.url, reader, broadcast.paid)
         except TelegramRetryAfter as error:  # keeps its slot: Telegram asked us to slow down
             self.limiter.hold(error.retry_after)
             due = self.clock.now() + timedelta(seconds=error.retry_after)

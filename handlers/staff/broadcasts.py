@@ -62,6 +62,7 @@ log = logging.getLogger("joldas.staff")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 TYPED_TIME = re.compile(r"^(\d{1,2})(?:[:.\s](\d{2}))?$")
 MAX_URL = 512
+MAX_CAPTION = 1024  # what Telegram lets a bot put under a photo, document or video
 SCHEDULE_DAYS = 90  # how far ahead a broadcast can be scheduled
 Event = Message | CallbackQuery
 
@@ -309,12 +310,20 @@ async def on_content_message(message: Message, state: FSMContext, broadcasts: Br
         )
         await message.answer(content_prompt(code))
         return
-    if length > MAX_CONTENT:
+    if content.kind == "text" and length > MAX_CONTENT:
         await message.answer(
             _(
                 "That is {length} characters; a broadcast can have up to {limit}, so it reads "
                 "well on a phone. Please send a shorter one."
             ).format(length=length, limit=MAX_CONTENT)
+        )
+        return
+    if length > MAX_CAPTION:
+        await message.answer(
+            _(
+                "That caption is {length} characters; Telegram allows up to {limit} under a "
+                "photo, document or video. Please send a shorter one."
+            ).format(length=length, limit=MAX_CAPTION)
         )
         return
     contents = dict(data.get("contents") or {})
@@ -353,7 +362,7 @@ async def on_link_text(message: Message, state: FSMContext, broadcasts: Broadcas
     if url is None:
         await message.answer(
             _(
-                "That is not a web link. It looks like https://example.kz/page. "
+                "That is not a web link. A link looks like https://example.kz/page. "
                 "Please send it again."
             )
         )

@@ -222,9 +222,10 @@ def compose_screen(kinds: dict[str, str], url: str | None) -> tuple[str, InlineK
             lines.append(f"✅ {LANGUAGE_NAMES[code]}: {content_kind(kinds[code])}")
         else:
             lines.append(
-                _("➖ {language}: not given (readers get Russian, or what there is)").format(
-                    language=LANGUAGE_NAMES[code]
-                )
+                _(
+                    "➖ {language}: not added (its readers get the Russian version, or "
+                    "whichever exists)"
+                ).format(language=LANGUAGE_NAMES[code])
             )
     if url:
         lines.append(_("🔗 Link button: {url}").format(url=html.escape(url)))
@@ -302,11 +303,16 @@ def confirm_screen(
     count: int, seconds: float, at: str | None, paid: bool, paid_choice: bool
 ) -> tuple[str, InlineKeyboardMarkup]:
     if at is None:
-        lead = _("Send it to <b>{count}</b> people now?").format(count=number(count))
+        lead = _(
+            "Send it to <b>{count}</b> person now?", "Send it to <b>{count}</b> people now?", count
+        ).format(count=number(count))
     else:
         lead = _(
             "Send it on <b>{when}</b>? The audience is counted again then; now it is "
-            "<b>{count}</b> people."
+            "<b>{count}</b> person.",
+            "Send it on <b>{when}</b>? The audience is counted again then; now it is "
+            "<b>{count}</b> people.",
+            count,
         ).format(when=at, count=number(count))
     lines = [
         step(5, _("confirm")),
