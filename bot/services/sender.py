@@ -32,7 +32,7 @@ from storage.cache import BoundedCache
 class RateLimiter:
     HEADROOM = 0.25  # calls may go up to 25% faster than the rate, to make up for failed ones
     WINDOW = 1.01  # seconds: broadcasts never exceed their rate in any window this long
-    CATCH_UP = 0.05  # seconds a broadcast's pace may make up after a late wake-up
+    CATCH_UP = 0.25  # seconds a broadcast's pace may make up after a stall (a full GC)
     SLOWEST = 0.1  # after 429s broadcasts go at no less than this share of their pace
     RECOVERY = 0.01  # share of the pace regained with each broadcast message
 
