@@ -24,6 +24,7 @@ from bot.services.broadcasts import Progress
 from handlers.views.callbacks import BroadcastAction, BroadcastCb
 from handlers.views.guide import day_text
 from handlers.views.ui import LANGUAGE_NAMES, Button, current_locale, keyboard
+from handlers.views.zones import zone_label
 from storage.models import Broadcast
 from storage.records import Audience
 
@@ -284,13 +285,13 @@ def when_screen() -> tuple[str, InlineKeyboardMarkup]:
 
 
 def day_question() -> str:
-    return _("On which day should it go? Type the date (e.g. 15.12.2026) or pick one below.")
+    return _("On which day should it go?")
 
 
 def time_screen(day: str, zone: str) -> tuple[str, InlineKeyboardMarkup]:
     text = _(
         "At what time on {day}? Type it as 10:30 or pick one below. Your time zone: {zone}."
-    ).format(day=day, zone=zone)
+    ).format(day=day, zone=zone_label(zone, current_locale()))
     return text, keyboard(
         [
             (value, BroadcastCb(action=BroadcastAction.time, value=value.replace(":", ".")))
