@@ -14,6 +14,7 @@ Dates are stored as ISO strings. Unknown keys in old rows are ignored.
 | insurance | PolicyRecord | the insurance guide |
 | departure | DepartureRecord | the pre-departure checklist |
 | personal | PersonalRecord | /reminders, "add my own deadline" |
+| social_contract | ContractRecord | the kandas social contract guide |
 
 Broadcasts keep two records too: the `Audience` they go to and each language's `Content`.
 """
@@ -54,6 +55,15 @@ class DepartureRecord(Record):
 
 class PersonalRecord(Record):
     title: str = Field(max_length=200)
+
+
+class ContractRecord(Record):
+    """A kandas family's 5-year social contract: when and where it settled."""
+
+    moved_on: date
+    region: str = Field(pattern=r"^[a-z_]{2,24}$")
+    members: int = Field(ge=1, le=15)
+    end: date
 
 
 class Audience(Record):

@@ -18,7 +18,7 @@ from bot.content.countries import (
 
 def test_common_countries_have_names_in_every_language():
     data = facts()
-    for code in {*data.migrant_common, *data.emigrant_common}:
+    for code in {*data.migrant_common, *data.emigrant_common, *data.kandas_common}:
         for locale in ("kk", "ru", "en"):
             assert code in names(locale)
 

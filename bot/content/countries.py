@@ -18,6 +18,7 @@ NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 class CountryFacts(Sourced):
     migrant_common: list[str]
     emigrant_common: list[str]
+    kandas_common: list[str]  # where most kandas come from
     home_timezone: str
     main_timezone: dict[str, str]
 

@@ -12,26 +12,11 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.users import Profile
 from handlers.filters import command_like, typed_text
-from handlers.views.callbacks import MenuCb
-from handlers.views.ui import MENU_ITEMS, back_to_menu_markup, menu_label, show, show_menu
+from handlers.views.ui import show_menu
 from handlers.wiring import Wiring
 
 MAX_UNDERSTOOD_TEXT = 1000
 QUOTE_LENGTH = 40
-BUILT_LATER = set(MENU_ITEMS["kandas"]) - {"reminders"}  # the kandas guides come next
-
-
-async def on_coming_soon(callback: CallbackQuery, callback_data: MenuCb, profile: Profile | None):
-    item = callback_data.item
-    if item not in BUILT_LATER:
-        await on_stale_button(callback, profile)
-        return
-    text = _(
-        "<b>{title}</b> is coming soon: we are preparing this guide now.\n\n"
-        "Meanwhile, official information: egov.kz, migration.enbek.kz and the 1414 "
-        "contact centre."
-    ).format(title=menu_label(item))
-    await show(callback, text, back_to_menu_markup())
 
 
 async def on_stale_button(callback: CallbackQuery, profile: Profile | None):
@@ -81,7 +66,6 @@ async def answer_or_reask(
 
 def build_router() -> Router:
     router = Router(name="fallback")
-    router.callback_query.register(on_coming_soon, MenuCb.filter())
     router.callback_query.register(on_stale_button)
     router.message.register(on_unknown_command, command_like)
     router.message.register(on_text, typed_text)

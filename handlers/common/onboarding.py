@@ -126,11 +126,9 @@ async def on_role(
         return
     zone = {} if role == "emigrant" else {"timezone": facts().home_timezone}
     await users.save(callback.from_user.id, role=role, **locale, **zone)
-    if role == "kandas":
-        await finish(callback, state, users)
-        return
     await state.set_state(Onboarding.country)
-    await state.update_data(field="citizenship" if role == "migrant" else "abroad")
+    field = {"migrant": "citizenship", "kandas": "origin"}.get(role, "abroad")
+    await state.update_data(field=field)
     await ask_country(callback, state)
 
 
@@ -142,7 +140,7 @@ async def on_country(
     profile: Profile | None,
 ):
     field, code = callback_data.field, callback_data.code
-    if field not in ("citizenship", "abroad") or (
+    if field not in ("citizenship", "origin", "abroad") or (
         code not in ("other", "skip") and code not in names("en")
     ):
         await out_of_date(callback, profile, edit=True)
@@ -154,9 +152,9 @@ async def on_country(
         return
     if code != "skip":
         changes = (
-            {"citizenship": code}
-            if field == "citizenship"
-            else {"country_abroad": code, "timezone": timezone_of(code)}
+            {"country_abroad": code, "timezone": timezone_of(code)}
+            if field == "abroad"
+            else {"citizenship": code}  # a kandas's country of origin is kept as citizenship
         )
         await users.save(callback.from_user.id, **changes)
     await finish(callback, state, users)

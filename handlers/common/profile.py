@@ -20,6 +20,7 @@ from bot.services.reminders import ReminderService
 from bot.services.users import Profile, UserService
 from handlers.filters import menu_item, typed_text
 from handlers.views.callbacks import DeleteCb, MenuCb, ProfileAction, ProfileCb, ZoneCb
+from handlers.views.kandas import CONTRACT_KEY, contract_line
 from handlers.views.onboarding import Onboarding, ask_country, ask_role, choose_language_line
 from handlers.views.ui import (
     Button,
@@ -35,6 +36,7 @@ from handlers.views.ui import (
 from handlers.views.zones import zone_label
 from handlers.wiring import Wiring
 from storage.models import utcnow
+from storage.records import ContractRecord
 
 
 def privacy_text() -> str:
@@ -94,6 +96,11 @@ async def full_profile(
         text += "\n" + _(
             "Checklist items ticked: {ticked}; cases with the labour attaché: {cases} (/mycases)."
         ).format(ticked=held.checklist_marks, cases=held.cases)
+        reminders: ReminderService | None = extra.get("reminders")
+        if held.deadlines and reminders is not None and profile is not None:
+            contract = await reminders.record(profile.id, CONTRACT_KEY, ContractRecord)
+            if contract is not None:
+                text += "\n" + contract_line(contract)
     return text, markup
 
 

@@ -167,6 +167,27 @@ class CaseCb(CallbackData, prefix="case"):
     stars: Annotated[int, Field(ge=0, le=5)] = 0
 
 
+# --- kandas ------------------------------------------------------------------------------
+
+
+class KandasPage(StrEnum):
+    apply = "apply"  # value: abroad | home
+    paths = "paths"  # the two paths side by side
+    family = "family"  # value: family size; the support it brings
+    region = "region"  # value: a region id (social contract dialogue)
+    members = "members"  # value: family size (social contract dialogue)
+    practice = "practice"  # value: a practice item to tick, or "" to show the list
+    citizenship = "citizenship"  # the citizenship test
+    org = "org"  # value: an organisation id ("" for the list)
+    route = "route"  # value: "<route id>" or "<route id>.<answers, y/n>"
+    contract = "contract"  # value: "new" to give the dates again
+
+
+class KandasCb(CallbackData, prefix="kd"):
+    page: KandasPage
+    value: Annotated[str, Field(max_length=32)] = ""
+
+
 # --- staff -------------------------------------------------------------------------------
 
 

@@ -49,6 +49,11 @@ async def ask_role(event: Message | CallbackQuery, state: FSMContext, **extra: A
 
 
 def country_question(field: str) -> str:
+    if field == "origin":
+        return _(
+            "Which country are you coming from? It tells me which embassy or consulate is "
+            "nearest and what your path to Kazakhstan looks like."
+        )
     if field == "citizenship":
         return _(
             "Which country are you a citizen of? It decides which stay and work rules apply to you."
@@ -71,7 +76,10 @@ def countries_markup(
 async def ask_country(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
     field = (await state.get_data()).get("field", "citizenship")
     data = facts()
-    common = data.migrant_common if field == "citizenship" else data.emigrant_common
+    common = {
+        "citizenship": data.migrant_common,
+        "origin": data.kandas_common,
+    }.get(field, data.emigrant_common)
     await show(
         event,
         country_question(field),

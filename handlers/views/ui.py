@@ -26,7 +26,15 @@ LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English
 MENU_ITEMS: dict[str | None, tuple[str, ...]] = {
     "migrant": ("registration", "stay", "permit", "insurance", "reminders"),
     "emigrant": ("sos", "rights", "checklist", "offer_check", "attache", "insurance", "reminders"),
-    "kandas": ("kandas_status", "kandas_regions", "kandas_support", "residence", "reminders"),
+    "kandas": (
+        "kandas_status",
+        "kandas_regions",
+        "kandas_contract",
+        "residence",
+        "kandas_arrival",
+        "kandas_routes",
+        "reminders",
+    ),
     None: ("choose_role",),
 }
 
@@ -42,9 +50,11 @@ MENU_LABELS = {
     "offer_check": __("🔍 Is this job offer safe?"),
     "attache": __("✉️ Write to the labour attaché"),
     "kandas_status": __("🪪 Kandas status"),
-    "kandas_regions": __("🗺 Settlement regions"),
-    "kandas_support": __("🤝 State support"),
-    "residence": __("🏠 Residence permit"),
+    "kandas_regions": __("🗺 Where to settle, and the support"),
+    "kandas_contract": __("🤝 My social contract"),
+    "residence": __("🏠 Residence permit and citizenship"),
+    "kandas_arrival": __("🧭 Help on arrival"),
+    "kandas_routes": __("🛤 Other ways to move here"),
     "choose_role": __("👤 Tell me who you are"),
     "profile": __("👤 My profile"),
     "help": __("❓ Help"),

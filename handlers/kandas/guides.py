@@ -1,0 +1,83 @@
+"""Kandas status, the two paths, where to settle and the support, help on arrival."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery
+
+from bot.content.kandas import organisation, support
+from bot.rules.kandas import MAX_FAMILY, support_for
+from bot.services.users import Profile
+from handlers.filters import menu_item
+from handlers.views.callbacks import KandasCb, KandasPage
+from handlers.views.kandas import (
+    apply_screen,
+    arrival_screen,
+    family_question,
+    mci_of,
+    organisation_screen,
+    paths_screen,
+    regions_screen,
+    status_screen,
+    support_screen,
+)
+from handlers.views.ui import out_of_date, show
+
+
+async def on_status(callback: CallbackQuery):
+    await show(callback, *status_screen(support()))
+
+
+async def on_apply(callback: CallbackQuery, callback_data: KandasCb, profile: Profile | None):
+    if callback_data.value not in ("abroad", "home"):
+        await out_of_date(callback, profile)
+        return
+    await show(callback, *apply_screen(callback_data.value, support()))
+
+
+async def on_paths(callback: CallbackQuery):
+    await show(callback, *paths_screen(support()))
+
+
+async def on_regions(callback: CallbackQuery):
+    await show(callback, *regions_screen(support()))
+
+
+async def on_family(callback: CallbackQuery, callback_data: KandasCb, profile: Profile | None):
+    """The family-size question, or (with a size) the support it brings this year."""
+    value = callback_data.value
+    if not value:
+        await show(callback, *family_question())
+        return
+    if not value.isdigit() or not 1 <= int(value) <= MAX_FAMILY:
+        await out_of_date(callback, profile)
+        return
+    facts = support()
+    await show(callback, *support_screen(support_for(int(value), facts, mci_of(facts.year)), facts))
+
+
+async def on_arrival(callback: CallbackQuery):
+    await show(callback, *arrival_screen())
+
+
+async def on_organisation(
+    callback: CallbackQuery, callback_data: KandasCb, profile: Profile | None
+):
+    org = organisation(callback_data.value)
+    if org is None:
+        await out_of_date(callback, profile)
+        return
+    await show(callback, *organisation_screen(org, support()))
+
+
+def build_router() -> Router:
+    router = Router(name="kandas guides")
+    page = KandasCb.filter
+    router.callback_query.register(on_status, menu_item("kandas_status"))
+    router.callback_query.register(on_apply, page(F.page == KandasPage.apply))
+    router.callback_query.register(on_paths, page(F.page == KandasPage.paths))
+    router.callback_query.register(on_regions, menu_item("kandas_regions"))
+    router.callback_query.register(on_family, page(F.page == KandasPage.family))
+    router.callback_query.register(on_arrival, menu_item("kandas_arrival"))
+    router.callback_query.register(on_organisation, page(F.page == KandasPage.org))
+    return router
