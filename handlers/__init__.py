@@ -4,7 +4,7 @@
     handlers/migrant  registration, stay, permit, insurance
     handlers/abroad   rights, checklist, offer check, the user's side of the attaché desk
     handlers/staff    the staff menu, the staff side of the desk, broadcasts
-    handlers/kandas   (to come)
+    handlers/kandas   status and paths, regions and support, social contract, residence, routes
     handlers/views    shared screens, keyboards and every CallbackData
     handlers/wiring.py  prompts, date questions and reminder kinds, registered in build_router
     handlers/filters.py coroutine filters and the groups' derived root filters

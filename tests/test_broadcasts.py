@@ -673,3 +673,10 @@ async def test_a_deleted_staff_members_broadcasts_stay_without_their_id(app, bot
     async with app.sessionmaker() as session:
         authors = list(await session.scalars(select(Broadcast.author_id).order_by(Broadcast.id)))
     assert authors == [ADMIN, None]
+
+
+async def test_every_deadline_kind_but_the_users_own_can_be_an_audience(app):
+    from handlers.views.broadcasts import KIND_LABELS
+
+    kinds = set(app.dispatcher["wiring"].kinds) - {"personal"}
+    assert set(KIND_LABELS) == kinds

@@ -189,7 +189,13 @@ def test_the_pages_data_has_every_route_and_organisation_the_issue_names():
 @pytest.mark.parametrize("lang", LOCALES)
 async def test_a_kandas_is_asked_where_they_come_from_and_gets_their_guides(app, chat, lang):
     user, sent = await kandas(chat, lang, origin=None)
-    assert sent[-1].text.startswith(head(app, lang, "Which country are you coming from?"))
+    question = t(
+        app,
+        lang,
+        "Which country are you coming from? It tells me which embassy or consulate is "
+        "nearest and what your path to Kazakhstan looks like.",
+    )
+    assert sent[-1].text == question
     codes = [data for _label, data in sent[-1].buttons]
     assert codes[:4] == ["ctry:origin:UZ", "ctry:origin:CN", "ctry:origin:MN", "ctry:origin:RU"]
     sent = await user.press_data("ctry:origin:CN")

@@ -49,6 +49,7 @@ KIND_LABELS = {
     "permit": __("a work permit (patent)"),
     "insurance": __("a medical insurance policy"),
     "departure": __("a departure abroad"),
+    "social_contract": __("a kandas social contract"),
 }
 FAILURES = {
     "chat_not_found": __("the chat no longer exists"),

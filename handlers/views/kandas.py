@@ -86,7 +86,7 @@ def status_screen(facts: SupportFacts) -> tuple[str, InlineKeyboardMarkup]:
                 _("📍 Where to apply: I am in Kazakhstan"),
                 KandasCb(page=KandasPage.apply, value="home"),
             ),
-            (_("⚖️ Two paths: the quota or general grounds"), KandasCb(page=KandasPage.paths)),
+            (_("⚖️ The quota or general grounds"), KandasCb(page=KandasPage.paths)),
             menu_button(),
         ]
     )
@@ -270,9 +270,11 @@ def contract_screen(
     ]
     if left > 0:
         lines.append(
-            _("The {years} years end on <b>{day}</b>: {left} days from today.").format(
-                years=facts.contract_years, day=day_text(end), left=number(left)
-            )
+            _(
+                "The {years} years end on <b>{day}</b>: {left} day from today.",
+                "The {years} years end on <b>{day}</b>: {left} days from today.",
+                left,
+            ).format(years=facts.contract_years, day=day_text(end), left=number(left))
         )
         lines += [
             "",
@@ -310,7 +312,7 @@ def contract_screen(
     lines += ["", source_line(facts)]
     markup = column(
         [
-            (_("✏️ Change the dates"), KandasCb(page=KandasPage.contract, value="new")),
+            (_("✏️ Change the details"), KandasCb(page=KandasPage.contract, value="new")),
             (str(_("⏰ My reminders")), MenuCb(item="reminders")),
             menu_button(),
         ]
