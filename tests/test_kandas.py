@@ -416,3 +416,22 @@ async def test_no_kandas_screen_is_longer_than_1500_characters(app, chat, lang):
         for sent in await user.press_data(data):
             assert len(sent.text) <= 1500, (data, len(sent.text))
             assert "{" not in sent.text, (data, sent.text)
+
+
+async def test_the_contracts_anniversary_reminder_arrives_in_the_users_language(
+    app, bot, chat, clock
+):
+    from datetime import UTC, datetime
+
+    user, _ = await kandas(chat, "kk")
+    await user.press_data(menu("kandas_contract"))
+    await user.send("15.03.2026")
+    await user.press_data(kd(KandasPage.region, "abai"))
+    await user.press_data(kd(KandasPage.members, "2"))
+    clock.set(datetime(2027, 3, 15, 5, 0, tzinfo=UTC))  # the first anniversary, 10:00 Almaty
+    before = len(bot.session.requests)
+    report = await app.reminders.tick(bot)
+    assert report.sent == 1
+    [reminder] = bot.session.requests[before:]
+    title = t(app, "kk", "Social contract in {region}: the end of the {years} years")
+    assert title.format(region="Абай облысы", years=5) in reminder.text
