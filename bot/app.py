@@ -25,6 +25,7 @@ from bot.services.cases import CaseService
 from bot.services.checklist import ChecklistService
 from bot.services.clock import Clock, SystemClock
 from bot.services.desk import Desk
+from bot.services.questions import QuestionLog
 from bot.services.reminders import ReminderService
 from bot.services.sender import RateLimiter
 from bot.services.trips import TripService
@@ -94,6 +95,7 @@ def build_dispatcher(
     cases: CaseService,
     desk: Desk,
     broadcasts: BroadcastService,
+    questions: QuestionLog,
     handlers: Handlers,
 ) -> Dispatcher:
     dispatcher = Dispatcher(
@@ -108,6 +110,8 @@ def build_dispatcher(
         cases=cases,
         desk=desk,
         broadcasts=broadcasts,
+        questions=questions,
+        answers=handlers.answers,
         wiring=handlers.wiring,
     )
     dispatcher.update.outer_middleware(ProfileMiddleware(users))
@@ -130,7 +134,8 @@ async def create_app(
     storage = DatabaseStorage(sessionmaker, writer)
     users.on_delete.append(storage.forget_user)
     i18n = build_i18n(settings.default_locale)
-    handlers = build_handlers(i18n)
+    clock = clock or SystemClock()
+    handlers = build_handlers(i18n, year=clock.now().year)
     # the one sender for bulk traffic: reminders first, broadcasts behind them
     limiter = RateLimiter(
         settings.send_rate,
@@ -142,7 +147,7 @@ async def create_app(
         sessionmaker,
         writer,
         users,
-        clock or SystemClock(),
+        clock,
         limiter,
         handlers.reminder_view,
         batch_size=settings.reminder_batch,
@@ -160,8 +165,19 @@ async def create_app(
         settings.default_locale,
         paid_allowed=settings.broadcast_paid,
     )
+    questions = QuestionLog(sessionmaker, clock)
     dispatcher = build_dispatcher(
-        settings, sessionmaker, users, reminders, storage, i18n, cases, desk, broadcasts, handlers
+        settings,
+        sessionmaker,
+        users,
+        reminders,
+        storage,
+        i18n,
+        cases,
+        desk,
+        broadcasts,
+        questions,
+        handlers,
     )
     return App(
         settings,

@@ -15,11 +15,13 @@ Handler modules import views, filters and wiring, never each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from aiogram import Router
 from aiogram.utils.i18n import I18n
 
 from handlers import abroad, common, kandas, migrant, staff
+from handlers.views.answers import AnswerBook
 from handlers.views.broadcasts import BroadcastView
 from handlers.views.desk import DeskView
 from handlers.views.reminders import ReminderView
@@ -35,10 +37,12 @@ class Handlers:
     reminder_view: ReminderView
     desk_view: DeskView
     broadcast_view: BroadcastView
+    answers: AnswerBook  # the knowledge base as typed questions find it
 
 
-def build_handlers(i18n: I18n) -> Handlers:
-    """Fresh routers for one Dispatcher, in the order updates try them."""
+def build_handlers(i18n: I18n, year: int | None = None) -> Handlers:
+    """Fresh routers for one Dispatcher, in the order updates try them; `year` is the one
+    whose figures typed questions are answered with (this year by default)."""
     wiring = Wiring()
     staff_group = staff.build_router(wiring)
     abroad_group = abroad.build_router(wiring)
@@ -55,5 +59,10 @@ def build_handlers(i18n: I18n) -> Handlers:
         *common.build_last_routers(),
     ]
     return Handlers(
-        routers, wiring, ReminderView(i18n, wiring), DeskView(i18n), BroadcastView(i18n)
+        routers,
+        wiring,
+        ReminderView(i18n, wiring),
+        DeskView(i18n),
+        BroadcastView(i18n),
+        AnswerBook(i18n, year or date.today().year),
     )

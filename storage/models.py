@@ -270,3 +270,28 @@ class BroadcastDelivery(Base):
     due_at: Mapped[datetime | None]  # a retry's earliest time
     claimed_by: Mapped[str | None] = mapped_column(String(36))
     sent_at: Mapped[datetime | None]
+
+
+class Question(Base):
+    """A typed question the knowledge base could not answer, or whose answer did not help:
+    for staff to see what content is missing. It holds no user id; it goes after 90 days."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(300))  # normalised: lower case, spaces collapsed
+    locale: Mapped[str] = mapped_column(String(8))
+    outcome: Mapped[str] = mapped_column(String(16))  # unanswered | unhelpful
+    answer: Mapped[str | None] = mapped_column(String(64))  # the answer that did not help
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class QuestionAsker(Base):
+    """Who asked a question: kept apart, and only so that /delete can remove it."""
+
+    __tablename__ = "question_askers"
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -26,7 +26,16 @@ from bot.services.desk import Desk
 from bot.services.users import Profile
 from handlers.filters import menu_item, not_a_command, replies
 from handlers.views.abroad import consulate_block, emergency_block
-from handlers.views.callbacks import CaseAction, CaseCb, MenuCb, ProfileAction, ProfileCb, TopicCb
+from handlers.views.callbacks import (
+    AskAction,
+    AskCb,
+    CaseAction,
+    CaseCb,
+    MenuCb,
+    ProfileAction,
+    ProfileCb,
+    TopicCb,
+)
 from handlers.views.desk import (
     TOPICS,
     history,
@@ -53,7 +62,8 @@ log = logging.getLogger("joldas.attache")
 
 
 class CaseFlow(StatesGroup):
-    topic = State()
+    screen = State()  # the attaché screen is open: what the user types starts a case
+    topic = State()  # data: draft (a message kept until the topic is chosen)
     first = State()  # the message that opens the case
     writing = State()  # further messages go into data["case"]
 
@@ -99,6 +109,17 @@ def country_line(profile: Profile | None) -> str:
 
 async def on_attache(callback: CallbackQuery, state: FSMContext, profile: Profile | None):
     await state.clear()
+    await state.set_state(CaseFlow.screen)
+    await show_screen(callback, profile)
+
+
+async def ask_screen(event: Message | CallbackQuery, profile: Profile | None = None, **_: Any):
+    await show_screen(event, profile, edit=False)
+
+
+async def show_screen(
+    event: Message | CallbackQuery, profile: Profile | None, edit: bool = True
+) -> None:
     text = "\n\n".join(
         [
             _("✉️ <b>Labour attaché</b>"),
@@ -107,6 +128,7 @@ async def on_attache(callback: CallbackQuery, state: FSMContext, profile: Profil
                 "Staff see your language and country and what you write here. They do not "
                 "see your phone number or username. Answers come here, with the case number."
             ),
+            _("You can also just write your message here."),
         ]
     )
     buttons = [
@@ -115,17 +137,75 @@ async def on_attache(callback: CallbackQuery, state: FSMContext, profile: Profil
         (_("✈️ Change country of work"), ProfileCb(action=ProfileAction.abroad)),
         menu_button(),
     ]
-    await show(callback, text, column(buttons))
+    await show(event, text, column(buttons), edit=edit)
+
+
+def draft_of(entry: Entry) -> dict[str, Any]:
+    return {"kind": entry.kind, "text": entry.text, "file_id": entry.file_id}
+
+
+async def on_draft(message: Message, state: FSMContext):
+    """Text (or a photo, a document...) typed on the attaché screen: kept, and the topic is
+    asked; the case opens with it as soon as the topic is chosen."""
+    relayed = await relayable(message)
+    if relayed is None:
+        return
+    entry, point = relayed
+    if point is not None:  # a location is passed on, never kept: it goes once a case is open
+        await message.answer(_("Choose the topic first, then send the location again."))
+        await state.set_state(CaseFlow.topic)
+        await ask_topic(message, state)
+        return
+    await keep_and_ask_topic(message, state, entry)
+
+
+async def keep_and_ask_topic(event: Message | CallbackQuery, state: FSMContext, entry: Entry):
+    await state.set_state(CaseFlow.topic)
+    await state.set_data({"draft": draft_of(entry)})
+    await show(event, *topic_question(kept=True), edit=False)
+
+
+async def on_ask_attache(callback: CallbackQuery, state: FSMContext):
+    """ "Write to the labour attaché" under a typed question's answer: the question goes with it."""
+    asked = (await state.get_data()).get("asked")
+    if not isinstance(asked, str) or not asked.strip():
+        await on_new_case(callback, state)
+        return
+    await keep_and_ask_topic(callback, state, Entry("user", callback.from_user.id, "text", asked))
+
+
+def topic_question(kept: bool = False) -> tuple[str, InlineKeyboardMarkup]:
+    topics = [(str(label), TopicCb(topic=key)) for key, label in TOPICS.items() if key != "sos"]
+    text = (
+        _("✉️ I kept your message. What is it about? It goes to the attaché once you choose.")
+        if kept
+        else _("What is it about?")
+    )
+    return text, column([*topics, menu_button()])
 
 
 async def ask_topic(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
-    topics = [(str(label), TopicCb(topic=key)) for key, label in TOPICS.items() if key != "sos"]
-    await show(event, _("What is it about?"), column([*topics, menu_button()]))
+    kept = isinstance((await state.get_data()).get("draft"), dict)
+    await show(event, *topic_question(kept))
 
 
-async def on_topic(callback: CallbackQuery, callback_data: TopicCb, state: FSMContext):
+async def on_topic(
+    callback: CallbackQuery,
+    callback_data: TopicCb,
+    state: FSMContext,
+    profile: Profile | None,
+    cases: CaseService,
+    desk: Desk,
+    bot: Bot,
+):
     if await state.get_state() != CaseFlow.topic.state or callback_data.topic not in TOPICS:
         await out_of_date(callback, menu=False)
+        return
+    draft = (await state.get_data()).get("draft")
+    if isinstance(draft, dict) and draft.get("kind") in ("text", "photo", "document", "voice"):
+        kind, text, file_id = draft["kind"], draft.get("text"), draft.get("file_id")
+        entry = Entry("user", callback.from_user.id, kind, text, file_id)
+        await open_case(callback, state, profile, cases, desk, bot, callback_data.topic, entry)
         return
     await state.set_state(CaseFlow.first)
     await state.update_data(topic=callback_data.topic)
@@ -185,16 +265,31 @@ async def on_first_message(
         return
     entry, point = relayed
     topic = (await state.get_data()).get("topic", "other")
+    await open_case(message, state, profile, cases, desk, bot, topic, entry, point)
+
+
+async def open_case(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    profile: Profile | None,
+    cases: CaseService,
+    desk: Desk,
+    bot: Bot,
+    topic: str,
+    entry: Entry,
+    point: tuple[float, float] | None = None,
+) -> None:
+    """A new case with its first message, to the staff of the user's country of work."""
     country = profile.country_abroad if profile else None
-    case = await cases.open(message.chat.id, country, topic, current_locale(), entry)
+    case = await cases.open(user_id_of(event), country, topic, current_locale(), entry)
     await state.set_state(CaseFlow.writing)
     await state.set_data({"case": case.id})
     delivered = await desk.to_staff(bot, case, entry, location=point)
     lead = _("📨 Case #{number} is open.").format(number=case.id)
-    await confirm(message, case, delivered, lead)
+    await confirm(event, case, delivered, lead)
 
 
-async def confirm(message: Message, case: Case, delivered: int, lead: str) -> None:
+async def confirm(event: Message | CallbackQuery, case: Case, delivered: int, lead: str) -> None:
     if delivered:
         text = _(
             "{lead} The attaché has your message and will answer here, with the case number. "
@@ -211,7 +306,7 @@ async def confirm(message: Message, case: Case, delivered: int, lead: str) -> No
                 consulate_block(case.country),
             ]
         )
-    await message.answer(text, reply_markup=writing_markup(case.id, case.urgent))
+    await show(event, text, writing_markup(case.id, case.urgent), edit=False)
 
 
 async def on_case_message(
@@ -596,8 +691,11 @@ def build_router(wiring: Wiring) -> Router:
         router.callback_query.register(handler, CaseCb.filter(F.action == action))
     router.message.register(on_my_cases, Command("mycases"))
     router.message.register(on_reply_to_case, not_a_command, replies(reply_to_own_case))
+    router.callback_query.register(on_ask_attache, AskCb.filter(F.action == AskAction.attache))
+    router.message.register(on_draft, StateFilter(CaseFlow.screen, CaseFlow.topic), not_a_command)
     router.message.register(on_first_message, StateFilter(CaseFlow.first), not_a_command)
     router.message.register(on_case_message, StateFilter(CaseFlow.writing), not_a_command)
+    wiring.prompt(CaseFlow.screen, ask_screen)
     wiring.prompt(CaseFlow.topic, ask_topic)
     wiring.prompt(CaseFlow.first, ask_first)
     wiring.prompt(CaseFlow.writing, ask_more)

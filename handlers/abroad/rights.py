@@ -22,20 +22,17 @@ from bot.content.abroad import (
 from bot.content.countries import country_name
 from bot.services.users import Profile
 from handlers.filters import menu_item
-from handlers.views.abroad import GENERAL, abroad_source_line, consulate_block, emergency_block
+from handlers.views.abroad import (
+    GENERAL,
+    NOTES,
+    abroad_source_line,
+    consulate_block,
+    emergency_block,
+    section_label,
+)
 from handlers.views.callbacks import RightsCb
 from handlers.views.ui import Button, column, current_locale, keyboard, menu_button, show
 from handlers.wiring import Wiring
-
-SECTION_LABELS = {
-    "legal_work": __("🛂 Working legally"),
-    "permit": __("🪪 Visa and permit"),
-    "employer": __("📄 What the employer must give"),
-    "unpaid_wages": __("💰 Wages not paid"),
-    "passport_taken": __("🛑 Passport taken"),
-}
-NOTES = "notes"  # what is new or special in the country: a section of its own
-NOTES_LABEL = __("📌 Good to know")
 
 AGREEMENT_LABELS = {
     "in_force": __("🤝 Agreement with Kazakhstan: in force."),
@@ -73,10 +70,6 @@ async def on_rights(callback: CallbackQuery, profile: Profile | None):
 def sections_of(page: CountryPage | None) -> list[str]:
     """The page's sections in order: the five every page has, then its notes if any."""
     return [*SECTIONS, NOTES] if page is not None and page.notes else list(SECTIONS)
-
-
-def section_label(section: str) -> str:
-    return str(NOTES_LABEL if section == NOTES else SECTION_LABELS[section])
 
 
 def page_markup(code: str, page: CountryPage | None) -> InlineKeyboardMarkup:

@@ -5,6 +5,7 @@ error handler that close the chain."""
 from aiogram import Router
 
 from handlers.common import (
+    ask,
     dates,
     errors,
     fallback,
@@ -38,5 +39,6 @@ def build_router(wiring: Wiring) -> Router:
 
 
 def build_last_routers() -> list[Router]:
-    """Anything no group took gets a short answer and the menu; then the error handler."""
-    return [fallback.build_router(), errors.build_router()]
+    """Text no dialogue waits for is a question; anything else no group took gets a short
+    answer and the menu; then the error handler."""
+    return [ask.build_router(), fallback.build_router(), errors.build_router()]

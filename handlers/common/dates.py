@@ -17,7 +17,7 @@ from handlers.filters import not_text, typed_text
 from handlers.views.callbacks import DayCb
 from handlers.views.dates import ask_date, month_markup, problem_text, question_text
 from handlers.views.guide import today_of
-from handlers.views.ui import current_locale, out_of_date, show
+from handlers.views.ui import acknowledge, current_locale, out_of_date, show
 from handlers.wiring import Wiring
 
 MAX_DATE_TEXT = 40
@@ -53,7 +53,7 @@ async def on_day_button(
     value = callback_data.value
     question = wiring.dates.get(await state.get_state() or "")
     if value == "-":
-        await callback.answer()
+        await acknowledge(callback)
         return
     if question is None:
         await out_of_date(callback, data.get("profile"))
@@ -66,11 +66,11 @@ async def on_day_button(
         if not isinstance(callback.message, Message):  # too old to edit: ask again below
             await show(callback, question_text(question, today), markup, edit=False)
             return
-        await callback.answer()
+        await acknowledge(callback)
         await callback.message.edit_reply_markup(reply_markup=markup)
         return
     if value == "extra" and question.extra:
-        await callback.answer()
+        await acknowledge(callback)
         await question.answer(callback, state, None, wiring=wiring, **data)
         return
     try:
@@ -80,7 +80,7 @@ async def on_day_button(
     if day is None or not earliest <= day <= latest:
         await callback.answer(_("That date does not fit here."), show_alert=True)
         return
-    await callback.answer()
+    await acknowledge(callback)
     await question.answer(callback, state, day, wiring=wiring, **data)
 
 

@@ -55,6 +55,8 @@ def privacy_text() -> str:
         "• your cases with the labour attaché: what you wrote and the answers;\n"
         "• whether an announcement from the staff reached you, for 90 days, so that nobody "
         "gets it twice;\n"
+        "• questions you typed that I could not answer, or whose answer did not help, for 90 "
+        "days, so the team can add what is missing (staff see them without your name or ID);\n"
         "• the step of an unfinished dialogue, so nothing is lost if the bot restarts.\n\n"
         "I never ask for passport numbers and never track your location: a location you "
         "choose to send in a case goes to the attaché and is not stored. What you write "

@@ -108,7 +108,6 @@ async def on_region(
         return
     await state.update_data(region=callback_data.value)
     await state.set_state(ContractFlow.members)
-    await callback.answer()
     await ask_members(callback, state)
 
 

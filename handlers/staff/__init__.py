@@ -1,13 +1,18 @@
-"""What staff do: the staff menu, answering and closing attaché cases, roles, broadcasts."""
+"""What staff do: the staff menu, answering and closing attaché cases, roles, broadcasts,
+and the questions typed questions could not answer."""
 
 from aiogram import Router
 
 from handlers.filters import group_router
-from handlers.staff import broadcasts, desk, menu
+from handlers.staff import broadcasts, desk, menu, questions
 from handlers.wiring import Wiring
 
 
 def build_router(wiring: Wiring) -> Router:
     return group_router(
-        "staff", menu.build_router(), desk.build_router(wiring), broadcasts.build_router(wiring)
+        "staff",
+        menu.build_router(),
+        desk.build_router(wiring),
+        broadcasts.build_router(wiring),
+        questions.build_router(),
     )

@@ -513,7 +513,6 @@ async def on_time_button(
 ):
     if not await at_step(callback, state, BroadcastFlow.time):
         return
-    await callback.answer()
     await take_time(callback, state, parse_time(callback_data.value), broadcasts, profile)
 
 
@@ -685,10 +684,10 @@ async def on_cancel_broadcast(
     if not await broadcasts.cancel(broadcast.id):
         await callback.answer(_("It has already ended."), show_alert=True)
         return
-    await callback.answer(_("✖️ Cancelled."))
     if broadcast.status == "scheduled":
-        await on_list(callback, broadcasts, profile)
+        await on_list(callback, broadcasts, profile)  # the list again, without it
     else:
+        await callback.answer(_("✖️ Cancelled."))
         await broadcasts.conclude(bot, broadcast.id)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.content.abroad import LocalizedSource, consulates, country_page, general_guide
 from bot.content.countries import country_name
@@ -17,6 +18,20 @@ from handlers.views.guide import day_text
 from handlers.views.ui import current_locale
 
 GENERAL = "XX"  # the general guide, for a country without a page
+SECTION_LABELS = {
+    "legal_work": __("🛂 Working legally"),
+    "permit": __("🪪 Visa and permit"),
+    "employer": __("📄 What the employer must give"),
+    "unpaid_wages": __("💰 Wages not paid"),
+    "passport_taken": __("🛑 Passport taken"),
+}
+NOTES = "notes"  # what is new or special in the country: a section of its own
+NOTES_LABEL = __("📌 Good to know")
+
+
+def section_label(section: str) -> str:
+    return str(NOTES_LABEL if section == NOTES else SECTION_LABELS[section])
+
 
 # What one screen may hold, counted as the user sees it (tags off, entities decoded): a
 # longer text is split into sections behind buttons, or into pages.

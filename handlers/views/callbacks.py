@@ -167,6 +167,18 @@ class CaseCb(CallbackData, prefix="case"):
     stars: Annotated[int, Field(ge=0, le=5)] = 0
 
 
+# --- typed questions ---------------------------------------------------------------------
+
+
+class AskAction(StrEnum):
+    unhelpful = "unhelpful"  # "this did not help", about the last answer
+    attache = "attache"  # the last question goes to the labour attaché
+
+
+class AskCb(CallbackData, prefix="ask"):
+    action: AskAction
+
+
 # --- kandas ------------------------------------------------------------------------------
 
 

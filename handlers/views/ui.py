@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 from functools import lru_cache
 
 from aiogram.exceptions import TelegramBadRequest
@@ -99,6 +100,16 @@ def current_locale() -> str:
     return I18n.get_current(no_error=False).current_locale
 
 
+_answered: ContextVar[str | None] = ContextVar("answered", default=None)
+
+
+async def acknowledge(callback: CallbackQuery) -> None:
+    """Answer the press (Telegram wants one answer each) unless it has been answered."""
+    if _answered.get() != callback.id:
+        _answered.set(callback.id)
+        await callback.answer()
+
+
 def user_id_of(event: Message | CallbackQuery) -> int:
     """Who sent the event. Only private chats reach the handlers (bot.app's `private_chat`),
     and there a message's chat is its sender."""
@@ -119,7 +130,7 @@ async def show(
     if isinstance(event, Message):
         await event.answer(text, reply_markup=markup)
         return
-    await event.answer()
+    await acknowledge(event)  # once, however many messages follow
     message = event.message
     if edit and isinstance(message, Message):
         try:

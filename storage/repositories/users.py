@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Insert, Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base, Broadcast, User
+from storage.models import Base, Broadcast, Question, QuestionAsker, User
 from storage.repositories import affected_rows
 from storage.writer import upsert
 
@@ -47,10 +47,13 @@ class UserRepository:
     async def delete_everything(self, user_id: int) -> int:
         """Remove every row about the user from every table; returns how many went.
 
-        Broadcasts a staff member sent stay, as sent by "deleted staff"."""
+        Broadcasts a staff member sent stay, as sent by "deleted staff"; the questions the
+        user typed that the knowledge base kept go too."""
         await self.session.execute(
             update(Broadcast).where(Broadcast.author_id == user_id).values(author_id=None)
         )
+        asked = select(QuestionAsker.question_id).where(QuestionAsker.user_id == user_id)
+        await self.session.execute(delete(Question).where(Question.id.in_(asked)))
         removed = 0
         for table in reversed(Base.metadata.sorted_tables):
             column = table.c.get("user_id")

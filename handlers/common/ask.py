@@ -1,0 +1,73 @@
+"""Typed questions: text that no dialogue is waiting for is a question, answered from the
+knowledge base in the user's language (handlers/views/answers.py, bot/services/search.py),
+or honestly not, with the menu and, for an emigrant, the labour attaché. "This did not
+help" and unanswered questions go to /questions for staff, without the user's id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.services.questions import QuestionLog
+from bot.services.users import Profile
+from handlers.filters import typed_text
+from handlers.views.answers import AnswerBook, answer_screen, not_found_screen, thanks_text
+from handlers.views.callbacks import AskAction, AskCb
+from handlers.views.ui import current_locale, show, show_menu
+
+MAX_QUESTION = 1000  # longer text is not a question: it gets the short answer and the menu
+
+
+async def no_dialogue(message: Message, raw_state: str | None = None) -> bool:
+    return raw_state is None
+
+
+async def on_question(
+    message: Message,
+    state: FSMContext,
+    profile: Profile | None,
+    answers: AnswerBook,
+    questions: QuestionLog,
+):
+    text = message.text or ""
+    if len(text) > MAX_QUESTION:
+        lead = _(
+            "That message is too long for me ({length} characters). Please use the menu buttons."
+        ).format(length=len(text))
+        await show_menu(message, profile, lead)
+        return
+    emigrant = profile is not None and profile.role == "emigrant"
+    country = profile.country_abroad if profile else None
+    found = answers.find(text, country)
+    await state.update_data(asked=text, answered=found[0][0].id if found else None)
+    if not found:
+        await questions.record(message.chat.id, text, current_locale(), "unanswered")
+        await show(message, *not_found_screen(text, profile))
+        return
+    await show(message, *answer_screen([answer for answer, _hit in found], emigrant))
+
+
+async def on_unhelpful(
+    callback: CallbackQuery, state: FSMContext, questions: QuestionLog, **_: Any
+):
+    data = await state.get_data()
+    asked = data.get("asked")
+    if not isinstance(asked, str) or not asked:
+        await callback.answer(thanks_text())
+        return
+    await questions.record(
+        callback.from_user.id, asked, current_locale(), "unhelpful", data.get("answered")
+    )
+    await state.update_data(asked=None, answered=None)
+    await callback.answer(thanks_text(), show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="ask")
+    router.message.register(on_question, typed_text, no_dialogue)
+    router.callback_query.register(on_unhelpful, AskCb.filter(F.action == AskAction.unhelpful))
+    return router
