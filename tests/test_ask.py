@@ -192,7 +192,7 @@ async def test_questions_for_admins_only_without_user_ids_and_gone_with_delete(a
     admin = chat(user_id=ADMIN, lang="en")
     await admin.send("/start")
     [listed] = await admin.send("/questions")
-    assert "🚫 3 × zorglub frobnicate" in listed.text
+    assert "🚫 3 × [en] zorglub frobnicate" in listed.text
     assert "501" not in listed.text and "502" not in listed.text
     [usage] = await admin.send("/questions abc")
     assert usage.text.startswith("Usage: /questions")

@@ -41,7 +41,7 @@ class QuestionLog:
             await repository.forget_before(now - timedelta(days=KEEP_DAYS))
             await repository.add(question, user_id)
 
-    async def most_asked(self, days: int, limit: int) -> list[tuple[str, str, int]]:
+    async def most_asked(self, days: int, limit: int) -> list[tuple[str, str, str, int]]:
         since = self.clock.now() - timedelta(days=days)
         async with self._sessionmaker() as session:
             return await QuestionRepository(session).most_asked(since, limit)

@@ -24,8 +24,10 @@ from rapidfuzz import fuzz, process
 from bot.rules.language import content_stems, latin_to_cyrillic, looks_latin_kazakh, word_stems
 
 TITLE_WEIGHT = 4.0  # titles and paraphrase questions count more than body text
-MIN_COVERAGE = 0.37  # share of the question's meaning (its words, by weight) the best has
+MIN_COVERAGE = 0.4  # share of the question's meaning (its words, by weight) the best has
 MIN_SCORE = 2.0
+MIN_MATCHED = 6.0  # ... or this much meaning (two or three telling words) in a long question
+MIN_LONG_COVERAGE = 0.2
 MIN_OTHER_COVERAGE = 0.2  # the second and third answers shown need at least this
 TYPO_CUTOFF = 86  # rapidfuzz ratio for a misspelt word to take a known stem's place
 TYPO_MIN_LENGTH = 5  # shorter words are too easily taken for others
@@ -45,8 +47,9 @@ class Document:
 @dataclass(frozen=True)
 class Hit:
     id: str
-    score: float
-    coverage: float
+    score: float  # BM25
+    coverage: float  # the share of the question's meaning the document has
+    matched: float  # how much meaning that is (the weights of the words it has)
 
 
 @dataclass
@@ -131,14 +134,24 @@ class SearchIndex:
             if not self._allowed(key, country, wanted):
                 continue
             has = self._stems[key]
-            matched = sum(
-                w for word, w in zip(asked, weights, strict=True) if has.intersection(word)
-            )
-            hits.append(Hit(key, -rank, matched / total))
-        if not hits or hits[0].coverage < MIN_COVERAGE or hits[0].score < MIN_SCORE:
+            pairs = zip(asked, weights, strict=True)
+            matched = sum(weight for word, weight in pairs if has.intersection(word))
+            hits.append(Hit(key, -rank, matched / total, matched))
+        # the most meaning matched first; BM25 (the order they came in) breaks ties
+        hits.sort(key=lambda hit: round(hit.matched, 1), reverse=True)
+        if not hits or not self._enough(hits[0]):
             return []
         others = [hit for hit in hits[1:] if hit.coverage >= MIN_OTHER_COVERAGE]
         return [hits[0], *others][:limit]
+
+    @staticmethod
+    def _enough(hit: Hit) -> bool:
+        """Most of the question found, or a long question's several telling words."""
+        if hit.score < MIN_SCORE:
+            return False
+        return hit.coverage >= MIN_COVERAGE or (
+            hit.matched >= MIN_MATCHED and hit.coverage >= MIN_LONG_COVERAGE
+        )
 
     def _allowed(self, key: str, country: str | None, stems: set[str]) -> bool:
         page_country = self._country_of.get(key)

@@ -12,6 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.rules.language import detect
 from bot.services.questions import QuestionLog
 from bot.services.users import Profile
 from handlers.filters import typed_text
@@ -45,7 +46,8 @@ async def on_question(
     found = answers.find(text, country)
     await state.update_data(asked=text, answered=found[0][0].id if found else None)
     if not found:
-        await questions.record(message.chat.id, text, current_locale(), "unanswered")
+        language = detect(text, current_locale())  # what content is missing, in which language
+        await questions.record(message.chat.id, text, language, "unanswered")
         await show(message, *not_found_screen(text, profile))
         return
     await show(message, *answer_screen([answer for answer, _hit in found], emigrant))
@@ -59,9 +61,9 @@ async def on_unhelpful(
     if not isinstance(asked, str) or not asked:
         await callback.answer(thanks_text())
         return
-    await questions.record(
-        callback.from_user.id, asked, current_locale(), "unhelpful", data.get("answered")
-    )
+    language = detect(asked, current_locale())
+    answered = data.get("answered")
+    await questions.record(callback.from_user.id, asked, language, "unhelpful", answered)
     await state.update_data(asked=None, answered=None)
     await callback.answer(thanks_text(), show_alert=True)
 

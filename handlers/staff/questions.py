@@ -15,7 +15,7 @@ from bot.services.questions import KEEP_DAYS, QuestionLog
 from handlers.views.desk import refuse
 
 DEFAULT_DAYS = 30
-LISTED = 20
+LISTED = 15  # lines of at most ~80 characters: the list stays under 1,500
 QUOTE = 60  # characters of a question shown
 
 
@@ -45,10 +45,10 @@ async def on_questions(
         _("🚫 found nothing · 👎 did not help"),
         "",
     ]
-    for text, outcome, count in found:
+    for text, language, outcome, count in found:
         quote = text if len(text) <= QUOTE else text[:QUOTE] + "…"
         mark = "🚫" if outcome == "unanswered" else "👎"
-        lines.append(f"{mark} {count} × {html.escape(quote)}")
+        lines.append(f"{mark} {count} × [{language}] {html.escape(quote)}")
     await message.answer("\n".join(lines))
 
 

@@ -20,17 +20,17 @@ class QuestionRepository:
         await self.session.flush()
         self.session.add(QuestionAsker(question_id=question.id, user_id=user_id))
 
-    async def most_asked(self, since: datetime, limit: int) -> list[tuple[str, str, int]]:
-        """(text, outcome, how many times) since `since`, the most frequent first."""
+    async def most_asked(self, since: datetime, limit: int) -> list[tuple[str, str, str, int]]:
+        """(text, language, outcome, how many times) since `since`, the most frequent first."""
         count = func.count()
         rows = await self.session.execute(
-            select(Question.text, Question.outcome, count)
+            select(Question.text, Question.locale, Question.outcome, count)
             .where(Question.created_at >= since)
-            .group_by(Question.text, Question.outcome)
+            .group_by(Question.text, Question.locale, Question.outcome)
             .order_by(count.desc(), Question.text)
             .limit(limit)
         )
-        return [(text, outcome, number) for text, outcome, number in rows]
+        return [(text, locale, outcome, number) for text, locale, outcome, number in rows]
 
     async def forget_before(self, before: datetime) -> int:
         old = select(Question.id).where(Question.created_at < before)
