@@ -375,12 +375,12 @@ def answer_screen(found: list[Answer], emigrant: bool) -> tuple[str, InlineKeybo
         _("I inform, I do not decide: check at egov.kz or migration.enbek.kz, or call 1414.")
     )
     rows = [
-        [InlineKeyboardButton(text=f"📖 {answer.titles[locale]}", callback_data=answer.target)]
+        [InlineKeyboardButton(text=answer.titles[locale], callback_data=answer.target)]
         for answer in shown
     ]
     extra: list[Button] = [(_("👎 This did not help"), AskCb(action=AskAction.unhelpful))]
     if emigrant:
-        extra.append((_("✉️ Write to the labour attaché"), AskCb(action=AskAction.attache)))
+        extra.append((_("✉️ Send this to the labour attaché"), AskCb(action=AskAction.attache)))
     extra.append(menu_button())
     rows += keyboard(*([button] for button in extra)).inline_keyboard
     return "\n\n".join(blocks), InlineKeyboardMarkup(inline_keyboard=rows)
@@ -400,7 +400,7 @@ def not_found_screen(question: str, profile: Profile | None) -> tuple[str, Inlin
     rows = list(menu_markup(profile).inline_keyboard)
     if profile is not None and profile.role == "emigrant":
         lines.append(_("The labour attaché can answer it: your message goes with it."))
-        attache = (_("✉️ Write to the labour attaché"), AskCb(action=AskAction.attache))
+        attache = (_("✉️ Send this to the labour attaché"), AskCb(action=AskAction.attache))
         rows = keyboard([attache]).inline_keyboard + rows
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
