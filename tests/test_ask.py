@@ -212,3 +212,12 @@ async def test_unexpected_text_inside_a_dialogue_is_asked_again_not_searched(app
     assert sent[0].text == "Please choose with the buttons below."
     assert "🔎" not in " ".join(s.text for s in sent)
     assert "🌍" in sent[-1].buttons[0][0]  # the question again
+
+
+async def test_a_greeting_is_not_a_question(app, chat):
+    user = await person(chat, "ru")
+    [*_, answer] = await user.send("привет")
+    assert answer.text.startswith("Я не понял")  # the short answer, and the menu under it
+    assert MenuCb(item="profile").pack() in targets(answer)
+    async with app.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Question)) == 0

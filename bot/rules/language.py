@@ -18,8 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-
-import Stemmer
+from typing import Any
 
 KAZAKH_LETTERS = frozenset("әғқңөұүһі")
 WORD = re.compile(r"[\w']+", re.UNICODE)
@@ -134,7 +133,9 @@ def detect(text: str, fallback: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _snowball(language: str) -> Stemmer.Stemmer:
+def _snowball(language: str) -> Any:
+    import Stemmer  # imported when the first question is stemmed, not at start-up
+
     return Stemmer.Stemmer(language)
 
 

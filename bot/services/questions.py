@@ -8,7 +8,7 @@ question goes after KEEP_DAYS.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,6 +18,7 @@ from storage.repositories.questions import QuestionRepository
 
 KEEP_DAYS = 90
 MAX_TEXT = 300
+PURGE_EVERY = timedelta(hours=1)
 
 
 def normalised(text: str) -> str:
@@ -28,6 +29,7 @@ class QuestionLog:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self._sessionmaker = sessionmaker
         self.clock = clock
+        self._purged_at: datetime | None = None
 
     async def record(
         self, user_id: int, text: str, locale: str, outcome: str, answer: str | None = None
@@ -36,9 +38,12 @@ class QuestionLog:
         question = Question(
             text=normalised(text), locale=locale, outcome=outcome, answer=answer, created_at=now
         )
+        purge = self._purged_at is None or now - self._purged_at >= PURGE_EVERY
         async with self._sessionmaker() as session, session.begin():
             repository = QuestionRepository(session)
-            await repository.forget_before(now - timedelta(days=KEEP_DAYS))
+            if purge:  # questions older than KEEP_DAYS go, looked for once an hour
+                await repository.forget_before(now - timedelta(days=KEEP_DAYS))
+                self._purged_at = now
             await repository.add(question, user_id)
 
     async def most_asked(self, days: int, limit: int) -> list[tuple[str, str, str, int]]:

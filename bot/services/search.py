@@ -19,8 +19,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
-
 from bot.rules.language import content_stems, latin_to_cyrillic, looks_latin_kazakh, word_stems
 
 TITLE_WEIGHT = 4.0  # titles and paraphrase questions count more than body text
@@ -104,6 +102,8 @@ class SearchIndex:
     def _known(self, stem: str) -> str:
         if stem in self._weights or len(stem) < TYPO_MIN_LENGTH:
             return stem
+        from rapidfuzz import fuzz, process  # imported when the first typo needs it
+
         near = process.extractOne(
             stem, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
         )

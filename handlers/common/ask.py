@@ -5,6 +5,7 @@ help" and unanswered questions go to /questions for staff, without the user's id
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from aiogram import F, Router
@@ -20,7 +21,8 @@ from handlers.views.answers import AnswerBook, answer_screen, not_found_screen, 
 from handlers.views.callbacks import AskAction, AskCb
 from handlers.views.ui import current_locale, show, show_menu
 
-MAX_QUESTION = 1000  # longer text is not a question: it gets the short answer and the menu
+MAX_QUESTION = 1000
+QUOTE = 40  # longer text is not a question: it gets the short answer and the menu
 
 
 async def no_dialogue(message: Message, raw_state: str | None = None) -> bool:
@@ -39,6 +41,13 @@ async def on_question(
         lead = _(
             "That message is too long for me ({length} characters). Please use the menu buttons."
         ).format(length=len(text))
+        await show_menu(message, profile, lead)
+        return
+    if not answers.meaningful(text):  # "hello", "ok", an emoji: not a question to look up
+        quote = text if len(text) <= QUOTE else text[:QUOTE] + "…"
+        lead = _("I did not understand “{text}”. Please use the menu buttons.").format(
+            text=html.escape(quote)
+        )
         await show_menu(message, profile, lead)
         return
     emigrant = profile is not None and profile.role == "emigrant"

@@ -33,6 +33,7 @@ from bot.content.countries import country_name
 from bot.content.kandas import pages, residence, support
 from bot.content.migrants import facts as migrant_facts
 from bot.i18n import speaking
+from bot.rules.language import content_stems
 from bot.services.search import Document, Hit, SearchIndex
 from bot.services.users import Profile
 from handlers.views.abroad import GENERAL, NOTES, SECTION_LABELS, section_label
@@ -226,6 +227,11 @@ class AnswerBook:
     @cached_property
     def index(self) -> SearchIndex:
         return SearchIndex([answer.document for answer in self.answers.values()])
+
+    @staticmethod
+    def meaningful(text: str) -> bool:
+        """Whether the text has a word to look up (not only greetings, fillers, emoji)."""
+        return bool(content_stems(text))
 
     def find(self, text: str, country: str | None, limit: int = 3) -> list[tuple[Answer, Hit]]:
         return [(self.answers[hit.id], hit) for hit in self.index.search(text, country, limit)]
