@@ -6,7 +6,7 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, BotCommandScopeChat
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -40,3 +40,39 @@ async def register_commands(bot: Bot, i18n: I18n) -> None:
             await bot.set_my_commands(commands, language_code=code)
         except (TelegramAPIError, TelegramNetworkError) as error:
             log.warning("setMyCommands(%s) failed: %s", code or "default", error)
+
+
+def staff_command_list(admin: bool) -> list[BotCommand]:
+    """The user's commands, then the staff's (in one staff member's chat only)."""
+    staff = [
+        BotCommand(command="desk", description=_("Staff menu")),
+        BotCommand(command="cases", description=_("Open labour attaché cases")),
+        BotCommand(command="broadcast", description=_("Send an announcement")),
+        BotCommand(command="broadcasts", description=_("Scheduled and past broadcasts")),
+    ]
+    if admin:
+        staff += [
+            BotCommand(command="staff", description=_("Who serves which country")),
+            BotCommand(command="questions", description=_("Questions the bot could not answer")),
+        ]
+    return [*staff, *command_list()]
+
+
+async def register_staff_commands(
+    bot: Bot, i18n: I18n, chat_id: int, locale: str | None, admin: bool
+) -> None:
+    """The staff's commands in their own chat, in their language; a failure is logged."""
+    with speaking(i18n, locale):
+        commands = staff_command_list(admin)
+    try:
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
+    except (TelegramAPIError, TelegramNetworkError) as error:
+        log.warning("setMyCommands for staff member %s failed: %s", chat_id, error)
+
+
+async def forget_staff_commands(bot: Bot, chat_id: int) -> None:
+    """Back to the users' commands (a role taken back)."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=chat_id))
+    except (TelegramAPIError, TelegramNetworkError) as error:
+        log.warning("deleteMyCommands for %s failed: %s", chat_id, error)

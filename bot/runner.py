@@ -190,6 +190,23 @@ async def deliver_reminders(app: App, bot: Bot) -> None:
         log.exception("attaché desk timers failed")
 
 
+async def register_all_commands(bot: Bot, app: App) -> None:
+    """The users' command lists, then each staff member's own (admins and attachés)."""
+    from bot.commands import register_commands, register_staff_commands
+
+    await register_commands(bot, app.i18n)
+    try:
+        attaches = {role.user_id for role in await app.cases.roles()}
+    except SQLAlchemyError as error:
+        log.warning("staff command lists not set: %s", error)
+        return
+    for staff_id in sorted(set(app.settings.admin_ids) | attaches):
+        profile = await app.users.get(staff_id)
+        locale = profile.locale if profile else None
+        admin = app.cases.is_admin(staff_id)
+        await register_staff_commands(bot, app.i18n, staff_id, locale, admin)
+
+
 async def check_bot(bot: Bot, settings: Settings) -> str | None:
     """getMe must work before anything else; returns what is wrong, if anything."""
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
@@ -208,7 +225,6 @@ async def run(settings: Settings, sleep: Sleep = asyncio.sleep) -> int:
     from aiogram.utils.token import TokenValidationError
 
     from bot.app import build_bot, create_app
-    from bot.commands import register_commands
 
     if settings.bot_token is None:
         log.error(
@@ -235,7 +251,7 @@ async def run(settings: Settings, sleep: Sleep = asyncio.sleep) -> int:
         return 2
     log.info("Started as @%s", (await bot.me()).username)
     # Start-up extras run beside polling: a slow or failing Telegram must not delay replies.
-    commands = asyncio.create_task(register_commands(bot, app.i18n))
+    commands = asyncio.create_task(register_all_commands(bot, app))
     delivery = Delivery(app, bot)
     scheduler = start_scheduler(delivery)
     try:

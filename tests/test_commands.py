@@ -203,3 +203,43 @@ async def test_group_chats_are_ignored(app, chat):
     payload = user._message(text="/start")
     payload["message"]["chat"] = {"id": -5, "type": "group", "title": "g"}
     assert await user._feed(payload) == []
+
+
+async def test_staff_get_their_commands_in_their_chat_and_lose_them_with_the_role(app, bot, chat):
+    from aiogram.methods import DeleteMyCommands
+
+    from bot.runner import register_all_commands
+
+    attache = chat(user_id=8, lang="kk")
+    await attache.send("/start")
+    await attache.press("Қазақша")
+    admin = chat(user_id=7, lang="en")
+    await admin.send("/start")
+    await admin.send("/staff add 8 RU")
+    calls = [s.method for s in bot.session.requests if isinstance(s.method, SetMyCommands)]
+    scoped = calls[-1]  # the first: the language they chose; the last: the role
+    assert scoped.scope.chat_id == 8
+    described = {cmd.command: cmd.description for cmd in scoped.commands}
+    assert described["broadcast"] == translated(app, "kk", "Send an announcement")
+    assert "questions" not in described and "menu" in described  # an attaché, not an admin
+    before = len(bot.session.requests)
+    await attache.send("/language")
+    await attache.press("Русский")  # a language change keeps the staff commands
+    [again] = [
+        s.method for s in bot.session.requests[before:] if isinstance(s.method, SetMyCommands)
+    ]
+    assert "broadcast" in {cmd.command for cmd in again.commands}
+    await admin.send("/staff remove 8 RU")
+    [gone] = [s.method for s in bot.session.requests if isinstance(s.method, DeleteMyCommands)]
+    assert gone.scope.chat_id == 8
+
+    before = len(bot.session.requests)
+    await register_all_commands(bot, app)
+    scopes = [
+        s.method.scope.chat_id
+        for s in bot.session.requests[before:]
+        if isinstance(s.method, SetMyCommands)
+        and s.method.scope is not None
+        and getattr(s.method.scope, "chat_id", None)
+    ]
+    assert scopes == [7]  # the admin; the attaché's role was taken back

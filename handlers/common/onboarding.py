@@ -15,8 +15,9 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import LOCALES
-from bot.commands import command_list
+from bot.commands import command_list, staff_command_list
 from bot.content.countries import facts, names, search, timezone_of
+from bot.services.cases import CaseService
 from bot.services.users import ROLES, Profile, UserService
 from handlers.filters import menu_item, not_a_command, not_text, typed_text
 from handlers.views.callbacks import CountryCb, LangCb, RoleCb
@@ -69,10 +70,16 @@ async def on_language_command(message: Message, i18n: I18n):
     )
 
 
-async def set_chat_commands(bot: Bot, chat_id: int) -> None:
-    """The command menu of this chat in the user's language; a failure is only logged."""
+async def set_chat_commands(bot: Bot, chat_id: int, cases: CaseService) -> None:
+    """The command menu of this chat in the user's language (a staff member's with the
+    staff commands); a failure is only logged."""
+    commands = (
+        staff_command_list(cases.is_admin(chat_id))
+        if await cases.is_staff(chat_id)
+        else command_list()
+    )
     try:
-        await bot.set_my_commands(command_list(), scope=BotCommandScopeChat(chat_id=chat_id))
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
     except TelegramAPIError as error:
         log.warning("setMyCommands for a chat failed: %s", error)
 
@@ -85,6 +92,7 @@ async def on_language(
     i18n: I18n,
     bot: Bot,
     wiring: Wiring,
+    cases: CaseService,
     **data: Any,
 ):
     if callback_data.code not in LOCALES:
@@ -92,7 +100,7 @@ async def on_language(
         return
     i18n.current_locale = callback_data.code
     profile = await users.save(callback.from_user.id, locale=callback_data.code)
-    await set_chat_commands(bot, callback.from_user.id)
+    await set_chat_commands(bot, callback.from_user.id, cases)
     if await state.get_state() == Onboarding.language.state:
         await state.set_state(Onboarding.role)
         await ask_role(callback, state)

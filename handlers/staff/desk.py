@@ -15,13 +15,15 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_timedelta
 
+from bot.commands import forget_staff_commands, register_staff_commands
 from bot.content.countries import country_name, names
 from bot.services.cases import MAX_RESOLUTION, CaseService, Entry
 from bot.services.desk import Desk
-from bot.services.users import Profile
+from bot.services.users import Profile, UserService
 from handlers.filters import not_a_command, replies
 from handlers.views.callbacks import StaffAction, StaffCb
 from handlers.views.desk import rating_row, refuse, staff_buttons
@@ -248,7 +250,13 @@ def staff_usage() -> str:
 
 
 async def on_staff(
-    message: Message, command: CommandObject, cases: CaseService, desk: Desk, bot: Bot
+    message: Message,
+    command: CommandObject,
+    cases: CaseService,
+    desk: Desk,
+    bot: Bot,
+    users: UserService,
+    i18n: I18n,
 ):
     admin_id = message.chat.id  # a private chat: the sender's
     if not cases.is_admin(admin_id):
@@ -290,8 +298,14 @@ async def on_staff(
                     "/cases lists the open ones; /desk shows everything staff can do."
                 ).format(country=country_name(country, current_locale())),
             )
+            profile = await users.get(staff_id)
+            await register_staff_commands(
+                bot, i18n, staff_id, profile.locale if profile else None, cases.is_admin(staff_id)
+            )
     else:
         changed = await cases.revoke(staff_id, country)
+        if changed and not await cases.is_staff(staff_id):
+            await forget_staff_commands(bot, staff_id)
         text = (
             _("✅ {id} no longer serves {country}.")
             if changed
