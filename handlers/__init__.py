@@ -25,7 +25,7 @@ from handlers.views.answers import AnswerBook
 from handlers.views.broadcasts import BroadcastView
 from handlers.views.desk import DeskView
 from handlers.views.reminders import ReminderView
-from handlers.wiring import Wiring
+from handlers.wiring import ScreenEnd, Wiring
 
 
 @dataclass
@@ -58,6 +58,9 @@ def build_handlers(i18n: I18n, year: int | None = None) -> Handlers:
         kandas_group,
         *common.build_last_routers(),
     ]
+    first = routers[0]  # every update passes it: a screen ends when the user goes elsewhere
+    first.callback_query.outer_middleware(ScreenEnd(wiring))
+    first.message.outer_middleware(ScreenEnd(wiring))
     return Handlers(
         routers,
         wiring,

@@ -19,6 +19,9 @@ Nothing is registered on import, so reading a feature's `build_router()` shows a
   checked date (or None for the question's `extra` button).
 - `reminder_kind(kind, title, guide, record)`: what a reminder of this kind says, which menu
   entry opens its guide, and the typed record its deadline keeps.
+- `screen(state, keep)`: a screen that takes what the user types (the attaché screen) is a
+  state, which ends as soon as the user presses a button other than its own (callback data
+  starting with one of `keep`) or sends a command: typed text is then a question again.
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from handlers.views.dates import ask_date
 from storage.records import EmptyRecord, Record
@@ -62,6 +66,10 @@ class Wiring:
     prompts: dict[str, Prompt] = field(default_factory=dict)
     dates: dict[str, DateQuestion] = field(default_factory=dict)
     kinds: dict[str, ReminderKind] = field(default_factory=dict)
+    screens: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def screen(self, state: State, keep: tuple[str, ...]) -> None:
+        self.screens[_name(state)] = keep
 
     def prompt(self, state: State, ask: Prompt) -> None:
         self.prompts[_name(state)] = ask
@@ -110,3 +118,28 @@ def _name(state: State) -> str:
     if not state.state:
         raise ValueError(f"{state!r} belongs to no StatesGroup")
     return state.state
+
+
+class ScreenEnd(BaseMiddleware):
+    """Ends a screen's state (see `Wiring.screen`) when the user goes elsewhere."""
+
+    def __init__(self, wiring: Wiring) -> None:
+        self.screens = wiring.screens
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        keep = self.screens.get(data.get("raw_state") or "")
+        if keep is not None:
+            if isinstance(event, CallbackQuery):
+                elsewhere = not (event.data or "").startswith(keep)
+            else:
+                elsewhere = isinstance(event, Message) and (event.text or "").startswith("/")
+            if elsewhere:
+                state: FSMContext = data["state"]
+                await state.clear()
+                data["raw_state"] = None
+        return await handler(event, data)

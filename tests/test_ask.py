@@ -221,3 +221,33 @@ async def test_a_greeting_is_not_a_question(app, chat):
     assert MenuCb(item="profile").pack() in targets(answer)
     async with app.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Question)) == 0
+
+
+async def test_leaving_the_attache_screen_makes_typed_text_a_question_again(app, chat):
+    user = await person(chat, "en", "emigrant", country="RU")
+    await user.press_data(MenuCb(item="attache").pack())
+    await user.press_data(MenuCb(item="rights").pack())  # elsewhere
+    [*_, answer] = await user.send("my boss took my passport")
+    assert answer.text.startswith("🔎 Here is what I found:")
+    assert RightsCb(country="RU", section="passport_taken").pack() in targets(answer)
+
+
+async def test_every_message_typed_before_the_topic_reaches_the_case(app, chat):
+    user = await person(chat, "en", "emigrant", country="KR")
+    await user.press_data(MenuCb(item="attache").pack())
+    await user.send("they keep my passport")
+    await user.send_photo("the contract they made me sign")
+    sent = await user.press_data(TopicCb(topic="passport").pack(), user.last_with_buttons())
+    to_admin = [s for s in sent if s.chat_id == ADMIN]
+    assert any("they keep my passport" in s.text for s in to_admin)
+    assert any(s.name == "sendPhoto" for s in to_admin)
+
+
+@pytest.mark.parametrize(
+    ("question", "target"),
+    [("work permit", MenuCb(item="permit")), ("permit", MenuCb(item="permit"))],
+)
+async def test_a_short_question_of_common_words_is_still_answered(app, chat, question, target):
+    user = await person(chat, "en")
+    [*_, answer] = await user.send(question)
+    assert target.pack() in targets(answer)[:3]

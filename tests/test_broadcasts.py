@@ -680,3 +680,44 @@ async def test_every_deadline_kind_but_the_users_own_can_be_an_audience(app):
 
     kinds = set(app.dispatcher["wiring"].kinds) - {"personal"}
     assert set(KIND_LABELS) == kinds
+
+
+async def test_a_text_of_1200_characters_may_be_broadcast_but_not_a_broken_link(app, chat):
+    await people(app, *CROWD)
+    admin = await staff_member(chat, ADMIN, "en")
+    await admin.send("/broadcast")
+    await admin.press_data(cb(BroadcastAction.content), admin.last_with_buttons())
+    await admin.press_data(cb(BroadcastAction.content, "en"), admin.last_with_buttons())
+    sent = await admin.send("y" * 1200)
+    assert "✅ English" in sent[-1].text
+    await admin.press_data(cb(BroadcastAction.link), admin.last_with_buttons())
+    for broken in ("https://a..b", "https://.", "https://example.kz:99999/x", "ftp://example.kz"):
+        sent = await admin.send(broken)
+        assert sent[0].text.startswith("That is not a web link."), broken
+    sent = await admin.send("https://www.enbek.kz/ru")
+    assert "🔗" in sent[-1].text
+
+
+async def test_a_failure_while_delivering_puts_the_row_back_and_the_broadcast_ends(
+    app, bot, chat, clock, monkeypatch
+):
+    await people(app, *[(650 + n, "en", "migrant", "UZ", None) for n in range(3)])
+    await staff_member(chat, ADMIN, "en")
+
+    async def broken(user_id: int) -> None:
+        raise RuntimeError("the database is down")
+
+    monkeypatch.setattr(app.reminders, "user_blocked", broken)
+    bot.session.fail_next(403, "Forbidden: bot was blocked by the user", method="sendMessage")
+    await start(app, bot, Audience(role="migrant"))
+    with pytest.MonkeyPatch.context() as patch:  # started, its progress message sent
+        patch.setattr(engine, "batch_size", lambda rate: 0)
+        await app.broadcasts.tick(bot)
+    bot.session.fail_next(403, "Forbidden: bot was blocked by the user", method="sendMessage")
+    await app.broadcasts.drain(bot)
+    assert (await statuses(app))["sending"] == 0  # nothing stuck with a live instance
+    monkeypatch.undo()
+    clock.advance(minutes=10)
+    await app.broadcasts.drain(bot)
+    async with app.sessionmaker() as session:
+        assert await session.scalar(select(Broadcast.status)) == "done"

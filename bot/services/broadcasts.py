@@ -42,6 +42,7 @@ from bot.services.clock import Clock
 from bot.services.reminders import ReminderService, describe
 from bot.services.sender import RateLimiter
 from bot.services.users import UserService
+from storage.cache import BoundedCache
 from storage.models import Broadcast
 from storage.records import Audience, Content
 from storage.repositories.broadcasts import (
@@ -167,11 +168,12 @@ class BroadcastService:
         self.clock: Clock = reminders.clock
         self._slots = asyncio.Semaphore(concurrency)
         self._halted: dict[int, str] = {}  # paused or cancelled here while rows were in flight
-        self._gone: set[int] = set()  # users who deleted their data while this process ran
+        # users who deleted their data while this process ran (bounded: a claim is minutes old)
+        self._gone: BoundedCache[int, bool] = BoundedCache(10_000)
         self._rates: dict[int, tuple[datetime, int]] = {}  # last progress: when, how many sent
         self._purged_at: datetime | None = None
         self._recovered_at: datetime | None = None
-        users.on_delete.append(self._gone.add)
+        users.on_delete.append(lambda user_id: self._gone.put(user_id, True))
 
     @property
     def instance_id(self) -> str:
@@ -420,10 +422,8 @@ class BroadcastService:
             broadcast = await repository.get(broadcast_id)
             if broadcast is None:
                 return 0
-            if not await repository.move(  # a stalled start goes on under a new time
-                broadcast_id, ("scheduled", "starting"), "starting", started_at=now
-            ):
-                return 0  # another instance started it
+            if not await repository.begin(broadcast_id, now, now - self.START_STALLS):
+                return 0  # another instance is starting it
             audience = Audience.model_validate(broadcast.audience)
             author_id, scope = broadcast.author_id, set(broadcast.scope)
             starting = broadcast
@@ -445,9 +445,11 @@ class BroadcastService:
             after = await BroadcastRepository(session).last_recipient(broadcast_id)
         while True:
             async with self._sessionmaker() as session, session.begin():
-                last = await BroadcastRepository(session).add_recipients(
-                    broadcast_id, where, after, self.ADD_BATCH
-                )
+                repository = BroadcastRepository(session)
+                current = await repository.get(broadcast_id)
+                if current is None or current.status != "starting":
+                    return 0  # cancelled meanwhile
+                last = await repository.add_recipients(broadcast_id, where, after, self.ADD_BATCH)
             if last is None:
                 break
             after = last
@@ -498,7 +500,7 @@ class BroadcastService:
         marks = {"did": delivery_id, "by": self.instance_id}
         async with self._slots:
             try:
-                if active is None or user_id in self._gone:
+                if active is None or self._gone.get(user_id):
                     await self._close(marks, "skipped", None, "the user deleted their data")
                     return False
                 if not active:
@@ -514,8 +516,20 @@ class BroadcastService:
                 return await self._attempt(
                     bot, broadcast, marks, user_id, attempts, contents[code], code, reader
                 )
-            except Exception as error:  # the database, most likely: the claim waits for recovery
+            except Exception as error:  # the database, most likely
                 log.error("broadcast delivery %s: %s", delivery_id, describe(error))
+                try:  # back to the queue, so the broadcast can still finish
+                    await self._writer.write(
+                        RETRY,
+                        {
+                            **marks,
+                            "due": self.clock.now() + retry_delay(attempts + 1),
+                            "attempts": attempts + 1,
+                            "error": "other",
+                        },
+                    )
+                except Exception:
+                    log.error("broadcast delivery %s: not put back either", delivery_id)
                 return False
 
     async def _attempt(
@@ -681,6 +695,8 @@ class BroadcastService:
             broadcast = await repository.get(broadcast_id)
             if broadcast is None:
                 return
+            if broadcast.status == "cancelled":
+                await repository.cancel_pending(broadcast_id)
             broadcast.results = {
                 "counts": await repository.counts(broadcast_id),
                 "sent_by_locale": await repository.sent_by_locale(broadcast_id),

@@ -16,20 +16,21 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.rules.language import content_stems, latin_to_cyrillic, looks_latin_kazakh, word_stems
 
 TITLE_WEIGHT = 4.0  # titles and paraphrase questions count more than body text
 MIN_COVERAGE = 0.4  # share of the question's meaning (its words, by weight) the best has
-MIN_SCORE = 2.0
+MIN_SCORE = 0.5  # BM25: only a match on nothing but the most common words is below
 MIN_MATCHED = 6.0  # ... or this much meaning (two or three telling words) in a long question
 MIN_LONG_COVERAGE = 0.2
 MIN_OTHER_COVERAGE = 0.2  # the second and third answers shown need at least this
 TYPO_CUTOFF = 86  # rapidfuzz ratio for a misspelt word to take a known stem's place
 TYPO_MIN_LENGTH = 5  # shorter words are too easily taken for others
 CANDIDATES = 30
+MAX_WORDS = 40  # a question's words looked at: a long message is not read to the end
+MAX_TYPOS = 50_000  # typo corrections remembered
 GENERAL = "XX"  # the rights guide for a country without a page
 
 
@@ -84,6 +85,7 @@ class SearchIndex:
         self._unknown_weight = math.log(1 + total)
         self._country_of = {d.id: d.country for d in self.documents}
         self._page_countries = {d.country for d in self.documents if d.country}
+        self._typos: dict[str, str] = {}  # misspelt stem -> the known stem it stands for
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -91,23 +93,25 @@ class SearchIndex:
     def query_words(self, text: str) -> list[tuple[str, ...]]:
         """The question's words, each as its possible stems, a misspelt one replaced by the
         nearest known stem, and a Latin-script Kazakh question read in Cyrillic too."""
-        found = word_stems(text)
+        found = word_stems(text)[:MAX_WORDS]
         if looks_latin_kazakh(text):
-            found += word_stems(latin_to_cyrillic(text))
+            found += word_stems(latin_to_cyrillic(text))[:MAX_WORDS]
         return [tuple(dict.fromkeys(self._known(stem) for stem in word)) for word in found]
-
-    def query_stems(self, text: str) -> list[str]:
-        return list(dict.fromkeys(stem for word in self.query_words(text) for stem in word))
 
     def _known(self, stem: str) -> str:
         if stem in self._weights or len(stem) < TYPO_MIN_LENGTH:
             return stem
+        if stem in self._typos:
+            return self._typos[stem]
         from rapidfuzz import fuzz, process  # imported when the first typo needs it
 
         near = process.extractOne(
             stem, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
         )
-        return near[0] if near else stem
+        known = near[0] if near else stem
+        if len(self._typos) < MAX_TYPOS:
+            self._typos[stem] = known
+        return known
 
     def _weight(self, word: tuple[str, ...]) -> float:
         return max(self._weights.get(stem, self._unknown_weight) for stem in word)
@@ -161,7 +165,3 @@ class SearchIndex:
             return True  # the question names the country
         # the general guide, for someone whose country has no page of its own
         return page_country == GENERAL and country not in self._page_countries
-
-
-def index_of(documents: Iterable[Document]) -> SearchIndex:
-    return SearchIndex(list(documents))

@@ -140,8 +140,23 @@ async def show_screen(
     await show(event, text, column(buttons), edit=edit)
 
 
+MAX_DRAFTS = 10  # messages kept on the attaché screen until the topic is chosen
+DRAFT_KINDS = ("text", "photo", "document", "voice")
+
+
 def draft_of(entry: Entry) -> dict[str, Any]:
     return {"kind": entry.kind, "text": entry.text, "file_id": entry.file_id}
+
+
+def drafted(user_id: int, drafts: Any) -> list[Entry]:
+    """The kept messages as case entries (anything malformed left out)."""
+    if not isinstance(drafts, list):
+        return []
+    return [
+        Entry("user", user_id, draft["kind"], draft.get("text"), draft.get("file_id"))
+        for draft in drafts
+        if isinstance(draft, dict) and draft.get("kind") in DRAFT_KINDS
+    ]
 
 
 async def on_draft(message: Message, state: FSMContext):
@@ -160,8 +175,11 @@ async def on_draft(message: Message, state: FSMContext):
 
 
 async def keep_and_ask_topic(event: Message | CallbackQuery, state: FSMContext, entry: Entry):
+    """Keep the message (with any kept before it) and ask the topic."""
+    drafts = (await state.get_data()).get("drafts")
+    kept = drafts if isinstance(drafts, list) else []
     await state.set_state(CaseFlow.topic)
-    await state.set_data({"draft": draft_of(entry)})
+    await state.set_data({"drafts": [*kept, draft_of(entry)][-MAX_DRAFTS:]})
     await show(event, *topic_question(kept=True), edit=False)
 
 
@@ -185,7 +203,7 @@ def topic_question(kept: bool = False) -> tuple[str, InlineKeyboardMarkup]:
 
 
 async def ask_topic(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
-    kept = isinstance((await state.get_data()).get("draft"), dict)
+    kept = bool((await state.get_data()).get("drafts"))
     await show(event, *topic_question(kept))
 
 
@@ -201,11 +219,14 @@ async def on_topic(
     if await state.get_state() != CaseFlow.topic.state or callback_data.topic not in TOPICS:
         await out_of_date(callback, menu=False)
         return
-    draft = (await state.get_data()).get("draft")
-    if isinstance(draft, dict) and draft.get("kind") in ("text", "photo", "document", "voice"):
-        kind, text, file_id = draft["kind"], draft.get("text"), draft.get("file_id")
-        entry = Entry("user", callback.from_user.id, kind, text, file_id)
-        await open_case(callback, state, profile, cases, desk, bot, callback_data.topic, entry)
+    entries = drafted(callback.from_user.id, (await state.get_data()).get("drafts"))
+    if entries:
+        first, *more = entries
+        await open_case(callback, state, profile, cases, desk, bot, callback_data.topic, first)
+        number = (await state.get_data()).get("case")
+        for entry in more:  # the rest go into the same case, in order
+            if isinstance(number, int) and (case := await cases.add(number, entry)):
+                await desk.to_staff(bot, case, entry)
         return
     await state.set_state(CaseFlow.first)
     await state.update_data(topic=callback_data.topic)
@@ -696,6 +717,7 @@ def build_router(wiring: Wiring) -> Router:
     router.message.register(on_first_message, StateFilter(CaseFlow.first), not_a_command)
     router.message.register(on_case_message, StateFilter(CaseFlow.writing), not_a_command)
     wiring.prompt(CaseFlow.screen, ask_screen)
+    wiring.screen(CaseFlow.screen, keep=(TopicCb.__prefix__, AskCb.__prefix__))
     wiring.prompt(CaseFlow.topic, ask_topic)
     wiring.prompt(CaseFlow.first, ask_first)
     wiring.prompt(CaseFlow.writing, ask_more)

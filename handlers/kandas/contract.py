@@ -124,7 +124,7 @@ async def on_members(
 ):
     data = await state.get_data()
     value = callback_data.value
-    valid = value.isdigit() and 1 <= int(value) <= MAX_FAMILY
+    valid = value.isdecimal() and 1 <= int(value) <= MAX_FAMILY
     if await state.get_state() != ContractFlow.members.state or not valid or not data.get("region"):
         await out_of_date(callback, profile)
         return

@@ -49,7 +49,7 @@ async def on_family(callback: CallbackQuery, callback_data: KandasCb, profile: P
     if not value:
         await show(callback, *family_question())
         return
-    if not value.isdigit() or not 1 <= int(value) <= MAX_FAMILY:
+    if not value.isdecimal() or not 1 <= int(value) <= MAX_FAMILY:
         await out_of_date(callback, profile)
         return
     facts = support()

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -95,6 +96,13 @@ async def at_step(callback: CallbackQuery, state: FSMContext, *steps: State) -> 
         return True
     await callback.answer(out_of_date_text(), show_alert=True)
     return False
+
+
+def preview_refused() -> str:
+    return _(
+        "⚠️ Telegram refused this message as it stands (a file it cannot send, or a link "
+        "it does not accept). Please send it again, or change the link."
+    )
 
 
 def audience_of(data: dict[str, Any]) -> Audience:
@@ -300,7 +308,13 @@ async def on_content_message(message: Message, state: FSMContext, broadcasts: Br
     data = await state.get_data()
     code = data.get("lang")
     length = len(message.text or message.caption or "")
-    content = content_from(message)
+    try:
+        content = content_from(message)
+    except ValidationError:  # formatting (long links) makes it too big to keep
+        await message.answer(
+            _("That message is too long with its formatting and links. Please shorten it.")
+        )
+        return
     if code not in LOCALES:
         await show_compose(message, state, data)
         return
@@ -318,7 +332,7 @@ async def on_content_message(message: Message, state: FSMContext, broadcasts: Br
             ).format(length=length, limit=MAX_CONTENT)
         )
         return
-    if length > MAX_CAPTION:
+    if content.kind != "text" and length > MAX_CAPTION:
         await message.answer(
             _(
                 "That caption is {length} characters; Telegram allows up to {limit} under a "
@@ -344,12 +358,24 @@ async def ask_link(event: Event, state: FSMContext, **_: Any):
     await show(event, link_prompt(), edit=False)
 
 
+HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9-]{1,63}\.)+[a-z][a-z0-9-]{1,62}$")
+
+
 def valid_url(text: str) -> str | None:
+    """A web link a button can carry: http(s), a real host name, a valid port if any."""
     text = text.strip()
     if len(text) > MAX_URL or any(c.isspace() for c in text):
         return None
     parts = urlsplit(text)
-    if parts.scheme not in ("https", "http") or "." not in parts.netloc:
+    try:
+        parts.port  # noqa: B018  # raises for a port out of range
+    except ValueError:
+        return None
+    try:  # a host in any script, as Telegram checks it: its ASCII (IDNA) form
+        host = (parts.hostname or "").encode("idna").decode().lower()
+    except UnicodeError:
+        return None
+    if parts.scheme not in ("https", "http") or not HOST.match(host):
         return None
     return text
 
@@ -403,7 +429,13 @@ async def on_preview(
             continue
         given = content_locale(reader, contents)
         await bot.send_message(chat_id, preview_header(reader, given, count))
-        await broadcasts.send(bot, chat_id, contents[given], data.get("url"), reader)
+        try:
+            await broadcasts.send(bot, chat_id, contents[given], data.get("url"), reader)
+        except TelegramBadRequest as error:  # a file or a link Telegram will not take
+            log.info("broadcast preview refused: %s", error)
+            await bot.send_message(chat_id, preview_refused())
+            await show_compose(callback, state, data)
+            return
     await state.set_state(BroadcastFlow.when)
     text, markup = when_screen()
     await bot.send_message(chat_id, text, reply_markup=markup)

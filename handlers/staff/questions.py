@@ -26,7 +26,7 @@ async def on_questions(
         await refuse(message, "/questions")
         return
     args = (command.args or "").strip()
-    if args and not (args.isdigit() and 1 <= int(args) <= KEEP_DAYS):
+    if args and not (args.isdecimal() and 1 <= int(args) <= KEEP_DAYS):
         await message.answer(
             _("Usage: /questions [days], days from 1 to {keep}. Default: {days}.").format(
                 keep=KEEP_DAYS, days=DEFAULT_DAYS

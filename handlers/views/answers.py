@@ -49,6 +49,7 @@ from handlers.views.callbacks import (
     RegCb,
     RightsCb,
 )
+from handlers.views.kandas import filled
 from handlers.views.ui import Button, current_locale, keyboard, menu_button, menu_markup
 
 TAG = re.compile(r"<[^>]+>")
@@ -329,10 +330,10 @@ class AnswerBook:
         data = pages()
         found = []
         for route in data.routes:
-            numbers = {name: str(value) for name, value in route.figures.items()}
 
-            def fill(text: Text, locale: str, numbers: dict[str, str] = numbers) -> str:
-                return PLACEHOLDER.sub(lambda m: numbers.get(m.group(1), ""), text.in_(locale))
+            def fill(text: Text, locale: str, figures: dict[str, int] = route.figures) -> str:
+                with speaking(self.i18n, locale):
+                    return filled(text, figures)
 
             titles = {locale: f"🛤 {route.title.in_(locale)}" for locale in LOCALES}
             texts = {locale: short(fill(route.summary, locale)) for locale in LOCALES}

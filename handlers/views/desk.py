@@ -20,7 +20,7 @@ from babel.dates import format_datetime
 from bot.content.countries import country_name
 from bot.i18n import speaking
 from handlers.views.callbacks import CaseAction, CaseCb, StaffAction, StaffCb
-from handlers.views.ui import LANGUAGE_NAMES, column, current_locale, user_id_of
+from handlers.views.ui import LANGUAGE_NAMES, alert, column, current_locale, user_id_of
 from storage.models import Case, CaseMessage
 
 log = logging.getLogger("joldas.staff")
@@ -46,7 +46,7 @@ async def refuse(event: Message | CallbackQuery, what: str) -> None:
     """A staff action by someone who may not take it: refused, and logged with their id."""
     log.warning("refused %s by user %s: not staff for it", what, user_id_of(event))
     if isinstance(event, CallbackQuery):
-        await event.answer(refusal(), show_alert=True)
+        await alert(event, refusal())
     else:
         await event.answer(refusal())
 

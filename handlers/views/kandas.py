@@ -24,14 +24,14 @@ from bot.content.kandas import (
     support,
 )
 from bot.content.migrants import facts as migrant_facts
-from bot.rules.kandas import Support
+from bot.rules.kandas import MAX_FAMILY, Support
 from handlers.views.callbacks import KandasCb, KandasPage, MenuCb
 from handlers.views.guide import day_text, source_line, tenge
 from handlers.views.ui import Button, column, current_locale, keyboard, menu_button
 from storage.records import ContractRecord
 
 CONTRACT_KEY = "social_contract"  # the deadline (and typed record) of the social contract
-FAMILY_CHOICES = range(1, 11)  # the buttons; a bigger family types its size
+FAMILY_CHOICES = range(1, MAX_FAMILY + 1)  # five buttons a row
 YES, NO = "y", "n"
 
 
@@ -118,8 +118,8 @@ def paths_screen(facts: SupportFacts) -> tuple[str, InlineKeyboardMarkup]:
     )
     markup = column(
         [
-            (str(_("🗺 Where can I settle?")), MenuCb(item="kandas_regions")),
-            (str(_("🤝 My social contract")), MenuCb(item="kandas_contract")),
+            (_("🗺 Where can I settle?"), MenuCb(item="kandas_regions")),
+            (_("🤝 My social contract"), MenuCb(item="kandas_contract")),
             menu_button(),
         ]
     )
@@ -163,7 +163,7 @@ def family_question() -> tuple[str, InlineKeyboardMarkup]:
     buttons: list[Button] = [
         (str(size), KandasCb(page=KandasPage.family, value=str(size))) for size in FAMILY_CHOICES
     ]
-    return text, keyboard(buttons[:5], buttons[5:], [menu_button()])
+    return text, keyboard(*(buttons[i : i + 5] for i in range(0, len(buttons), 5)), [menu_button()])
 
 
 def support_screen(support: Support, facts: SupportFacts) -> tuple[str, InlineKeyboardMarkup]:
@@ -216,7 +216,7 @@ def support_screen(support: Support, facts: SupportFacts) -> tuple[str, InlineKe
     markup = column(
         [
             (_("👪 Another family size"), KandasCb(page=KandasPage.family)),
-            (str(_("🤝 My social contract")), MenuCb(item="kandas_contract")),
+            (_("🤝 My social contract"), MenuCb(item="kandas_contract")),
             menu_button(),
         ]
     )
@@ -245,7 +245,7 @@ def members_question() -> tuple[str, InlineKeyboardMarkup]:
     buttons: list[Button] = [
         (str(size), KandasCb(page=KandasPage.members, value=str(size))) for size in FAMILY_CHOICES
     ]
-    return text, keyboard(buttons[:5], buttons[5:])
+    return text, keyboard(*(buttons[i : i + 5] for i in range(0, len(buttons), 5)))
 
 
 def contract_screen(
@@ -313,7 +313,7 @@ def contract_screen(
     markup = column(
         [
             (_("✏️ Change the details"), KandasCb(page=KandasPage.contract, value="new")),
-            (str(_("⏰ My reminders")), MenuCb(item="reminders")),
+            (_("⏰ My reminders"), MenuCb(item="reminders")),
             menu_button(),
         ]
     )
@@ -495,12 +495,8 @@ def routes_screen() -> tuple[str, InlineKeyboardMarkup]:
     return text, column([*buttons, menu_button()])
 
 
-def route_figures(route: Route) -> dict[str, int]:
-    return dict(route.figures)
-
-
 def question_screen(route: Route, answers: str) -> tuple[str, InlineKeyboardMarkup]:
-    figures = route_figures(route)
+    figures = dict(route.figures)
     question = route.questions[len(answers)]
     parts = [f"<b>{route.title.in_(current_locale())}</b>"]
     if not answers:
@@ -519,7 +515,7 @@ def question_screen(route: Route, answers: str) -> tuple[str, InlineKeyboardMark
 
 
 def verdict_screen(route: Route, fits: bool) -> tuple[str, InlineKeyboardMarkup]:
-    figures = route_figures(route)
+    figures = dict(route.figures)
     parts = [
         f"<b>{route.title.in_(current_locale())}</b>",
         ("✅ " if fits else "➖ ")

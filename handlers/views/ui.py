@@ -103,6 +103,15 @@ def current_locale() -> str:
 _answered: ContextVar[str | None] = ContextVar("answered", default=None)
 
 
+async def alert(callback: CallbackQuery, text: str) -> None:
+    """A notice on the press itself, or (when the press was already answered) a message."""
+    if _answered.get() == callback.id:
+        await SendMessage(chat_id=callback.from_user.id, text=text).as_(callback.bot)
+        return
+    _answered.set(callback.id)
+    await callback.answer(text, show_alert=True)
+
+
 async def acknowledge(callback: CallbackQuery) -> None:
     """Answer the press (Telegram wants one answer each) unless it has been answered."""
     if _answered.get() != callback.id:

@@ -58,7 +58,6 @@ RETRY: Update = (
     )
 )
 OPEN = ("pending", "sending")
-LIVE = ("starting", "running", "paused")
 # a claimed delivery: id, user_id, attempts, the user's locale and whether they are active
 # (None when the user deleted their data)
 Claimed = tuple[int, int, int, str | None, bool | None]
@@ -168,6 +167,23 @@ class BroadcastRepository:
         )
         return affected_rows(result) > 0
 
+    async def begin(self, broadcast_id: int, now: datetime, stalled_since: datetime) -> bool:
+        """Scheduled → starting (or a start cut short before `stalled_since` taken over):
+        one instance wins."""
+        result = await self.session.execute(
+            update(Broadcast)
+            .where(
+                Broadcast.id == broadcast_id,
+                or_(
+                    Broadcast.status == "scheduled",
+                    and_(Broadcast.status == "starting", Broadcast.started_at < stalled_since),
+                ),
+            )
+            .values(status="starting", started_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return affected_rows(result) > 0
+
     async def add_recipients(
         self, broadcast_id: int, where: Any, after_user: int, limit: int
     ) -> int | None:
@@ -256,13 +272,6 @@ class BroadcastRepository:
                 )
             )
         return found
-
-    async def next_retry(self, broadcast_id: int) -> datetime | None:
-        return await self.session.scalar(
-            select(func.min(DELIVERIES.c.due_at)).where(
-                DELIVERIES.c.broadcast_id == broadcast_id, DELIVERIES.c.status == "pending"
-            )
-        )
 
     async def release(self, delivery_ids: Collection[int], by: str) -> int:
         """Claims of this instance that were not sent go back (a pause, a stop)."""
