@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -345,36 +345,23 @@ class BroadcastService:
         """The message as every reader of `locale` gets it (previews go through here too)."""
         markup = self.view.link_markup(url, locale) if url else None
         paid_flag = True if paid else None
-        text = content.html or None
-        if content.kind == "photo":
-            assert content.file_id
-            return await bot.send_photo(
-                chat_id,
-                content.file_id,
-                caption=text,
-                reply_markup=markup,
-                allow_paid_broadcast=paid_flag,
+        if content.kind == "text":
+            return await bot.send_message(
+                chat_id, content.html, reply_markup=markup, allow_paid_broadcast=paid_flag
             )
-        if content.kind == "document":
-            assert content.file_id
-            return await bot.send_document(
-                chat_id,
-                content.file_id,
-                caption=text,
-                reply_markup=markup,
-                allow_paid_broadcast=paid_flag,
-            )
-        if content.kind == "video":
-            assert content.file_id
-            return await bot.send_video(
-                chat_id,
-                content.file_id,
-                caption=text,
-                reply_markup=markup,
-                allow_paid_broadcast=paid_flag,
-            )
-        return await bot.send_message(
-            chat_id, content.html, reply_markup=markup, allow_paid_broadcast=paid_flag
+        senders: dict[str, Callable[..., Awaitable[Message]]] = {
+            "photo": bot.send_photo,
+            "document": bot.send_document,
+            "video": bot.send_video,
+        }
+        send_media = senders[content.kind]
+        assert content.file_id  # every media content has one (storage.records.Content)
+        return await send_media(
+            chat_id,
+            content.file_id,
+            caption=content.html or None,
+            reply_markup=markup,
+            allow_paid_broadcast=paid_flag,
         )
 
     async def drain(self, bot: Bot) -> TickReport:

@@ -677,29 +677,27 @@ async def managed(
     return broadcast
 
 
-async def on_pause(
+def toggles() -> dict[BroadcastAction, tuple[str, str]]:
+    """Pause and resume: (the refusal when it cannot, the notice when done)."""
+    return {
+        BroadcastAction.pause: (_("It is not sending now."), _("⏸ Paused.")),
+        BroadcastAction.resume: (_("It is not paused."), _("▶️ Sending again.")),
+    }
+
+
+async def on_pause_or_resume(
     callback: CallbackQuery, callback_data: BroadcastCb, broadcasts: BroadcastService, bot: Bot
 ):
     broadcast = await managed(callback, callback_data, broadcasts)
     if broadcast is None:
         return
-    if not await broadcasts.pause(broadcast.id):
-        await callback.answer(_("It is not sending now."), show_alert=True)
+    pausing = callback_data.action == BroadcastAction.pause
+    done = await (broadcasts.pause if pausing else broadcasts.resume)(broadcast.id)
+    cannot, notice = toggles()[callback_data.action]
+    if not done:
+        await callback.answer(cannot, show_alert=True)
         return
-    await callback.answer(_("⏸ Paused."))
-    await broadcasts.edit_progress(bot, broadcast.id)
-
-
-async def on_resume(
-    callback: CallbackQuery, callback_data: BroadcastCb, broadcasts: BroadcastService, bot: Bot
-):
-    broadcast = await managed(callback, callback_data, broadcasts)
-    if broadcast is None:
-        return
-    if not await broadcasts.resume(broadcast.id):
-        await callback.answer(_("It is not paused."), show_alert=True)
-        return
-    await callback.answer(_("▶️ Sending again."))
+    await callback.answer(notice)
     await broadcasts.edit_progress(bot, broadcast.id)
 
 
@@ -759,8 +757,9 @@ def build_router(wiring: Wiring) -> Router:
     router.callback_query.register(on_paid, cb(action == BroadcastAction.paid))
     router.callback_query.register(on_confirm, cb(action == BroadcastAction.confirm))
     router.callback_query.register(on_drop, cb(action == BroadcastAction.drop))
-    router.callback_query.register(on_pause, cb(action == BroadcastAction.pause))
-    router.callback_query.register(on_resume, cb(action == BroadcastAction.resume))
+    router.callback_query.register(
+        on_pause_or_resume, cb(action.in_({BroadcastAction.pause, BroadcastAction.resume}))
+    )
     router.callback_query.register(on_cancel_broadcast, cb(action == BroadcastAction.cancel))
     router.callback_query.register(on_show, cb(action == BroadcastAction.show))
     router.message.register(on_content_message, StateFilter(BroadcastFlow.content), not_a_command)
