@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -11,13 +12,16 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.i18n import ProfileI18nMiddleware, build_i18n
+from bot.metrics import QUEUE, UpdateMetrics
 from bot.middlewares import ProfileMiddleware
 from bot.retry import RetryMiddleware, Sleep
 from bot.services.broadcasts import BroadcastService
@@ -25,15 +29,20 @@ from bot.services.cases import CaseService
 from bot.services.checklist import ChecklistService
 from bot.services.clock import Clock, SystemClock
 from bot.services.desk import Desk
+from bot.services.inbox import Inbox
 from bot.services.questions import QuestionLog
 from bot.services.reminders import ReminderService
 from bot.services.sender import RateLimiter
 from bot.services.trips import TripService
-from bot.services.users import UserService
+from bot.services.users import SharedProfiles, UserService
 from handlers import Handlers, build_handlers
 from storage.db import create_engine, create_sessionmaker, upgrade_database
 from storage.fsm import DatabaseStorage
+from storage.repositories.queues import queue_depths
 from storage.writer import GroupWriter
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 CONSOLE_TOKEN = "1:console"
 
@@ -68,16 +77,36 @@ class App:
     writer: GroupWriter
     users: UserService
     reminders: ReminderService
-    storage: DatabaseStorage
+    storage: BaseStorage
     i18n: I18n
     cases: CaseService
     desk: Desk
     broadcasts: BroadcastService
     dispatcher: Dispatcher
+    inbox: Inbox
+    redis: Redis | None = None  # with REDIS_URL: state shared by instances
+
+    async def database_alive(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def redis_alive(self) -> None:
+        if self.redis is not None:
+            await self.redis.ping()  # type: ignore[misc]  # redis-py types it sync or async
+
+    async def count_queues(self) -> None:
+        """Queue depths for /metrics, read from the database all instances share."""
+        async with self.engine.connect() as connection:
+            depths = await queue_depths(connection, self.reminders.clock.now())
+        for queue, depth in depths.items():
+            QUEUE.labels(queue).set(depth)
 
     async def close(self) -> None:
         await self.writer.drain()
+        await self.inbox.close()
         await self.storage.close()
+        if self.redis is not None:
+            await self.redis.aclose()
         await self.engine.dispose()
 
 
@@ -90,7 +119,8 @@ def build_dispatcher(
     sessionmaker: async_sessionmaker[AsyncSession],
     users: UserService,
     reminders: ReminderService,
-    storage: DatabaseStorage,
+    storage: BaseStorage,
+    isolation: BaseEventIsolation,
     i18n: I18n,
     cases: CaseService,
     desk: Desk,
@@ -100,7 +130,7 @@ def build_dispatcher(
 ) -> Dispatcher:
     dispatcher = Dispatcher(
         storage=storage,
-        events_isolation=SimpleEventIsolation(),  # one update at a time per user
+        events_isolation=isolation,  # one update at a time per user
         settings=settings,
         sessionmaker=sessionmaker,
         users=users,
@@ -114,6 +144,7 @@ def build_dispatcher(
         answers=handlers.answers,
         wiring=handlers.wiring,
     )
+    dispatcher.update.outer_middleware(UpdateMetrics())
     dispatcher.update.outer_middleware(ProfileMiddleware(users))
     dispatcher.update.outer_middleware(ProfileI18nMiddleware(i18n))
     dispatcher.message.filter(private_chat)  # checked before every router below
@@ -130,9 +161,18 @@ async def create_app(
         await upgrade_database(engine)
     sessionmaker = create_sessionmaker(engine)
     writer = GroupWriter(engine)
-    users = UserService(sessionmaker, writer, settings.timezone)
-    storage = DatabaseStorage(sessionmaker, writer)
-    users.on_delete.append(storage.forget_user)
+    redis = connect_redis(settings.redis_url) if settings.redis_url else None
+    storage: BaseStorage
+    isolation: BaseEventIsolation
+    if redis is None:  # one process: state in the database, served from memory
+        users = UserService(sessionmaker, writer, settings.timezone)
+        storage = DatabaseStorage(sessionmaker, writer)
+        isolation = SimpleEventIsolation()
+        users.on_delete.append(storage.forget_user)
+    else:  # several instances: state, per-user order and profiles in Redis
+        users = UserService(sessionmaker, writer, settings.timezone, shared=SharedProfiles(redis))
+        storage, isolation = redis_state(redis)
+        users.on_delete.append(lambda user_id: forget_conversations(redis, user_id))
     i18n = build_i18n(settings.default_locale)
     clock = clock or SystemClock()
     handlers = build_handlers(i18n, year=clock.now().year)
@@ -172,6 +212,7 @@ async def create_app(
         users,
         reminders,
         storage,
+        isolation,
         i18n,
         cases,
         desk,
@@ -179,6 +220,7 @@ async def create_app(
         questions,
         handlers,
     )
+    inbox = Inbox(engine, reminders.instance_id, clock)
     return App(
         settings,
         engine,
@@ -192,4 +234,30 @@ async def create_app(
         desk,
         broadcasts,
         dispatcher,
+        inbox,
+        redis,
     )
+
+
+def connect_redis(url: str) -> Redis:
+    from redis.asyncio import Redis
+
+    return Redis.from_url(url, health_check_interval=30, socket_connect_timeout=5)
+
+
+def redis_state(redis: Redis) -> tuple[BaseStorage, BaseEventIsolation]:
+    """aiogram's Redis FSM storage and per-user lock (each instance handles one user's
+    updates in the order they come; a waiting update looks again every 10 ms)."""
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+    from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+    keys = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)  # fsm:bot:chat:user:destiny
+    storage = RedisStorage(redis, key_builder=keys)
+    isolation = RedisEventIsolation(redis, keys, lock_kwargs={"timeout": 60, "sleep": 0.01})
+    return storage, isolation
+
+
+async def forget_conversations(redis: Redis, user_id: int) -> None:
+    """/delete: the user's dialogue state and data go from Redis too (private chats only)."""
+    async for key in redis.scan_iter(match=f"fsm:*:{user_id}:{user_id}:*", count=1000):
+        await redis.delete(key)

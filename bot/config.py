@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot import LOCALES, PROJECT_ROOT
 
+SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'joldas.db'}"
 
 
@@ -33,6 +36,67 @@ class Settings(BaseSettings):
     # paid broadcasts (allow_paid_broadcast): Telegram charges Stars for each message
     broadcast_paid: bool = False  # may admins choose it
     broadcast_paid_rate: float = Field(default=1000.0, gt=0, le=1000)
+    # scale-out: webhooks instead of long polling, Redis for state shared by instances
+    webhook_url: str | None = None  # the public HTTPS URL Telegram posts updates to
+    webhook_secret: SecretStr | None = None  # X-Telegram-Bot-Api-Secret-Token; required with it
+    webhook_listen: str | None = None  # host:port of the server (webhook, /healthz, /metrics)
+    redis_url: str | None = None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError("WEBHOOK_URL must be an https:// URL (Telegram posts only there)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _check_listen(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("WEBHOOK_LISTEN must be host:port, e.g. 0.0.0.0:8080")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("REDIS_URL must be redis://host:port/db (or rediss://, unix://)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET must be set with WEBHOOK_URL")
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    @property
+    def listen(self) -> tuple[str, int] | None:
+        """Where the HTTP server listens: WEBHOOK_LISTEN, or 127.0.0.1:8080 with webhooks;
+        None when polling without a server."""
+        address = self.webhook_listen or ("127.0.0.1:8080" if self.webhook_url else None)
+        if address is None:
+            return None
+        host, _, port = address.rpartition(":")
+        return host.strip("[]"), int(port)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -1,4 +1,4 @@
-"""Running the bot for real: checks, start-up calls, long polling.
+"""Running the bot for real: checks, start-up calls, long polling or webhooks.
 
 The bot itself (aiogram, handlers) and APScheduler are imported by `run`, not with this
 module: `db upgrade` needs only the database.
@@ -7,7 +7,10 @@ module: `db upgrade` needs only the database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
+import signal
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -19,10 +22,12 @@ from storage.db import create_engine, upgrade_database
 
 if TYPE_CHECKING:
     from aiogram import Bot
+    from aiohttp import web
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     from bot.app import App
     from bot.retry import Sleep
+    from bot.services.inbox import Intake
     from bot.services.reminders import TickReport
 
 log = logging.getLogger("joldas")
@@ -53,10 +58,13 @@ class Delivery:
     the desk's timers nor a broadcast wait behind a reminder backlog (and reminders go
     before broadcast messages in the one sender)."""
 
-    def __init__(self, app: App, bot: Bot, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self, app: App, bot: Bot, sleep: Sleep = asyncio.sleep, intake: Intake | None = None
+    ) -> None:
         self.app = app
         self.bot = bot
         self.sleep = sleep
+        self.intake = intake
         self.tasks: dict[str, asyncio.Task[None]] = {}
         # the job beats once a run: an instance is presumed stopped only after 3 runs missed
         beats = timedelta(seconds=3 * app.settings.reminder_tick_seconds)
@@ -71,6 +79,8 @@ class Delivery:
         except Exception:
             log.exception("reminder heartbeat failed")
         self._start("reminders", self._drain)
+        if self.intake is not None:
+            self._start("inbox", self._replay)
 
     async def desk(self) -> None:
         self._start("desk", self._desk)
@@ -89,6 +99,16 @@ class Delivery:
             await drain_reminders(self.app, self.bot, horizon=horizon, sleep=self.sleep)
         except Exception:
             log.exception("reminder delivery failed")
+
+    async def _replay(self) -> None:
+        """Updates that stopped instances accepted and never handled are handled here."""
+        assert self.intake is not None
+        try:
+            await self.app.reminders.release_stopped()  # forgets them: their updates are free
+            await self.intake.replay()
+            await self.app.inbox.purge()
+        except Exception:
+            log.exception("inbox replay failed")
 
     async def _broadcasts(self) -> None:
         try:
@@ -250,18 +270,146 @@ async def run(settings: Settings, sleep: Sleep = asyncio.sleep) -> int:
         await app.close()
         return 2
     log.info("Started as @%s", (await bot.me()).username)
+    from bot.services.inbox import Intake
+
+    try:  # alive before taking updates: what this instance accepts is then not an orphan
+        await app.reminders.heartbeat()
+    except (SQLAlchemyError, OSError) as error:
+        log.error("Cannot write to the database: %s", error)
+        await bot.session.close()
+        await app.close()
+        return 1
+    intake = Intake(app.dispatcher, bot, app.inbox)
     # Start-up extras run beside polling: a slow or failing Telegram must not delay replies.
     commands = asyncio.create_task(register_all_commands(bot, app))
-    delivery = Delivery(app, bot)
+    delivery = Delivery(app, bot, intake=intake)
     scheduler = start_scheduler(delivery)
+    server: web.AppRunner | None = None
     try:
-        await app.dispatcher.start_polling(
-            bot, allowed_updates=app.dispatcher.resolve_used_update_types()
-        )
+        server = await start_server(app, bot, intake)
+        await serve_updates(app, bot, intake)
     finally:
         scheduler.shutdown(wait=False)
+        if server is not None:
+            await server.cleanup()  # no new webhook requests
+        await intake.stop()  # what is still running gets a few seconds, the rest is replayed
         await delivery.stop()
         commands.cancel()
         await app.close()
         await bot.session.close()
     return 0
+
+
+POLL_TIMEOUT = 30  # seconds a getUpdates request waits for updates
+MAX_BACKOFF = 30.0
+
+
+async def start_server(app: App, bot: Bot, intake: Intake) -> web.AppRunner | None:
+    """The HTTP server (webhook, /healthz, /metrics) when WEBHOOK_URL or WEBHOOK_LISTEN says."""
+    settings = app.settings
+    if settings.listen is None:
+        return None
+    from bot.web import WebhookHandler, build_web_app, serve
+
+    checks = {"database": app.database_alive}
+    if app.redis is not None:
+        checks["redis"] = app.redis_alive
+    webhook = None
+    if settings.webhook_url and settings.webhook_secret:
+        secret = settings.webhook_secret.get_secret_value()
+        webhook = (settings.webhook_path, WebhookHandler(app.dispatcher, bot, intake, secret))
+    return await serve(build_web_app(checks, app.count_queues, webhook), *settings.listen)
+
+
+async def serve_updates(app: App, bot: Bot, intake: Intake) -> None:
+    """Webhooks or long polling until SIGTERM or SIGINT (or until cancelled)."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sign in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not Unix, or a thread
+            loop.add_signal_handler(sign, stopping.set)
+    allowed = app.dispatcher.resolve_used_update_types()
+    try:
+        if app.settings.webhook_url:
+            await set_webhook(bot, app, allowed)
+            await stopping.wait()
+        else:
+            await drop_webhook(bot)
+            polling = asyncio.create_task(poll(bot, intake, allowed))
+            stopped = asyncio.create_task(stopping.wait())
+            await asyncio.wait((polling, stopped), return_when=asyncio.FIRST_COMPLETED)
+            for task in (polling, stopped):
+                task.cancel()
+            await asyncio.gather(polling, stopped, return_exceptions=True)
+    finally:
+        for sign in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sign)
+    log.info("stopping")
+
+
+async def poll(bot: Bot, intake: Intake, allowed: list[str], sleep: Sleep = asyncio.sleep) -> None:
+    """Long polling that confirms an offset to Telegram (with the next getUpdates) only
+    once the batch is in the inbox: a crash while handlers run loses nothing."""
+    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+
+    offset: int | None = None
+    failures = 0
+    timeout = {"request_timeout": int(bot.session.timeout + POLL_TIMEOUT)}
+    while True:
+        try:
+            updates = await bot.get_updates(
+                offset=offset, timeout=POLL_TIMEOUT, allowed_updates=allowed, **timeout
+            )
+            if updates:
+                await intake.take(updates)
+                offset = updates[-1].update_id + 1
+            failures = 0
+        except (TelegramAPIError, TelegramNetworkError, SQLAlchemyError, OSError) as error:
+            failures += 1
+            wait = min(2.0 ** min(failures, 5), MAX_BACKOFF)
+            log.warning("polling failed (%s): trying again in %.0f s", error, wait)
+            await sleep(wait)
+
+
+def webhook_fingerprint(url: str, allowed: list[str], secret: str) -> str:
+    """What was set with Telegram, without the secret itself (getWebhookInfo never shows it)."""
+    text = "|".join((url, ",".join(sorted(allowed)), secret))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def set_webhook(bot: Bot, app: App, allowed: list[str]) -> None:
+    """setWebhook only when Telegram's differs from ours (URL, update types, or a secret this
+    deployment has not set yet): N instances starting together do not undo each other."""
+    from storage.repositories.inbox import read_state, write_state
+
+    settings = app.settings
+    assert settings.webhook_url and settings.webhook_secret
+    secret = settings.webhook_secret.get_secret_value()
+    wanted = webhook_fingerprint(settings.webhook_url, allowed, secret)
+    info = await bot.get_webhook_info()
+    async with app.engine.connect() as connection:
+        known = await read_state(connection, "webhook")
+    same = info.url == settings.webhook_url and sorted(info.allowed_updates or []) == sorted(
+        allowed
+    )
+    if same and known == wanted:
+        log.info("webhook already set: %s", settings.webhook_url)
+        return
+    await bot.set_webhook(
+        settings.webhook_url, secret_token=secret, allowed_updates=allowed, max_connections=40
+    )
+    async with app.engine.begin() as connection:
+        await write_state(connection, "webhook", wanted, app.reminders.clock.now())
+    log.info("webhook set: %s", settings.webhook_url)
+
+
+async def drop_webhook(bot: Bot) -> None:
+    """Long polling after webhooks: Telegram refuses getUpdates while a webhook is set."""
+    try:
+        info = await bot.get_webhook_info()
+        if info.url:
+            log.warning("a webhook was set (%s): removed, polling instead", info.url)
+            await bot.delete_webhook(drop_pending_updates=False)
+    except Exception as error:  # polling says what is wrong, if anything
+        log.warning("could not check for a webhook: %s", error)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     String,
     Table,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -295,3 +296,28 @@ class QuestionAsker(Base):
         ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class InboxUpdate(Base):
+    """An update accepted from Telegram (long polling or webhook) before it is handled, so a
+    crash loses nothing: its payload goes once handled, and its id stays two days, so that
+    Telegram's redelivery is recognised and not handled twice."""
+
+    __tablename__ = "inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[str | None] = mapped_column(Text)  # the update's JSON until handled
+    owner: Mapped[str | None] = mapped_column(String(36))  # the ReminderInstance handling it
+    received_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class ServiceState(Base):
+    """What the running instances agree on, by name (e.g. the webhook set with Telegram,
+    as a fingerprint: its secret is never stored)."""
+
+    __tablename__ = "service_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime]

@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import time
 
+import aiohttp
 import pytest
 from aiohttp import web
+from pydantic import SecretStr
+from sqlalchemy import text
 
 from bot.__main__ import load_settings
 from bot.runner import run
+from storage.db import create_engine
 from tests.conftest import make_settings
 
 TOKEN = "123456:TEST-token"
@@ -38,6 +43,7 @@ class LocalBotApi:
             }
         ]
         self.replied = asyncio.Event()
+        self.webhook: dict = {"url": "", "allowed_updates": None}
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -62,6 +68,20 @@ class LocalBotApi:
             result, self.updates = self.updates, []
             if not result:
                 await asyncio.sleep(0.05)
+        elif method == "getWebhookInfo":
+            result = {"has_custom_certificate": False, "pending_update_count": 0}
+            result["url"] = self.webhook["url"]
+            if self.webhook["allowed_updates"] is not None:
+                result["allowed_updates"] = self.webhook["allowed_updates"]
+        elif method == "setWebhook":
+            self.webhook = {
+                "url": params["url"],
+                "allowed_updates": json.loads(params.get("allowed_updates", "null")),
+            }
+            result = True
+        elif method == "deleteWebhook":
+            self.webhook = {"url": "", "allowed_updates": None}
+            result = True
         elif method == "sendMessage":
             result = {
                 "message_id": 2,
@@ -104,6 +124,106 @@ async def test_run_polls_the_configured_api_server_and_answers(tmp_path):
     assert reply["chat_id"] == "42"
     assert "Тілді таңдаңыз" in reply["text"]  # the user's app is in Kazakh
     assert json.loads(reply["reply_markup"])["inline_keyboard"][0][0]["text"] == "✓ Қазақша"
+    # the update went through the inbox, and its handled mark was written on the way out
+    assert await inbox_of(settings) == [(1, True)]
+
+
+async def inbox_of(settings) -> list[tuple[int, bool]]:
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("select update_id, handled_at from inbox"))
+            return [(row.update_id, row.handled_at is not None) for row in rows]
+    finally:
+        await engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_polling_after_webhooks_removes_the_webhook_first(tmp_path):
+    server = LocalBotApi()
+    server.webhook = {"url": "https://old.example.org/hook", "allowed_updates": None}
+    async with server as url:
+        settings = make_settings(tmp_path, bot_token=TOKEN, telegram_api_url=url)
+        task = asyncio.create_task(run(settings))
+        await asyncio.wait_for(server.replied.wait(), timeout=20)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    methods = [method for method, _ in server.calls]
+    assert methods.index("deleteWebhook") < methods.index("getUpdates")
+
+
+async def test_webhook_mode_sets_the_webhook_once_and_answers_posted_updates(tmp_path):
+    server = LocalBotApi()
+    server.updates = []
+    port = free_port()
+    async with server as url:
+        settings = make_settings(
+            tmp_path,
+            bot_token=TOKEN,
+            telegram_api_url=url,
+            webhook_url="https://bot.example.org/telegram/hook",
+            webhook_secret="abc_DEF-123",
+            webhook_listen=f"127.0.0.1:{port}",
+        )
+
+        async def start_and_post(update_id: int, secret: str) -> int:
+            task = asyncio.create_task(run(settings))
+            try:
+                async with aiohttp.ClientSession() as client:
+                    for _ in range(200):  # until the server listens
+                        try:
+                            async with client.get(f"http://127.0.0.1:{port}/healthz") as health:
+                                if health.status == 200:
+                                    break
+                        except aiohttp.ClientConnectionError:
+                            pass
+                        await asyncio.sleep(0.05)
+                    async with client.post(
+                        f"http://127.0.0.1:{port}/telegram/hook",
+                        json={"update_id": update_id, **server_update()},
+                        headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+                    ) as response:
+                        status = response.status
+                if status == 200:
+                    await asyncio.wait_for(server.replied.wait(), timeout=20)
+            finally:
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+            return status
+
+        assert await start_and_post(1, "abc_DEF-123") == 200
+        assert await start_and_post(2, "wrong") == 401  # and the webhook is not set again
+        settings.webhook_secret = SecretStr("new_secret")  # the operator changed it
+        server.replied.clear()
+        assert await start_and_post(3, "new_secret") == 200
+    sets = [params for method, params in server.calls if method == "setWebhook"]
+    assert len(sets) == 2  # the first start, and after the secret changed
+    assert sets[0]["url"] == "https://bot.example.org/telegram/hook"
+    assert sets[0]["secret_token"] == "abc_DEF-123"
+    assert sets[1]["secret_token"] == "new_secret"
+    assert "getUpdates" not in [method for method, _ in server.calls]
+    assert "deleteWebhook" not in [method for method, _ in server.calls]  # stopping keeps it
+    assert await inbox_of(settings) == [(1, True), (3, True)]
+
+
+def server_update() -> dict:
+    return {
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "text": "/start",
+            "chat": {"id": 42, "type": "private"},
+            "from": {"id": 42, "is_bot": False, "first_name": "A", "language_code": "en"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        }
+    }
 
 
 async def test_a_refused_token_stops_start_up_with_one_line(tmp_path, caplog):
@@ -152,6 +272,11 @@ async def test_missing_or_malformed_token(tmp_path, caplog, token, message):
         ("DATABASE_URL", "mysql://x/y", "must be sqlite+aiosqlite:// or postgresql+asyncpg://"),
         ("ADMIN_IDS", "1,two", "ADMIN_IDS"),
         ("TIMEZONE", "Mars/Base", "TIMEZONE 'Mars/Base' is not an IANA time zone"),
+        ("WEBHOOK_URL", "http://bot.example.org/hook", "WEBHOOK_URL must be an https:// URL"),
+        ("WEBHOOK_URL", "https://bot.example.org/hook", "WEBHOOK_SECRET must be set"),
+        ("WEBHOOK_SECRET", "has space", "WEBHOOK_SECRET must be 1-256 characters"),
+        ("WEBHOOK_LISTEN", "8080", "WEBHOOK_LISTEN must be host:port"),
+        ("REDIS_URL", "localhost:6379", "REDIS_URL must be redis://"),
     ],
 )
 def test_bad_settings_stop_with_one_clear_line(monkeypatch, variable, value, message):

@@ -6,11 +6,13 @@ only updates that change it open a database session.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+import json
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from enum import Enum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,6 +22,9 @@ from storage.loader import BatchLoader
 from storage.models import User, utcnow
 from storage.repositories.users import UserRepository, user_upsert
 from storage.writer import GroupWriter
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 ROLES = ("migrant", "emigrant", "kandas")
 HELD_TABLES = ("deadlines", "trips", "checklist_marks", "cases")
@@ -51,6 +56,34 @@ class _Missing(Enum):
 
 
 _MISSING = _Missing.MISSING
+Cached = Profile | Literal[_Missing.MISSING]
+
+
+class SharedProfiles:
+    """Profiles cached in Redis, where every instance reads them: a change made on one
+    instance (a new language, say) is what the next update sees on any other."""
+
+    PREFIX = "joldas:profile:"
+    TTL = 24 * 3600  # seconds; a profile not read for a day is read from the database again
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    async def get(self, user_id: int) -> Cached | None:
+        raw = await self.redis.get(f"{self.PREFIX}{user_id}")
+        if raw is None:
+            return None
+        if raw == b"-":
+            return _MISSING
+        values = json.loads(raw)
+        for name in ("created_at", "updated_at"):
+            values[name] = datetime.fromisoformat(values[name])
+        return Profile(**values)
+
+    async def put(self, user_id: int, value: Cached, *, fill: bool = False) -> None:
+        """Store a change; `fill` only stores what was read, if nothing newer is there."""
+        raw = "-" if value is _MISSING else json.dumps(asdict(value), default=datetime.isoformat)
+        await self.redis.set(f"{self.PREFIX}{user_id}", raw, ex=self.TTL, nx=fill)
 
 
 class UserService:
@@ -60,8 +93,10 @@ class UserService:
         writer: GroupWriter,
         default_timezone: str,
         cache_size: int = 100_000,
+        shared: SharedProfiles | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._shared = shared  # with several instances: the cache is there, not here
         self._writer = writer
         self._dialect = writer.dialect
         self.default_timezone = default_timezone
@@ -70,9 +105,15 @@ class UserService:
         )
         self._loader: BatchLoader[int, Profile] = BatchLoader(self._fetch)
         self._holdings: BatchLoader[int, Any] = BatchLoader(self._fetch_holdings)
-        self.on_delete: list[Callable[[int], None]] = []
+        self.on_delete: list[Callable[[int], Awaitable[None] | None]] = []
 
     async def get(self, user_id: int) -> Profile | None:
+        if self._shared is not None:
+            shared = await self._shared.get(user_id)
+            if shared is None:
+                shared = await self._loader.load(user_id) or _MISSING
+                await self._shared.put(user_id, shared, fill=True)
+            return None if shared is _MISSING else shared
         cached = self._cache.get(user_id)
         if cached is None:
             cached = await self._loader.load(user_id) or _MISSING
@@ -102,8 +143,14 @@ class UserService:
         profile = replace(current or self._new_profile(user_id, now), **changes, updated_at=now)
         row = asdict(profile)
         await self._writer.write(user_upsert(self._dialect), row)
-        self._cache.put(user_id, profile)
+        await self._remember(user_id, profile)
         return profile
+
+    async def _remember(self, user_id: int, value: Cached) -> None:
+        if self._shared is not None:
+            await self._shared.put(user_id, value)
+        else:
+            self._cache.put(user_id, value)
 
     def _new_profile(self, user_id: int, now: datetime) -> Profile:
         return Profile(user_id, None, None, None, None, None, self.default_timezone, True, now, now)
@@ -113,7 +160,9 @@ class UserService:
         await self._writer.drain()
         async with self._sessionmaker() as session, session.begin():
             removed = await UserRepository(session).delete_everything(user_id)
-        self._cache.put(user_id, _MISSING)
+        await self._remember(user_id, _MISSING)
         for hook in self.on_delete:
-            hook(user_id)
+            done = hook(user_id)
+            if inspect.isawaitable(done):
+                await done
         return removed

@@ -1,0 +1,195 @@
+"""Webhook requests, the inbox (nothing lost, nothing handled twice), /healthz and /metrics.
+
+The web app is served on loopback by aiohttp's test server and fed real Update JSON; what the
+user sees comes from the in-process Bot API stand-in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
+
+from bot.app import App
+from bot.services.inbox import Intake
+from bot.web import WebhookHandler, build_web_app
+from storage.db import create_engine
+from storage.models import InboxUpdate
+
+SECRET = "s3cret_token-42"
+PATH = "/telegram/hook"
+HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def start_update(update_id: int, user_id: int = 42, text: str = "/start") -> dict:
+    message = {
+        "message_id": update_id,
+        "date": int(time.time()),
+        "text": text,
+        "chat": {"id": user_id, "type": "private"},
+        "from": {"id": user_id, "is_bot": False, "first_name": "A", "language_code": "kk"},
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+    return {"update_id": update_id, "message": message}
+
+
+@pytest.fixture
+async def web(app: App, bot):
+    intake = Intake(app.dispatcher, bot, app.inbox)
+    handler = WebhookHandler(app.dispatcher, bot, intake, SECRET)
+    checks = {"database": app.database_alive}
+    client = TestClient(TestServer(build_web_app(checks, app.count_queues, (PATH, handler))))
+    await client.start_server()
+    client.intake = intake  # type: ignore[attr-defined]
+    yield client
+    await client.close()
+    await intake.stop()
+
+
+def replies(bot) -> list:
+    return [sent for sent in bot.session.requests if sent.name == "sendMessage"]
+
+
+async def inbox_rows(app: App) -> list:
+    async with app.engine.connect() as connection:
+        return list(await connection.execute(select(InboxUpdate.__table__)))
+
+
+@pytest.mark.parametrize("headers", [{}, {HEADER: "wrong"}, {HEADER: SECRET + "x"}, {HEADER: "é"}])
+async def test_a_request_without_the_secret_never_reaches_the_handlers(web, app, bot, headers):
+    response = await web.post(PATH, json=start_update(1), headers=headers)
+    assert response.status == 401
+    await web.intake.idle()
+    assert replies(bot) == []
+    assert await inbox_rows(app) == []
+
+
+async def test_an_update_is_answered_once_even_when_telegram_sends_it_again(web, app, bot):
+    response = await web.post(PATH, json=start_update(10), headers={HEADER: SECRET})
+    assert response.status == 200
+    await web.intake.idle()
+    [reply] = replies(bot)
+    assert "Тілді таңдаңыз" in reply.text  # the user's app speaks Kazakh
+
+    again = await web.post(PATH, json=start_update(10), headers={HEADER: SECRET})
+    assert again.status == 200  # Telegram must stop sending it
+    await web.intake.idle()
+    assert len(replies(bot)) == 1
+
+    await app.inbox.close()  # the handled mark is written
+    [row] = await inbox_rows(app)
+    assert row.update_id == 10 and row.handled_at is not None
+    assert row.payload is None  # what the user wrote does not stay
+
+
+async def test_concurrent_requests_share_one_write_and_are_all_answered(web, app, bot):
+    updates = [start_update(100 + n, user_id=1000 + n) for n in range(30)]
+    responses = await asyncio.gather(
+        *(web.post(PATH, json=update, headers={HEADER: SECRET}) for update in updates)
+    )
+    assert [r.status for r in responses] == [200] * 30
+    await web.intake.idle()
+    assert sorted(r.chat_id for r in replies(bot)) == list(range(1000, 1030))
+
+
+async def test_a_request_that_is_not_an_update_is_refused(web, bot):
+    for body in ("<html>", json.dumps({"hello": 1}), ""):
+        response = await web.post(PATH, data=body, headers={HEADER: SECRET})
+        assert response.status == 400
+    assert replies(bot) == []
+
+
+async def test_when_the_database_is_down_telegram_is_told_to_send_again(web, app, bot, tmp_path):
+    working = app.inbox._engine
+    app.inbox._engine = create_engine("postgresql+asyncpg://x:y@127.0.0.1:9/none")
+    try:
+        response = await web.post(PATH, json=start_update(20), headers={HEADER: SECRET})
+        assert response.status == 503
+        assert replies(bot) == []
+    finally:
+        await app.inbox._engine.dispose()
+        app.inbox._engine = working
+    response = await web.post(PATH, json=start_update(20), headers={HEADER: SECRET})
+    assert response.status == 200  # sent again: handled now
+    await web.intake.idle()
+    assert len(replies(bot)) == 1
+
+
+async def test_healthz_says_503_when_the_database_is_down(web, app):
+    response = await web.get("/healthz")
+    assert response.status == 200
+    assert await response.json() == {"status": "ok", "database": "ok"}
+    working = app.engine
+    app.engine = create_engine("postgresql+asyncpg://x:y@127.0.0.1:9/none")
+    try:
+        response = await web.get("/healthz")
+        assert response.status == 503
+        assert await response.json() == {"status": "down", "database": "down"}
+    finally:
+        await app.engine.dispose()
+        app.engine = working
+
+
+async def test_metrics_count_updates_and_read_the_queues(web, app, bot):
+    await web.post(PATH, json=start_update(30, user_id=77), headers={HEADER: SECRET})
+    await web.intake.idle()
+    response = await web.get("/metrics")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    text = await response.text()
+    assert 'joldas_updates_total{type="message"}' in text
+    assert "joldas_update_seconds_bucket" in text
+    assert 'joldas_inbox_updates_total{outcome="accepted"}' in text
+    for queue in ("reminders_due", "broadcast_messages", "inbox_unhandled"):
+        assert f'joldas_queue_depth{{queue="{queue}"}}' in text
+
+
+async def test_an_update_accepted_by_a_crashed_instance_is_replayed_once(app, bot, settings, clock):
+    """The process died after the 200 (or after the polled batch was written) and before
+    the handler ran: the update waits in the inbox under an instance that no longer beats."""
+    from bot.app import create_app
+    from bot.runner import Delivery
+    from bot.services.reminders import RUNNING
+
+    crashed = await create_app(settings, clock=clock)
+    await crashed.reminders.heartbeat()
+    await crashed.inbox.accept([(50, json.dumps(start_update(50)))])  # accepted, never handled
+    RUNNING.pop(crashed.reminders.instance_id)  # the process is gone (same machine: at once)
+    await crashed.engine.dispose()
+
+    await app.reminders.heartbeat()
+    intake = Intake(app.dispatcher, bot, app.inbox)
+    delivery = Delivery(app, bot, intake=intake)
+    await delivery._replay()
+    await intake.idle()
+    [reply] = replies(bot)
+    assert reply.chat_id == 42
+    await delivery._replay()  # nothing twice
+    await intake.idle()
+    assert len(replies(bot)) == 1
+    await intake.stop()
+    async with app.engine.connect() as connection:
+        waiting = await connection.scalar(
+            select(func.count()).select_from(InboxUpdate).where(InboxUpdate.handled_at.is_(None))
+        )
+    assert waiting == 0
+
+
+async def test_an_update_of_a_live_instance_is_not_taken_from_it(app, bot, settings, clock):
+    from bot.app import create_app
+
+    other = await create_app(settings, clock=clock)
+    try:
+        await other.reminders.heartbeat()
+        await other.inbox.accept([(60, json.dumps(start_update(60)))])  # it is handling it
+        intake = Intake(app.dispatcher, bot, app.inbox)
+        assert await intake.replay() == 0
+        assert replies(bot) == []
+    finally:
+        await other.reminders.stop()
+        await other.close()
