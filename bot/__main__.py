@@ -1,4 +1,5 @@
-"""Command line: `python -m bot run | console | db upgrade` (also the `joldas` script)."""
+"""Command line: `python -m bot run | console | db upgrade | db copy SOURCE TARGET`
+(also the `joldas` script)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ def load_settings() -> Settings:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="joldas", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the bot with long polling (needs BOT_TOKEN)")
+    commands.add_parser(
+        "run", help="run the bot: long polling, or webhooks when WEBHOOK_URL is set"
+    )
     console = commands.add_parser("console", help="chat with the bot in this terminal")
     console.add_argument(
         "--lang",
@@ -37,8 +40,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the language your 'Telegram app' reports",
     )
     console.add_argument("--user-id", type=int, default=100, help="your simulated Telegram id")
-    db = commands.add_parser("db", help="database schema")
-    db.add_argument("action", choices=("upgrade",))
+    db = commands.add_parser("db", help="database schema and data")
+    actions = db.add_subparsers(dest="action", required=True)
+    actions.add_parser("upgrade", help="bring DATABASE_URL's schema to the latest revision")
+    copy = actions.add_parser(
+        "copy",
+        help="copy all data from one database into a new, empty one (stop the bot first)",
+        description="Bring both databases to the latest schema, then copy every table from "
+        "SOURCE_URL into TARGET_URL in one transaction. The target must be empty.",
+    )
+    copy.add_argument(
+        "source", metavar="SOURCE_URL", help="e.g. sqlite+aiosqlite:///data/joldas.db"
+    )
+    copy.add_argument(
+        "target",
+        metavar="TARGET_URL",
+        help="an empty database, e.g. postgresql+asyncpg://joldas:pw@db:5432/joldas",
+    )
     return parser.parse_args(argv)
 
 
@@ -61,11 +79,38 @@ def main(argv: list[str] | None = None) -> None:
             code = asyncio.run(console(settings, lang=args.lang, user_id=args.user_id))
         except KeyboardInterrupt:
             code = 0
+    elif args.action == "copy":
+        code = db_copy(args.source, args.target)
     else:
         from bot.runner import upgrade
 
         code = asyncio.run(upgrade(settings))
     sys.exit(code)
+
+
+def db_copy(source: str, target: str) -> int:
+    """`db copy`: copy, then print the rows per table and the total (or why it failed)."""
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    from storage.copy import CopyError, copy_database
+
+    try:
+        copied = asyncio.run(copy_database(source, target))
+    except (CopyError, SQLAlchemyError, OSError) as error:
+        reason = error.orig if isinstance(error, DBAPIError) else error
+        print(f"Copy failed: {reason}", file=sys.stderr)
+        return 1
+    except ImportError as error:  # the URL names a driver that is not installed
+        print(
+            f"Copy failed: {error} (use an installed async driver: asyncpg, aiosqlite)",
+            file=sys.stderr,
+        )
+        return 1
+    width = max(map(len, copied), default=0)
+    for table, rows in copied.items():
+        print(f"{table:<{width}}  {rows:>9}")
+    print(f"{'total':<{width}}  {sum(copied.values()):>9} rows in {len(copied)} tables")
+    return 0
 
 
 if __name__ == "__main__":

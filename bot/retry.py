@@ -26,6 +26,8 @@ from aiogram.exceptions import (
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from bot.metrics import FLOOD_WAITS
+
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[Any]]
 _flood_waits_only: ContextVar[float | None] = ContextVar("flood_waits_only", default=None)
@@ -66,6 +68,7 @@ class RetryMiddleware(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
+                FLOOD_WAITS.inc()
                 if attempt == attempts or error.retry_after > max_wait:
                     raise
                 wait: float = error.retry_after

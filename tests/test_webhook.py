@@ -193,3 +193,20 @@ async def test_an_update_of_a_live_instance_is_not_taken_from_it(app, bot, setti
     finally:
         await other.reminders.stop()
         await other.close()
+
+
+async def test_metrics_count_reminders_and_429s(app, bot, clock):
+    from datetime import UTC, date, datetime
+
+    from bot.metrics import FLOOD_WAITS, REMINDERS
+    from storage.records import PersonalRecord
+
+    sent, floods = REMINDERS.labels("sent")._value.get(), FLOOD_WAITS._value.get()
+    await app.users.save(5, locale="en")
+    await app.reminders.schedule(5, "personal", date(2026, 12, 21), PersonalRecord(title="x"), "k")
+    bot.session.fail_next(429, retry_after=1, method="sendMessage")  # wait a second, once
+    clock.set(datetime(2026, 12, 14, 5, tzinfo=UTC))  # 7 days before, 10:00 in Almaty
+    report = await app.reminders.tick(bot)
+    assert report.sent == 1
+    assert REMINDERS.labels("sent")._value.get() == sent + 1
+    assert FLOOD_WAITS._value.get() == floods + 1

@@ -35,6 +35,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.metrics import BROADCASTS
 from bot.retry import answered_ok, flood_waits_only
 from bot.rules.broadcasts import batch_size, content_locale, retry_delay
 from bot.services.cases import CaseService
@@ -566,6 +567,7 @@ class BroadcastService:
             await self._close(marks, "failed", code, failure_reason(error))
             return False
         await self._writer.write(MARK_SENT, {**marks, "locale": code, "at": self.clock.now()})
+        BROADCASTS.labels("sent").inc()
         return True
 
     async def _halted_here(self, broadcast_id: int, marks: dict[str, Any]) -> bool:
@@ -599,6 +601,7 @@ class BroadcastService:
         await self._writer.write(
             MARK_CLOSED, {**marks, "status": status, "locale": locale, "error": error}
         )
+        BROADCASTS.labels(status).inc()
 
     # --- progress and the end ----------------------------------------------------------------
 

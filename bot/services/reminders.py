@@ -43,6 +43,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.metrics import REMINDERS
 from bot.retry import answered_ok, flood_waits_only
 from bot.rules.reminders import (
     LADDER_DAYS,
@@ -329,6 +330,8 @@ class ReminderService:
             else:
                 jobs.append(self._skip(row, report, went))
         await asyncio.gather(*jobs)
+        for outcome in ("sent", "failed", "rescheduled", "skipped"):
+            REMINDERS.labels(outcome).inc(getattr(report, outcome))
         return report
 
     async def seconds_to_next(self) -> float | None:

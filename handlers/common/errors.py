@@ -11,6 +11,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import locale_for, speaking
+from bot.metrics import ERRORS
 from bot.services.users import UserService
 
 log = logging.getLogger("joldas.errors")
@@ -24,6 +25,7 @@ async def on_error(event: ErrorEvent, bot: Bot, users: UserService, i18n: I18n) 
         if user is not None and await users.get(user.id) is not None:
             await users.save(user.id, is_active=False)
         return True
+    ERRORS.labels(update.event_type).inc()
     log.error(
         "update %s (%s) failed: %s",
         update.update_id,
