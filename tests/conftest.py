@@ -1,7 +1,14 @@
-"""Fixtures: a fresh SQLite file per test, the real app, and simulated users."""
+"""Fixtures: a fresh SQLite file per test, the real app, and simulated users.
+
+With JOLDAS_TEST_POSTGRES_URL and JOLDAS_TEST_REDIS_URL set (`.ci/run` starts both servers),
+the storage, reminder, broadcast and dialogue modules run twice: on SQLite alone, and on
+PostgreSQL with Redis holding conversation state, per-user order and profiles, as several
+instances do. Each test there starts from an empty schema and an empty Redis database.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +21,44 @@ from bot.app import App, build_bot, create_app
 from bot.config import Settings
 from bot.simulator import Conversation, LocalSession
 from storage.models import FsmRecord, User
+
+POSTGRES_URL = os.environ.get("JOLDAS_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("JOLDAS_TEST_REDIS_URL")
+# the modules that also run on PostgreSQL + Redis when both are there
+SHARED_BACKEND = {"test_storage", "test_reminders", "test_reminder_faults", "test_broadcasts"}
+SHARED_BACKEND |= {"test_onboarding", "test_emigrants", "test_webhook"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    shared = module in SHARED_BACKEND and not metafunc.definition.get_closest_marker("sqlite")
+    if "backend" in metafunc.fixturenames and shared and POSTGRES_URL and REDIS_URL:
+        metafunc.parametrize("backend", ["sqlite", "postgres+redis"], indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+async def reset_servers() -> None:
+    """An empty database at the latest schema on the test PostgreSQL server, and an empty
+    Redis database."""
+    from redis.asyncio import Redis
+    from sqlalchemy import text
+
+    from storage.db import create_engine, upgrade_database
+
+    assert POSTGRES_URL and REDIS_URL
+    engine = create_engine(POSTGRES_URL)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await upgrade_database(engine)
+    await engine.dispose()
+    redis = Redis.from_url(REDIS_URL)
+    await redis.flushdb()
+    await redis.aclose()
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
@@ -29,8 +74,11 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
+async def settings(tmp_path: Path, backend: str) -> Settings:
+    if backend == "sqlite":
+        return make_settings(tmp_path)
+    await reset_servers()
+    return make_settings(tmp_path, database_url=POSTGRES_URL, redis_url=REDIS_URL)
 
 
 class FakeClock:
@@ -56,7 +104,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
-    application = await create_app(settings, clock=clock)
+    application = await create_app(settings, migrate=True, clock=clock)
     yield application
     await application.close()
 

@@ -111,6 +111,7 @@ async def test_unchanged_state_writes_nothing(engine):
     assert statements == []
 
 
+@pytest.mark.sqlite
 async def test_db_upgrade_command_builds_the_schema(settings):
     assert await upgrade(settings) == 0
     engine = create_engine(settings.database_url)
@@ -121,6 +122,7 @@ async def test_db_upgrade_command_builds_the_schema(settings):
     assert version and {"users", "fsm_states"} <= tables
 
 
+@pytest.mark.sqlite
 async def test_the_app_migrates_an_empty_sqlite_file_itself(settings):
     app = await create_app(settings)
     async with app.sessionmaker() as session:
