@@ -179,3 +179,21 @@ async def test_an_instance_killed_midway_loses_nothing(pair):
     print(f"killed after {len(bots[0].session.requests)} calls: {len(twice)} got two copies")
     async with b.engine.connect() as connection:
         assert await connection.scalar(text("select status from broadcasts")) == "done"
+
+
+async def test_an_unanswered_sos_goes_to_the_admins_once_with_two_instances(pair):
+    (a, b), clock = pair
+    telegram = build_bot(a.settings, session=LocalSession())
+    admin = Conversation(a.dispatcher, telegram, user_id=7, language_code="en")
+    await admin.send("/start")
+    user = Conversation(b.dispatcher, telegram, user_id=601, language_code="en")
+    await user.send("/start")
+    await user.press("English")
+    await user.press("✈️")
+    await user.press(len(user.buttons()))  # no country: the admins serve the case
+    await user.send("/menu")
+    await user.press("SOS")
+    await user.send("help")
+    clock.advance(minutes=16)
+    sent = await asyncio.gather(a.desk.tick(telegram), b.desk.tick(telegram))
+    assert sorted(sent) == [0, 1]  # one instance escalated it, the other found nothing

@@ -64,6 +64,7 @@ class CaseRepository:
                 Case.escalated_at.is_(None),
                 Case.created_at <= created_before,
             )
+            .with_for_update(skip_locked=True)  # PostgreSQL: one instance takes each case
         )
         return list(rows)
 
@@ -75,6 +76,7 @@ class CaseRepository:
                 Case.waiting_since <= since_before,
                 or_(Case.staff_reminded_at.is_(None), Case.staff_reminded_at <= reminded_before),
             )
+            .with_for_update(skip_locked=True)
         )
         return list(rows)
 
