@@ -48,6 +48,7 @@ from aiogram.types import CallbackQuery, Message, Update
 
 from bot.app import build_bot, create_app
 from bot.config import Settings
+from bot.services.inbox import Intake
 from bot.simulator import LocalSession
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,16 +165,29 @@ async def feed(dispatcher: Dispatcher, bot: Bot, updates: list[Update], batch: i
             await asyncio.gather(*(dispatcher.feed_update(bot, update) for update in chunk))
 
 
+async def through_inbox(intake: Intake, updates: list[Update], batch: int) -> None:
+    """As the runner polls: each batch written to the inbox (one transaction), then handled
+    as tasks; the handled marks go with the next batch's write."""
+    for start in range(0, len(updates), batch):
+        await intake.take(updates[start : start + batch])
+        await intake.idle()
+    await intake.inbox.close()
+
+
 async def one_run(kind: str, database: str, payloads: list[dict[str, Any]], batch: int) -> float:
-    """Microseconds per update for one run of `kind` ("echo" or "bot"); setup not timed."""
+    """Microseconds per update for one run of `kind` ("echo", "bot", or "inbox": the bot
+    fed as the runner feeds it, through the inbox); setup not timed."""
     settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{database}")
     bot = build_bot(settings, session=LocalSession(record=False))
-    app = await create_app(settings) if kind == "bot" else None
+    app = await create_app(settings) if kind != "echo" else None
     dispatcher = app.dispatcher if app else echo_dispatcher()
     updates = [Update.model_validate(payload, context={"bot": bot}) for payload in payloads]
     gc.collect()
     started = time.perf_counter()
-    await feed(dispatcher, bot, updates, batch)
+    if app and kind == "inbox":
+        await through_inbox(Intake(app.dispatcher, bot, app.inbox), updates, batch)
+    else:
+        await feed(dispatcher, bot, updates, batch)
     if app:
         await app.writer.drain()  # writes the updates handed in are part of their cost
     elapsed = time.perf_counter() - started
@@ -196,6 +210,8 @@ async def throughput(users: int, rounds: int) -> None:
                 database = f"{folder}/bot-{batch}-{round_number}.db"
                 bot_us.append(await one_run("bot", database, payloads, batch))
             echo, ours = statistics.median(echo_us), statistics.median(bot_us)
+            if batch == 100:
+                polled_us = bot_us
             ratio = statistics.median(e / b for e, b in zip(echo_us, bot_us, strict=True))
             print(f"{label}: {len(payloads)} updates, {users} users, {rounds} rounds interleaved")
             print(
@@ -208,6 +224,17 @@ async def throughput(users: int, rounds: int) -> None:
             )
             print(f"  ratio:     {ratio:8.2f}   (median of per-round echo/joldas; target >= 0.5)")
             print(f"    per round: {fmt([e / b for e, b in zip(echo_us, bot_us, strict=True)])}")
+        inbox_us = []
+        for round_number in range(rounds):
+            database = f"{folder}/inbox-{round_number}.db"
+            inbox_us.append(await one_run("inbox", database, payloads, 100))
+        print("as the runner polls (100 at once, written to the inbox first):")
+        inboxed = statistics.median(inbox_us)
+        print(
+            f"  joldas:    {inboxed:8.1f} µs/update (best {min(inbox_us):.1f})"
+            f" = {1e6 / inboxed:8,.0f} updates/s; the inbox costs"
+            f" {inboxed - statistics.median(polled_us):+.1f} µs/update"
+        )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"this bench process peak RSS: {peak_mb:.0f} MB (holds prebuilt updates; not the bot's)")
 
@@ -221,6 +248,7 @@ REST_PROBE = """
 import asyncio, sys
 from bot.app import build_bot, create_app
 from bot.config import Settings
+from bot.services.inbox import Intake
 
 async def main():
     settings = Settings(

@@ -210,3 +210,30 @@ async def test_metrics_count_reminders_and_429s(app, bot, clock):
     assert report.sent == 1
     assert REMINDERS.labels("sent")._value.get() == sent + 1
     assert FLOOD_WAITS._value.get() == floods + 1
+
+
+async def test_healthz_names_what_is_down_and_metrics_survive_a_failed_count():
+    async def fine() -> None:
+        return None
+
+    async def refused() -> None:
+        raise ConnectionRefusedError("redis: connection refused")
+
+    async def hangs() -> None:
+        await asyncio.sleep(3600)
+
+    import bot.web
+
+    bot.web.HEALTH_TIMEOUT, saved = 0.1, bot.web.HEALTH_TIMEOUT
+    client = TestClient(TestServer(build_web_app({"database": fine, "redis": refused}, hangs)))
+    await client.start_server()
+    try:
+        response = await client.get("/healthz")
+        assert response.status == 503
+        assert await response.json() == {"status": "down", "database": "ok", "redis": "down"}
+        response = await client.get("/metrics")  # the queue count hung: counters still shown
+        assert response.status == 200 and "joldas_updates_total" in await response.text()
+        assert (await client.post("/telegram/hook", json={})).status == 404  # no webhook here
+    finally:
+        bot.web.HEALTH_TIMEOUT = saved
+        await client.close()
