@@ -104,6 +104,7 @@ class App:
     async def close(self) -> None:
         await self.writer.drain()
         await self.inbox.close()
+        await self.writer.close()
         await self.storage.close()
         if self.redis is not None:
             await self.redis.aclose()
@@ -135,8 +136,8 @@ def build_dispatcher(
         sessionmaker=sessionmaker,
         users=users,
         reminders=reminders,
-        trips=TripService(sessionmaker),
-        checklists=ChecklistService(sessionmaker),
+        trips=TripService(sessionmaker, users.caches),
+        checklists=ChecklistService(sessionmaker, users.caches),
         cases=cases,
         desk=desk,
         broadcasts=broadcasts,
@@ -169,6 +170,8 @@ async def create_app(
         storage = DatabaseStorage(sessionmaker, writer)
         isolation = SimpleEventIsolation()
         users.on_delete.append(storage.forget_user)
+        await users.know_all()  # a new user then costs no lookups
+        storage.known = users.known
     else:  # several instances: state, per-user order and profiles in Redis
         users = UserService(sessionmaker, writer, settings.timezone, shared=SharedProfiles(redis))
         storage, isolation = redis_state(redis)
@@ -192,7 +195,8 @@ async def create_app(
         handlers.reminder_view,
         batch_size=settings.reminder_batch,
     )
-    cases = CaseService(sessionmaker, reminders.clock, settings.admin_ids)
+    cases = CaseService(sessionmaker, reminders.clock, settings.admin_ids, users.caches)
+    users.on_delete.append(lambda user_id: cases.forget_staff())
     desk = Desk(cases, users, handlers.desk_view, settings.default_locale)
     broadcasts = BroadcastService(
         sessionmaker,
@@ -220,7 +224,7 @@ async def create_app(
         questions,
         handlers,
     )
-    inbox = Inbox(engine, reminders.instance_id, clock)
+    inbox = Inbox(writer.transactions, reminders.instance_id, clock)
     return App(
         settings,
         engine,

@@ -22,7 +22,7 @@ class ProfileMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user = data.get("event_from_user")
-        profile = await self.users.get(user.id) if user else None
+        profile = await self.users.of_sender(user.id) if user else None
         if profile is not None and not profile.is_active:  # they unblocked the bot
             profile = await self.users.save(profile.id, is_active=True)
         data["profile"] = profile

@@ -394,8 +394,8 @@ async def set_webhook(bot: Bot, app: App, allowed: list[str]) -> None:
     secret = settings.webhook_secret.get_secret_value()
     wanted = webhook_fingerprint(settings.webhook_url, allowed, secret)
     info = await bot.get_webhook_info()
-    async with app.engine.connect() as connection:
-        known = await read_state(connection, "webhook")
+    transactions = app.writer.transactions
+    known = await transactions.run(lambda connection: read_state(connection, "webhook"))
     same = info.url == settings.webhook_url and sorted(info.allowed_updates or []) == sorted(
         allowed
     )
@@ -405,8 +405,8 @@ async def set_webhook(bot: Bot, app: App, allowed: list[str]) -> None:
     await bot.set_webhook(
         settings.webhook_url, secret_token=secret, allowed_updates=allowed, max_connections=40
     )
-    async with app.engine.begin() as connection:
-        await write_state(connection, "webhook", wanted, app.reminders.clock.now())
+    now = app.reminders.clock.now()
+    await transactions.run(lambda connection: write_state(connection, "webhook", wanted, now))
     log.info("webhook set: %s", settings.webhook_url)
 
 

@@ -41,11 +41,17 @@ class DatabaseStorage(BaseStorage):
         self._writer = writer
         self._cache: BoundedCache[str, Entry] = BoundedCache(cache_size)
         self._loader: BatchLoader[str, Entry] = BatchLoader(self._fetch)
+        # the users with a profile or a dialogue (UserService.known): anyone else has no
+        # dialogue, and reading it runs no query
+        self.known: set[int] | None = None
 
     async def _entry(self, key: StorageKey) -> Entry:
         name = key_of(key)
         entry = self._cache.get(name)
-        if entry is None:
+        if entry is None and self.known is not None and key.user_id not in self.known:
+            entry = (None, {})
+            self._cache.put(name, entry)
+        elif entry is None:
             entry = await self._loader.load(name) or (None, {})
             self._cache.put(name, entry)
         return entry
@@ -58,6 +64,8 @@ class DatabaseStorage(BaseStorage):
     async def _write(self, key: StorageKey, entry: Entry) -> None:
         """Store the entry; a finished conversation (no state, no data) leaves no row."""
         name = key_of(key)
+        if self.known is not None:
+            self.known.add(key.user_id)
         if entry == (None, {}):
             await self._writer.write(FSM_DELETE, {"name": name})
         else:

@@ -12,10 +12,12 @@ import asyncio
 import itertools
 from typing import Any
 
-from sqlalchemy import Executable, Insert, Table
+from sqlalchemy import Connection, Executable, Insert, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import Transactions
 
 Write = tuple[Executable, dict[str, Any], asyncio.Future[None]]
 
@@ -30,7 +32,7 @@ def upsert(table: Table, key: str, dialect: str, keep: tuple[str, ...] = ()) -> 
 
 class GroupWriter:
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self.transactions = Transactions(engine)  # on SQLite: one hop per transaction
         self.dialect: str = engine.dialect.name
         self._pending: list[Write] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -56,10 +58,12 @@ class GroupWriter:
                 future.set_result(None)
 
     async def _commit(self, batch: list[Write]) -> None:
-        async with self._engine.begin() as connection:
+        def work(connection: Connection) -> None:
             for statement, group in itertools.groupby(batch, key=lambda write: write[0]):
                 rows = [params for _, params, _ in group]
-                await connection.execute(statement, rows if len(rows) > 1 else rows[0])
+                connection.execute(statement, rows if len(rows) > 1 else rows[0])
+
+        await self.transactions.run(work)
 
     async def _commit_alone(self, write: Write) -> None:
         try:
@@ -73,3 +77,7 @@ class GroupWriter:
         """Wait until every write handed in so far is committed."""
         while self._flusher is not None and not self._flusher.done():
             await asyncio.shield(self._flusher)
+
+    async def close(self) -> None:
+        await self.drain()
+        await self.transactions.close()

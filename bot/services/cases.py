@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.clock import Clock
+from storage.cache import UserCaches
 from storage.models import Case, CaseMessage, StaffRole
 from storage.repositories.cases import CaseRepository
 from storage.repositories.staff import StaffRepository
@@ -41,10 +42,14 @@ class CaseService:
         sessionmaker: async_sessionmaker[AsyncSession],
         clock: Clock,
         admin_ids: Iterable[int],
+        caches: UserCaches | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self.clock = clock
         self.admin_ids = frozenset(admin_ids)
+        self._caches = caches  # the profile screen counts a user's cases
+        # with caches (one process): who has a staff role, read once, dropped on every change
+        self._staff: set[int] | None = None
 
     # --- who handles what -----------------------------------------------------------
 
@@ -56,7 +61,17 @@ class CaseService:
             return await StaffRepository(session).countries_of(staff_id)
 
     async def is_staff(self, user_id: int) -> bool:
-        return self.is_admin(user_id) or bool(await self.countries_of(user_id))
+        if self.is_admin(user_id):
+            return True
+        if self._caches is None:  # several instances: another may have changed the roles
+            return bool(await self.countries_of(user_id))
+        if self._staff is None:
+            self._staff = {role.user_id for role in await self.roles()}
+        return user_id in self._staff
+
+    def forget_staff(self) -> None:
+        """Roles changed (a grant, a revoke, a staff member's /delete)."""
+        self._staff = None
 
     async def may_handle(self, user_id: int, case: Case | None) -> bool:
         """Checked on the server for every staff action, whatever buttons were shown."""
@@ -76,11 +91,15 @@ class CaseService:
 
     async def grant(self, user_id: int, country: str, granted_by: int) -> bool:
         async with self._sessionmaker() as session, session.begin():
-            return await StaffRepository(session).grant(user_id, country, granted_by)
+            granted = await StaffRepository(session).grant(user_id, country, granted_by)
+        self.forget_staff()
+        return granted
 
     async def revoke(self, user_id: int, country: str) -> bool:
         async with self._sessionmaker() as session, session.begin():
-            return await StaffRepository(session).revoke(user_id, country)
+            revoked = await StaffRepository(session).revoke(user_id, country)
+        self.forget_staff()
+        return revoked
 
     async def roles(self) -> list[StaffRole]:
         async with self._sessionmaker() as session:
@@ -107,6 +126,8 @@ class CaseService:
             )
             if entry is not None:
                 await repository.add_message(case, **self._message(entry, now))
+        if self._caches is not None:
+            self._caches.forget(user_id)
         return case
 
     async def sos(self, user_id: int, country: str | None, locale: str) -> tuple[Case, bool]:

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.cache import UserCaches
 from storage.loader import BatchLoader
 from storage.repositories.checklist import ChecklistRepository
 
 
 class ChecklistService:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], caches: UserCaches | None = None
+    ) -> None:
         self._sessionmaker = sessionmaker
         self._loader: BatchLoader[int, set[str]] = BatchLoader(self._fetch)
+        self._caches = caches
 
     async def done(self, user_id: int) -> set[str]:
         """Users asking at the same time share one query."""
+        if self._caches is None:
+            return await self._load(user_id)
+        return set(await self._caches.get(user_id, "checklist", lambda: self._load(user_id)))
+
+    async def _load(self, user_id: int) -> set[str]:
         return await self._loader.load(user_id) or set()
 
     async def _fetch(self, user_ids: list[int]) -> dict[int, set[str]]:
@@ -26,4 +35,7 @@ class ChecklistService:
         async with self._sessionmaker() as session, session.begin():
             repository = ChecklistRepository(session)
             await repository.toggle(user_id, item)
-            return await repository.done(user_id)
+            done = await repository.done(user_id)
+        if self._caches is not None:
+            self._caches.forget(user_id)
+        return done

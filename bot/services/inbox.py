@@ -21,14 +21,15 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.metrics import INBOX
 from bot.services.clock import Clock
+from storage.db import Transactions
 from storage.repositories import inbox as repository
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,8 @@ Arrival = tuple[list[int], list[dict[str, object]], asyncio.Future[set[int]]]
 
 
 class Inbox:
-    def __init__(self, engine: AsyncEngine, owner: str, clock: Clock) -> None:
-        self._engine = engine
+    def __init__(self, transactions: Transactions, owner: str, clock: Clock) -> None:
+        self.transactions = transactions  # the group writer's: one hop per flush on SQLite
         self.owner = owner  # this instance's id (its heartbeat row: see ReminderService)
         self.clock = clock
         self._arrivals: list[Arrival] = []
@@ -89,11 +90,10 @@ class Inbox:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+            rows = [row for _, batch, _ in arrivals for row in batch]
+            work = partial(repository.accept, rows=rows, handled=handled, now=self.clock.now())
             try:
-                async with self._engine.begin() as connection:
-                    rows = [row for _, batch, _ in arrivals for row in batch]
-                    new = await repository.record(connection, rows)
-                    await repository.mark_handled(connection, handled, self.clock.now())
+                new = await self.transactions.run(work)
             except Exception as error:
                 for *_, future in arrivals:
                     if not future.done():
@@ -117,16 +117,16 @@ class Inbox:
 
     async def orphans(self) -> list[tuple[int, str]]:
         """Take over updates accepted by instances that stopped before handling them."""
-        async with self._engine.begin() as connection:
-            return await repository.claim_orphans(connection, self.owner, REPLAY_BATCH)
+        return await self.transactions.run(
+            lambda connection: repository.claim_orphans(connection, self.owner, REPLAY_BATCH)
+        )
 
     async def purge(self) -> None:
         """Forget ids handled more than KEEP ago (once an hour)."""
         now = self.clock.now()
         if self._purged_at and now - self._purged_at < timedelta(hours=1):
             return
-        async with self._engine.begin() as connection:
-            await repository.purge(connection, now - KEEP)
+        await self.transactions.run(lambda connection: repository.purge(connection, now - KEEP))
         self._purged_at = now
 
     async def close(self) -> None:

@@ -204,12 +204,20 @@ class ReminderService:
             repository = ReminderRepository(session)
             deadline_id = await repository.save_deadline(user_id, dedupe_key, kind, payload, due_on)
             await repository.replace_ladder(deadline_id, user_id, steps)
+        self._changed(user_id)
         return deadline_id
+
+    def _changed(self, user_id: int) -> None:
+        """The user's deadlines changed: the guides read them again."""
+        if self.users.caches is not None:
+            self.users.caches.forget(user_id)
 
     async def cancel(self, user_id: int, dedupe_key: str) -> bool:
         """The deadline no longer exists: remove it with its reminders."""
         async with self._sessionmaker() as session, session.begin():
-            return await ReminderRepository(session).delete_deadline(user_id, dedupe_key)
+            removed = await ReminderRepository(session).delete_deadline(user_id, dedupe_key)
+        self._changed(user_id)
+        return removed
 
     # --- what the user controls -------------------------------------------------------
 
@@ -219,13 +227,20 @@ class ReminderService:
 
     async def active_by_key(self, user_id: int, dedupe_key: str) -> Any | None:
         """The user's active deadline with this key (a plain row), e.g. their permit."""
-        rows = await self._active.load(user_id) or []
+        rows = await self._active_of(user_id)
         return next((row for row in rows if row.dedupe_key == dedupe_key), None)
 
     async def record(self, user_id: int, dedupe_key: str, model: type[R]) -> R | None:
         """The typed record of the user's active deadline with this key, e.g. their permit."""
         row = await self.active_by_key(user_id, dedupe_key)
         return model.model_validate(row.payload) if row is not None else None
+
+    async def _active_of(self, user_id: int) -> list[Any]:
+        async def load() -> list[Any]:
+            return await self._active.load(user_id) or []
+
+        caches = self.users.caches
+        return await (load() if caches is None else caches.get(user_id, "active", load))
 
     async def _fetch_active(self, user_ids: list[int]) -> dict[int, list[Any]]:
         async with self._sessionmaker() as session:
@@ -242,6 +257,7 @@ class ReminderService:
             deadline = await repository.deadline(user_id, deadline_id)
             if deadline is not None:
                 await repository.close_deadline(deadline, status)
+        self._changed(user_id)
         return deadline
 
     async def snooze(self, user_id: int, deadline_id: int, days: int) -> datetime | None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.cache import BoundedCache
+from storage.cache import BoundedCache, UserCaches
 from storage.loader import BatchLoader
 from storage.models import User, utcnow
 from storage.repositories.users import UserRepository, user_upsert
@@ -28,6 +28,20 @@ if TYPE_CHECKING:
 
 ROLES = ("migrant", "emigrant", "kandas")
 HELD_TABLES = ("deadlines", "trips", "checklist_marks", "cases")
+
+
+@dataclass(frozen=True, slots=True)
+class Holdings:
+    """Row counts by table, as `UserRepository.holdings` reads them."""
+
+    deadlines: int = 0
+    trips: int = 0
+    checklist_marks: int = 0
+    cases: int = 0
+
+
+# what a user the bot has never seen holds: nothing, and no query is needed to know it
+NOTHING_HELD = {"trips": [], "active": [], "checklist": set(), "holdings": Holdings()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +111,11 @@ class UserService:
     ) -> None:
         self._sessionmaker = sessionmaker
         self._shared = shared  # with several instances: the cache is there, not here
+        # what the guides read about a user, between updates (one process only)
+        self.caches: UserCaches | None = UserCaches(cache_size) if shared is None else None
+        # everyone with a profile or a dialogue (one process only: loaded by `know_all`);
+        # anyone else is new, and reading their profile or dialogue runs no query
+        self.known: set[int] | None = None
         self._writer = writer
         self._dialect = writer.dialect
         self.default_timezone = default_timezone
@@ -125,10 +144,25 @@ class UserService:
             users = await UserRepository(session).get_many(user_ids)
         return {user_id: Profile.of(user) for user_id, user in users.items()}
 
+    async def of_sender(self, user_id: int) -> Profile | None:
+        """The profile of the user an update comes from: someone never seen (not in
+        `known`) costs no query."""
+        unknown = self.known is not None and user_id not in self.known
+        if unknown and self._cache.get(user_id) is None:
+            self._cache.put(user_id, _MISSING)
+        return await self.get(user_id)
+
+    async def know_all(self) -> None:
+        """Load who is known (one process, at start-up)."""
+        async with self._sessionmaker() as session:
+            self.known = await UserRepository(session).known_ids()
+
     async def holdings(self, user_id: int) -> Any | None:
         """What the guides keep for the user: row counts by table (deadlines, trips,
         checklist_marks, cases); users asking at the same time share one query."""
-        return await self._holdings.load(user_id)
+        if self.caches is None:
+            return await self._holdings.load(user_id)
+        return await self.caches.get(user_id, "holdings", lambda: self._holdings.load(user_id))
 
     async def _fetch_holdings(self, user_ids: list[int]) -> dict[int, Any]:
         async with self._sessionmaker() as session:
@@ -141,6 +175,10 @@ class UserService:
             return current
         now = utcnow()
         profile = replace(current or self._new_profile(user_id, now), **changes, updated_at=now)
+        if current is None and self.caches is not None:  # a new user holds nothing yet
+            self.caches.seed(user_id, NOTHING_HELD)
+        if self.known is not None:
+            self.known.add(user_id)
         row = asdict(profile)
         await self._writer.write(user_upsert(self._dialect), row)
         await self._remember(user_id, profile)
@@ -161,6 +199,10 @@ class UserService:
         async with self._sessionmaker() as session, session.begin():
             removed = await UserRepository(session).delete_everything(user_id)
         await self._remember(user_id, _MISSING)
+        if self.caches is not None:
+            self.caches.forget(user_id)
+        if self.known is not None:
+            self.known.discard(user_id)
         for hook in self.on_delete:
             done = hook(user_id)
             if inspect.isawaitable(done):

@@ -57,7 +57,8 @@ class CaseRepository:
 
     async def unanswered_sos(self, created_before: datetime) -> list[Case]:
         rows = await self.session.scalars(
-            select(Case).where(
+            select(Case)
+            .where(
                 Case.urgent,
                 Case.status == "open",
                 Case.answered_by.is_(None),
@@ -71,7 +72,8 @@ class CaseRepository:
     async def waiting(self, since_before: datetime, reminded_before: datetime) -> list[Case]:
         """Cases whose user has waited since before `since_before`, not reminded lately."""
         rows = await self.session.scalars(
-            select(Case).where(
+            select(Case)
+            .where(
                 Case.status == "open",
                 Case.waiting_since <= since_before,
                 or_(Case.staff_reminded_at.is_(None), Case.staff_reminded_at <= reminded_before),

@@ -1,7 +1,8 @@
 """The inbox of accepted updates (see bot/services/inbox.py) and state shared by instances.
 
-The inbox works on a connection, not a session: one transaction per polled batch or group
-of webhook requests records what arrived and marks what was handled since the last one.
+The inbox works on a connection, not a session, in plain (sync) functions that
+`storage.db.Transactions` runs in one transaction: one per polled batch or group of
+webhook requests records what arrived and marks what was handled since the last one.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy import Connection, Table, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import InboxUpdate, ReminderInstance, ServiceState
 from storage.writer import upsert
@@ -23,7 +23,7 @@ INSTANCES: Table = ReminderInstance.__table__
 STATE: Table = ServiceState.__table__
 
 
-async def record(connection: AsyncConnection, rows: list[dict[str, Any]]) -> set[int]:
+def record(connection: Connection, rows: list[dict[str, Any]]) -> set[int]:
     """Insert the updates not seen before; returns the ids that were new."""
     if not rows:
         return set()
@@ -31,18 +31,26 @@ async def record(connection: AsyncConnection, rows: list[dict[str, Any]]) -> set
     statement = (
         insert(INBOX).values(rows).on_conflict_do_nothing(index_elements=[INBOX.c.update_id])
     )
-    result = await connection.execute(statement.returning(INBOX.c.update_id))
+    result = connection.execute(statement.returning(INBOX.c.update_id))
     return set(result.scalars())
 
 
-async def mark_handled(connection: AsyncConnection, ids: Collection[int], now: datetime) -> None:
+def mark_handled(connection: Connection, ids: Collection[int], now: datetime) -> None:
     """The payload goes (nothing a user wrote stays); the id stays to recognise redelivery."""
     if ids:
-        await connection.execute(
+        connection.execute(
             update(INBOX)
             .where(INBOX.c.update_id.in_(list(ids)))
             .values(handled_at=now, payload=None)
         )
+
+
+def accept(
+    connection: Connection, rows: list[dict[str, Any]], handled: Collection[int], now: datetime
+) -> set[int]:
+    """One write: mark what was handled, record what arrived; returns the new ids."""
+    mark_handled(connection, handled, now)
+    return record(connection, rows)
 
 
 def _orphaned() -> Any:
@@ -52,9 +60,7 @@ def _orphaned() -> Any:
     )
 
 
-async def claim_orphans(
-    connection: AsyncConnection, owner: str, limit: int
-) -> list[tuple[int, str]]:
+def claim_orphans(connection: Connection, owner: str, limit: int) -> list[tuple[int, str]]:
     """Take over updates whose instance stopped before handling them, oldest first."""
     chosen = (
         select(INBOX.c.update_id)
@@ -63,7 +69,7 @@ async def claim_orphans(
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL: instances take different rows
     )
-    result = await connection.execute(
+    result = connection.execute(
         update(INBOX)
         .where(INBOX.c.update_id.in_(chosen.scalar_subquery()), _orphaned())
         .values(owner=owner)
@@ -72,14 +78,14 @@ async def claim_orphans(
     return sorted((row.update_id, row.payload) for row in result if row.payload)
 
 
-async def purge(connection: AsyncConnection, handled_before: datetime) -> None:
-    await connection.execute(delete(INBOX).where(INBOX.c.handled_at < handled_before))
+def purge(connection: Connection, handled_before: datetime) -> None:
+    connection.execute(delete(INBOX).where(INBOX.c.handled_at < handled_before))
 
 
-async def read_state(connection: AsyncConnection, name: str) -> str | None:
-    return await connection.scalar(select(STATE.c.value).where(STATE.c.name == name))
+def read_state(connection: Connection, name: str) -> str | None:
+    return connection.scalar(select(STATE.c.value).where(STATE.c.name == name))
 
 
-async def write_state(connection: AsyncConnection, name: str, value: str, now: datetime) -> None:
+def write_state(connection: Connection, name: str, value: str, now: datetime) -> None:
     statement = upsert(STATE, "name", connection.dialect.name)
-    await connection.execute(statement, {"name": name, "value": value, "updated_at": now})
+    connection.execute(statement, {"name": name, "value": value, "updated_at": now})

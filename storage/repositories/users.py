@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Insert, Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base, Broadcast, Question, QuestionAsker, User
+from storage.models import Base, Broadcast, FsmRecord, Question, QuestionAsker, User
 from storage.repositories import affected_rows
 from storage.writer import upsert
 
@@ -27,6 +27,11 @@ class UserRepository:
         table = User.__table__
         rows = await self.session.execute(select(table).where(table.c.id.in_(user_ids)))
         return {row.id: row for row in rows}
+
+    async def known_ids(self) -> set[int]:
+        """Everyone the bot has a profile or an open dialogue of."""
+        users = select(User.id).union(select(FsmRecord.user_id))
+        return set((await self.session.scalars(users)).all())
 
     async def holdings(self, user_ids: list[int], tables: tuple[str, ...]) -> dict[int, Any]:
         """How many rows of each table every user has, in one statement."""
