@@ -186,7 +186,7 @@ async def one_run(kind: str, database: str, payloads: list[dict[str, Any]], batc
     gc.freeze()  # as the runner does after start-up (both bots, so the comparison holds)
     started = time.perf_counter()
     if app and kind == "inbox":
-        await through_inbox(Intake(app.dispatcher, bot, app.inbox), updates, batch)
+        await through_inbox(Intake(app.dispatcher, bot, app.inbox, app.writer), updates, batch)
     else:
         await feed(dispatcher, bot, updates, batch)
     if app:

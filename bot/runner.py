@@ -280,7 +280,7 @@ async def run(settings: Settings, sleep: Sleep = asyncio.sleep) -> int:
         await bot.session.close()
         await app.close()
         return 1
-    intake = Intake(app.dispatcher, bot, app.inbox)
+    intake = Intake(app.dispatcher, bot, app.inbox, app.writer)
     # What start-up built (handlers, content, catalogs: ~270,000 objects) lives as long as
     # the process: out of the collector's sight, a full collection takes ~0 ms, not ~200 ms
     # of a stalled event loop.

@@ -73,6 +73,11 @@ class Transactions:
             event.listen(self._sync, "connect", _sqlite_pragmas)
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="joldas-sqlite")
 
+    @property
+    def engines(self) -> list[Engine]:
+        """The sync engines statements go through (for listeners)."""
+        return [self._engine.sync_engine] + ([self._sync] if self._sync is not None else [])
+
     async def run(self, work: Callable[[Connection], T]) -> T:
         if self._sync is None or self._thread is None:
             async with self._engine.begin() as connection:

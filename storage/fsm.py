@@ -67,7 +67,7 @@ class DatabaseStorage(BaseStorage):
         if self.known is not None:
             self.known.add(key.user_id)
         if entry == (None, {}):
-            await self._writer.write(FSM_DELETE, {"name": name})
+            self._writer.submit(FSM_DELETE, {"name": name})
         else:
             state, data = entry
             row = {
@@ -77,7 +77,7 @@ class DatabaseStorage(BaseStorage):
                 "data": data,
                 "updated_at": utcnow(),
             }
-            await self._writer.write(fsm_upsert(self._writer.dialect), row)
+            self._writer.submit(fsm_upsert(self._writer.dialect), row)
         self._cache.put(name, entry)
 
     async def get_state(self, key: StorageKey) -> str | None:

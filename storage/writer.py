@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from typing import Any
 
 from sqlalchemy import Connection, Executable, Insert, Table
@@ -19,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import Transactions
 
-Write = tuple[Executable, dict[str, Any], asyncio.Future[None]]
+Write = tuple[Executable | None, dict[str, Any], asyncio.Future[None]]  # None: a barrier
+log = logging.getLogger(__name__)
 
 
 def upsert(table: Table, key: str, dialect: str, keep: tuple[str, ...] = ()) -> Insert:
@@ -39,11 +41,27 @@ class GroupWriter:
 
     async def write(self, statement: Executable, params: dict[str, Any]) -> None:
         """Execute `statement` with `params`; returns once committed."""
+        await asyncio.shield(self._hand_in(statement, params))
+
+    def submit(self, statement: Executable, params: dict[str, Any]) -> None:
+        """Hand in a write without waiting for its commit, for state the process also keeps
+        in memory (dialogue state, the profile): it is committed in order with the others,
+        and a failure is logged. `barrier()` waits for what was handed in."""
+        self._hand_in(statement, params).add_done_callback(_log_failure)
+
+    async def barrier(self) -> None:
+        """Returns once every write handed in before it is committed (or has failed)."""
+        if self._pending or (self._flusher is not None and not self._flusher.done()):
+            await asyncio.shield(self._hand_in(None, {}))
+
+    def _hand_in(
+        self, statement: Executable | None, params: dict[str, Any]
+    ) -> asyncio.Future[None]:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((statement, params, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
-        await asyncio.shield(future)
+        return future
 
     async def _flush(self) -> None:
         while self._pending:
@@ -61,7 +79,8 @@ class GroupWriter:
         def work(connection: Connection) -> None:
             for statement, group in itertools.groupby(batch, key=lambda write: write[0]):
                 rows = [params for _, params, _ in group]
-                connection.execute(statement, rows if len(rows) > 1 else rows[0])
+                if statement is not None:
+                    connection.execute(statement, rows if len(rows) > 1 else rows[0])
 
         await self.transactions.run(work)
 
@@ -81,3 +100,8 @@ class GroupWriter:
     async def close(self) -> None:
         await self.drain()
         await self.transactions.close()
+
+
+def _log_failure(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("a write handed in was not committed: %s", future.exception())

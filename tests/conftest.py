@@ -139,6 +139,7 @@ def translated(app: App, lang: str, msgid: str) -> str:
 
 
 async def count_rows(app: App, user_id: int) -> tuple[int, int]:
+    await app.writer.barrier()  # dialogue state and profiles are written without waiting
     async with app.sessionmaker() as session:
         users = await session.scalar(
             select(func.count()).select_from(User).where(User.id == user_id)

@@ -82,14 +82,17 @@ async def test_a_failed_lookup_reaches_every_waiting_caller():
 
 async def test_fsm_state_survives_a_new_storage_and_finished_dialogues_leave_no_row(engine):
     key = StorageKey(bot_id=1, chat_id=5, user_id=5)
-    first = DatabaseStorage(create_sessionmaker(engine), GroupWriter(engine))
+    writer = GroupWriter(engine)
+    first = DatabaseStorage(create_sessionmaker(engine), writer)
     await first.set_state(key, "Onboarding:role")
     await first.update_data(key, {"flow": "onboarding"})
-    second = DatabaseStorage(create_sessionmaker(engine), GroupWriter(engine))
+    await writer.close()  # the process stops: what it handed in is committed
+    second = DatabaseStorage(create_sessionmaker(engine), writer := GroupWriter(engine))
     assert await second.get_state(key) == "Onboarding:role"
     assert await second.get_data(key) == {"flow": "onboarding"}
     await second.set_state(key, None)
     await second.set_data(key, {})
+    await writer.close()
     async with engine.connect() as connection:
         assert await connection.scalar(select(func.count()).select_from(FsmRecord)) == 0
 
@@ -98,16 +101,19 @@ async def test_unchanged_state_writes_nothing(engine):
     statements: list[str] = []
     from sqlalchemy import event
 
-    event.listen(
-        engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2])
-    )
-    storage = DatabaseStorage(create_sessionmaker(engine), GroupWriter(engine))
+    writer = GroupWriter(engine)
+    for watched in writer.transactions.engines:
+        event.listen(watched, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    storage = DatabaseStorage(create_sessionmaker(engine), writer)
     key = StorageKey(bot_id=1, chat_id=5, user_id=5)
     await storage.set_state(key, "A")
+    await writer.barrier()
+    assert any("fsm_states" in statement for statement in statements)  # a change is written
     statements.clear()
     for _ in range(5):
         await storage.get_state(key)
         await storage.set_state(key, "A")
+    await writer.barrier()
     assert statements == []
 
 

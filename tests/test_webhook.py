@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.services.inbox import Intake
 from bot.web import WebhookHandler, build_web_app
-from storage.db import create_engine
+from storage.db import Transactions, create_engine
 from storage.models import InboxUpdate
 
 SECRET = "s3cret_token-42"
@@ -40,7 +40,7 @@ def start_update(update_id: int, user_id: int = 42, text: str = "/start") -> dic
 
 @pytest.fixture
 async def web(app: App, bot):
-    intake = Intake(app.dispatcher, bot, app.inbox)
+    intake = Intake(app.dispatcher, bot, app.inbox, app.writer)
     handler = WebhookHandler(app.dispatcher, bot, intake, SECRET)
     checks = {"database": app.database_alive}
     client = TestClient(TestServer(build_web_app(checks, app.count_queues, (PATH, handler))))
@@ -105,15 +105,15 @@ async def test_a_request_that_is_not_an_update_is_refused(web, bot):
 
 
 async def test_when_the_database_is_down_telegram_is_told_to_send_again(web, app, bot, tmp_path):
-    working = app.inbox._engine
-    app.inbox._engine = create_engine("postgresql+asyncpg://x:y@127.0.0.1:9/none")
+    working, down = app.inbox.transactions, create_engine("postgresql+asyncpg://x:y@127.0.0.1:9/n")
+    app.inbox.transactions = Transactions(down)
     try:
         response = await web.post(PATH, json=start_update(20), headers={HEADER: SECRET})
         assert response.status == 503
         assert replies(bot) == []
     finally:
-        await app.inbox._engine.dispose()
-        app.inbox._engine = working
+        await down.dispose()
+        app.inbox.transactions = working
     response = await web.post(PATH, json=start_update(20), headers={HEADER: SECRET})
     assert response.status == 200  # sent again: handled now
     await web.intake.idle()
@@ -163,7 +163,7 @@ async def test_an_update_accepted_by_a_crashed_instance_is_replayed_once(app, bo
     await crashed.engine.dispose()
 
     await app.reminders.heartbeat()
-    intake = Intake(app.dispatcher, bot, app.inbox)
+    intake = Intake(app.dispatcher, bot, app.inbox, app.writer)
     delivery = Delivery(app, bot, intake=intake)
     await delivery._replay()
     await intake.idle()
@@ -187,7 +187,7 @@ async def test_an_update_of_a_live_instance_is_not_taken_from_it(app, bot, setti
     try:
         await other.reminders.heartbeat()
         await other.inbox.accept([(60, json.dumps(start_update(60)))])  # it is handling it
-        intake = Intake(app.dispatcher, bot, app.inbox)
+        intake = Intake(app.dispatcher, bot, app.inbox, app.writer)
         assert await intake.replay() == 0
         assert replies(bot) == []
     finally:

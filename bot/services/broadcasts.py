@@ -214,10 +214,12 @@ class BroadcastService:
     # --- audiences -----------------------------------------------------------------------
 
     async def count(self, authority: Authority, audience: Audience) -> int:
+        await self._writer.barrier()  # profiles saved a moment ago are counted
         async with self._sessionmaker() as session:
             return await BroadcastRepository(session).count(self._where(authority, audience))
 
     async def count_by_locale(self, authority: Authority, audience: Audience) -> dict[str, int]:
+        await self._writer.barrier()
         async with self._sessionmaker() as session:
             return await BroadcastRepository(session).count_by_locale(
                 self._where(authority, audience), self.default_locale
@@ -231,6 +233,7 @@ class BroadcastService:
         wider = audience.model_copy(
             update={"citizenship" if column == "citizenship" else "country": None}
         )
+        await self._writer.barrier()
         async with self._sessionmaker() as session:
             return await BroadcastRepository(session).most_common(
                 column, self._where(authority, wider), limit
@@ -405,6 +408,7 @@ class BroadcastService:
         """Scheduled → starting → running: the recipients become delivery rows. A crash in
         between goes on where it stopped (rows are keyed by broadcast and user)."""
         now = self.clock.now()
+        await self._writer.barrier()  # profiles saved a moment ago are recipients too
         async with self._sessionmaker() as session, session.begin():
             repository = BroadcastRepository(session)
             broadcast = await repository.get(broadcast_id)

@@ -31,6 +31,7 @@ from bot.metrics import INBOX
 from bot.services.clock import Clock
 from storage.db import Transactions
 from storage.repositories import inbox as repository
+from storage.writer import GroupWriter
 
 log = logging.getLogger(__name__)
 
@@ -148,10 +149,11 @@ class Intake:
     """Updates from long polling, webhook requests and replays: accepted in the inbox, then
     each handled as its own task, as aiogram's polling does."""
 
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, inbox: Inbox) -> None:
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, inbox: Inbox, writer: GroupWriter) -> None:
         self.dispatcher = dispatcher
         self.bot = bot
         self.inbox = inbox
+        self.writer = writer  # the handler's writes are committed before its mark
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def take(self, updates: Sequence[Update], payloads: Sequence[str] | None = None) -> int:
@@ -188,6 +190,7 @@ class Intake:
     async def _handle(self, update: Update) -> None:
         try:
             await self.dispatcher.feed_update(self.bot, update)
+            await self.writer.barrier()  # what it wrote without waiting is in first
         except Exception:  # the errors router failed too: logged, and not tried again
             log.exception("update %s could not be handled", update.update_id)
         self.inbox.handled(update.update_id)  # not when cancelled: it is replayed

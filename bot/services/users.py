@@ -180,7 +180,7 @@ class UserService:
         if self.known is not None:
             self.known.add(user_id)
         row = asdict(profile)
-        await self._writer.write(user_upsert(self._dialect), row)
+        self._writer.submit(user_upsert(self._dialect), row)  # memory has it now
         await self._remember(user_id, profile)
         return profile
 
