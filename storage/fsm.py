@@ -57,6 +57,7 @@ class DatabaseStorage(BaseStorage):
         return entry
 
     async def _fetch(self, names: list[str]) -> dict[str, Entry]:
+        await self._writer.barrier()  # what was handed in without waiting is read back
         async with self._sessionmaker() as session:
             records = await FsmRepository(session).get_many(names)
         return {name: (r.state, dict(r.data or {})) for name, r in records.items()}

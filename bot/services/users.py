@@ -140,6 +140,7 @@ class UserService:
         return None if cached is _MISSING else cached
 
     async def _fetch(self, user_ids: list[int]) -> dict[int, Profile]:
+        await self._writer.barrier()  # what was handed in without waiting is read back
         async with self._sessionmaker() as session:
             users = await UserRepository(session).get_many(user_ids)
         return {user_id: Profile.of(user) for user_id, user in users.items()}
@@ -165,6 +166,7 @@ class UserService:
         return await self.caches.get(user_id, "holdings", lambda: self._holdings.load(user_id))
 
     async def _fetch_holdings(self, user_ids: list[int]) -> dict[int, Any]:
+        await self._writer.barrier()
         async with self._sessionmaker() as session:
             return await UserRepository(session).holdings(user_ids, HELD_TABLES)
 
