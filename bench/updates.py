@@ -1,6 +1,7 @@
 """Throughput of the full bot against a bare aiogram echo, on the same updates; footprint.
 
     python bench/updates.py [--users 1000] [--rounds 5] [--no-throughput] [--no-footprint]
+        [--postgres URL --redis URL]   (or JOLDAS_BENCH_POSTGRES_URL, JOLDAS_BENCH_REDIS_URL)
 
 Throughput. Each simulated user onboards (/start, language, role, country) and then
 navigates the menu (/menu, menu entries, back, /help, /profile, stray text). Both bots get
@@ -12,7 +13,12 @@ returns up to 100; aiogram handles each as a task), and one at a time.
   - The echo's filter is a coroutine function: aiogram runs a sync filter such as `F.text`
     in a worker thread (one thread hop per update), which would slow the baseline.
   - Runs are interleaved (echo, bot, echo, bot, ...) so machine noise hits both; the bot
-    gets a fresh SQLite file each run. Per-update µs is the median of the rounds (best in
+    gets a fresh SQLite file each run (with PostgreSQL + Redis given, the same again there:
+    a wiped schema and an empty Redis database each run). Objects built before the clock
+    starts are frozen (`gc.freeze()`), as the runner does after start-up.
+  - "As the runner polls": the bot fed as `python -m bot run` feeds it, each batch of 100
+    written to the inbox first (one transaction), then handled; the difference to the
+    plain polling figure is what the inbox costs. Per-update µs is the median of the rounds (best in
     brackets); the ratio is the median of the per-round ratios (target >= 0.5).
 
 Footprint (each in a fresh interpreter, so nothing of this process is counted):
@@ -38,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -174,10 +181,45 @@ async def through_inbox(intake: Intake, updates: list[Update], batch: int) -> No
     await intake.inbox.close()
 
 
-async def one_run(kind: str, database: str, payloads: list[dict[str, Any]], batch: int) -> float:
+@dataclass
+class Backend:
+    """Where the bot keeps its data: SQLite (the default), or PostgreSQL with Redis."""
+
+    name: str
+    postgres: str | None = None
+    redis: str | None = None
+
+    async def fresh(self, folder: str, tag: str) -> str:
+        """An empty database at the latest schema (and an empty Redis); its URL."""
+        if self.postgres is None:
+            return f"sqlite+aiosqlite:///{folder}/{tag}.db"
+        from redis.asyncio import Redis
+        from sqlalchemy import text
+
+        from storage.db import create_engine, upgrade_database
+
+        engine = create_engine(self.postgres)
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await upgrade_database(engine)
+        await engine.dispose()
+        redis = Redis.from_url(self.redis or "")
+        await redis.flushdb()
+        await redis.aclose()
+        return self.postgres
+
+
+async def one_run(
+    kind: str,
+    database_url: str,
+    payloads: list[dict[str, Any]],
+    batch: int,
+    redis_url: str | None = None,
+) -> float:
     """Microseconds per update for one run of `kind` ("echo", "bot", or "inbox": the bot
     fed as the runner feeds it, through the inbox); setup not timed."""
-    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{database}")
+    settings = Settings(_env_file=None, database_url=database_url, redis_url=redis_url)
     bot = build_bot(settings, session=LocalSession(record=False))
     app = await create_app(settings) if kind != "echo" else None
     dispatcher = app.dispatcher if app else echo_dispatcher()
@@ -201,16 +243,17 @@ async def one_run(kind: str, database: str, payloads: list[dict[str, Any]], batc
     return elapsed / len(payloads) * 1e6
 
 
-async def throughput(users: int, rounds: int) -> None:
+async def throughput(users: int, rounds: int, backend: Backend) -> None:
     payloads = payloads_of(users)
+    print(f"== the bot on {backend.name}")
     with tempfile.TemporaryDirectory() as folder:
         for label, batch in (("as polling (100 at once)", 100), ("one at a time", 1)):
             echo_us: list[float] = []
             bot_us: list[float] = []
             for round_number in range(rounds):  # interleaved: echo, bot, echo, bot, ...
-                echo_us.append(await one_run("echo", f"{folder}/e.db", payloads, batch))
-                database = f"{folder}/bot-{batch}-{round_number}.db"
-                bot_us.append(await one_run("bot", database, payloads, batch))
+                echo_us.append(await one_run("echo", f"sqlite:///{folder}/e.db", payloads, batch))
+                database = await backend.fresh(folder, f"bot-{batch}-{round_number}")
+                bot_us.append(await one_run("bot", database, payloads, batch, backend.redis))
             echo, ours = statistics.median(echo_us), statistics.median(bot_us)
             if batch == 100:
                 polled_us = bot_us
@@ -228,8 +271,8 @@ async def throughput(users: int, rounds: int) -> None:
             print(f"    per round: {fmt([e / b for e, b in zip(echo_us, bot_us, strict=True)])}")
         inbox_us = []
         for round_number in range(rounds):
-            database = f"{folder}/inbox-{round_number}.db"
-            inbox_us.append(await one_run("inbox", database, payloads, 100))
+            database = await backend.fresh(folder, f"inbox-{round_number}")
+            inbox_us.append(await one_run("inbox", database, payloads, 100, backend.redis))
         print("as the runner polls (100 at once, written to the inbox first):")
         inboxed = statistics.median(inbox_us)
         print(
@@ -450,9 +493,21 @@ async def main() -> None:
     parser.add_argument("--startups", type=int, default=3, help="start-up runs of each kind")
     parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument("--no-footprint", action="store_true")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("JOLDAS_BENCH_POSTGRES_URL"),
+        help="also run the bot on this PostgreSQL database (wiped) with --redis",
+    )
+    parser.add_argument("--redis", default=os.environ.get("JOLDAS_BENCH_REDIS_URL"))
     args = parser.parse_args()
+    backends = [Backend("SQLite")]
+    if args.postgres and args.redis:
+        backends.append(Backend("PostgreSQL + Redis", args.postgres, args.redis))
+    else:
+        print("PostgreSQL + Redis: not measured (JOLDAS_BENCH_POSTGRES_URL/REDIS_URL unset)")
     if not args.no_throughput:
-        await throughput(args.users, args.rounds)
+        for backend in backends:
+            await throughput(args.users, args.rounds, backend)
     if not args.no_footprint:
         await footprint(args.startups)
 

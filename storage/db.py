@@ -36,7 +36,9 @@ def create_engine(database_url: str) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    # Every session and connection ends its own transaction (tests/test_storage.py checks),
+    # so the pool's rollback on return would only cost a hop to aiosqlite's thread.
+    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
@@ -151,3 +152,35 @@ async def test_the_migrations_build_exactly_the_models_schema(settings):
         )
     await engine.dispose()
     assert differences == []
+
+
+async def test_every_connection_comes_back_to_the_pool_with_its_transaction_ended(app, chat):
+    """SQLite connections are not rolled back on return (one hop less per session): that
+    holds only if every session and connection ends its transaction itself."""
+    from sqlalchemy import event
+
+    from storage.records import PersonalRecord
+
+    open_on_return: list[bool] = []
+
+    def returned(dbapi_connection, _record) -> None:
+        open_on_return.append(dbapi_connection._connection.in_transaction)
+
+    if app.engine.dialect.name != "sqlite":
+        pytest.skip("about SQLite's pool")
+    event.listen(app.engine.sync_engine.pool, "checkin", returned)
+    user = chat(user_id=400, lang="en")
+    await user.send("/start")
+    await user.press("English")
+    await user.press("✈️")
+    await user.press(1)
+    await user.send("/menu")
+    await user.press("SOS")
+    await user.send("help")
+    record = PersonalRecord(title="x")
+    await app.reminders.schedule(400, "personal", date(2026, 12, 21), record, "k")
+    await user.send("/reminders")
+    await user.send("/profile")
+    await user.send("/delete")
+    await user.press("🗑")
+    assert open_on_return and not any(open_on_return)
