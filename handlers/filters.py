@@ -182,6 +182,10 @@ def group_claims(group: Router) -> tuple[Claims, Claims]:
 def group_router(name: str, *routers: Router) -> Router:
     """A group of feature routers behind root filters derived from their handlers."""
     group = Router(name=name)
+    for router in routers:  # each feature behind its own filter too: a press for a later
+        own_buttons, own_messages = group_claims(router)  # feature skips this one at once
+        router.callback_query.filter(own_buttons.callbacks())
+        router.message.filter(own_messages.messages())
     if routers:
         group.include_routers(*routers)
     buttons, messages = group_claims(group)
