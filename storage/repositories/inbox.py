@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, or_, select, update
+from sqlalchemy import Connection, Insert, Table, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -23,15 +24,19 @@ INSTANCES: Table = ReminderInstance.__table__
 STATE: Table = ServiceState.__table__
 
 
+@cache
+def _record(dialect: str) -> Insert:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(INBOX).on_conflict_do_nothing(index_elements=[INBOX.c.update_id])
+    return statement.returning(INBOX.c.update_id)
+
+
 def record(connection: Connection, rows: list[dict[str, Any]]) -> set[int]:
-    """Insert the updates not seen before; returns the ids that were new."""
+    """Insert the updates not seen before; returns the ids that were new (one prepared
+    statement, its rows sent as multi-row VALUES by SQLAlchemy)."""
     if not rows:
         return set()
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(INBOX).values(rows).on_conflict_do_nothing(index_elements=[INBOX.c.update_id])
-    )
-    result = connection.execute(statement.returning(INBOX.c.update_id))
+    result = connection.execute(_record(connection.dialect.name), rows)
     return set(result.scalars())
 
 
