@@ -1,9 +1,11 @@
-"""Group commit: every write awaits its own commit, concurrent writes share a transaction.
+"""Group commit: concurrent writes share a transaction.
 
 Updates are handled concurrently; each opening its own SQLite transaction would queue on
 the single write lock, and each statement costs a round trip to the driver's thread. Here
 writes wait while one transaction runs, then go together, in the order they came, in the
-next one; neighbours with the same statement go as one executemany.
+next one; neighbours with the same statement go as one executemany. `write` returns once
+its commit is done; `submit` does not wait (for state also kept in memory), and `barrier`
+waits for everything handed in before it.
 """
 
 from __future__ import annotations
