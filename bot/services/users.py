@@ -153,10 +153,13 @@ class UserService:
             self._cache.put(user_id, _MISSING)
         return await self.get(user_id)
 
+    KNOWN_LIMIT = 500_000  # more users than this: ~30 MB of ids; look new users up instead
+
     async def know_all(self) -> None:
         """Load who is known (one process, at start-up)."""
         async with self._sessionmaker() as session:
-            self.known = await UserRepository(session).known_ids()
+            known = await UserRepository(session).known_ids()
+        self.known = known if len(known) <= self.KNOWN_LIMIT else None
 
     async def holdings(self, user_id: int) -> Any | None:
         """What the guides keep for the user: row counts by table (deadlines, trips,
