@@ -128,6 +128,7 @@ def build_dispatcher(
     broadcasts: BroadcastService,
     questions: QuestionLog,
     handlers: Handlers,
+    writer: GroupWriter,
 ) -> Dispatcher:
     dispatcher = Dispatcher(
         storage=storage,
@@ -146,7 +147,8 @@ def build_dispatcher(
         wiring=handlers.wiring,
     )
     dispatcher.update.outer_middleware(UpdateMetrics())
-    dispatcher.update.outer_middleware(ProfileMiddleware(users))
+    shared = not isinstance(storage, DatabaseStorage)  # Redis: several instances
+    dispatcher.update.outer_middleware(ProfileMiddleware(users, writer if shared else None))
     dispatcher.update.outer_middleware(ProfileI18nMiddleware(i18n))
     dispatcher.message.filter(private_chat)  # checked before every router below
     dispatcher.include_routers(*handlers.routers)
@@ -223,6 +225,7 @@ async def create_app(
         broadcasts,
         questions,
         handlers,
+        writer,
     )
     inbox = Inbox(writer.transactions, reminders.instance_id, clock)
     return App(
@@ -263,5 +266,7 @@ def redis_state(redis: Redis) -> tuple[BaseStorage, BaseEventIsolation]:
 
 async def forget_conversations(redis: Redis, user_id: int) -> None:
     """/delete: the user's dialogue state and data go from Redis too (private chats only)."""
-    async for key in redis.scan_iter(match=f"fsm:*:{user_id}:{user_id}:*", count=1000):
-        await redis.delete(key)
+    pattern = f"fsm:*:{user_id}:{user_id}:*"
+    async for key in redis.scan_iter(match=pattern, count=1000):
+        if key.endswith((b":state", b":data")):  # never the lock this update runs under
+            await redis.delete(key)

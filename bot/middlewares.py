@@ -9,11 +9,15 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
 from bot.services.users import UserService
+from storage.writer import GroupWriter
 
 
 class ProfileMiddleware(BaseMiddleware):
-    def __init__(self, users: UserService) -> None:
+    def __init__(self, users: UserService, writer: GroupWriter | None = None) -> None:
         self.users = users
+        # several instances: the user's writes are committed before their lock is released,
+        # so their next update, on whichever instance, comes after them
+        self.writer = writer
 
     async def __call__(
         self,
@@ -26,4 +30,8 @@ class ProfileMiddleware(BaseMiddleware):
         if profile is not None and not profile.is_active:  # they unblocked the bot
             profile = await self.users.save(profile.id, is_active=True)
         data["profile"] = profile
-        return await handler(event, data)
+        try:
+            return await handler(event, data)
+        finally:
+            if self.writer is not None:
+                await self.writer.barrier()

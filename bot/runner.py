@@ -123,6 +123,13 @@ class Delivery:
         except Exception:
             log.exception("attaché desk timers failed")
 
+    async def stop_replay(self) -> None:
+        """No more replayed updates (stopping: the handlers running are waited for)."""
+        task = self.tasks.pop("inbox", None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
     async def stop(self) -> None:
         """Cancel what runs; this instance's claims go back to the queue at once."""
         for task in self.tasks.values():
@@ -298,6 +305,7 @@ async def run(settings: Settings, sleep: Sleep = asyncio.sleep) -> int:
         scheduler.shutdown(wait=False)
         if server is not None:
             await server.cleanup()  # no new webhook requests
+        await delivery.stop_replay()
         await intake.stop()  # what is still running gets a few seconds, the rest is replayed
         await delivery.stop()
         commands.cancel()
@@ -357,8 +365,6 @@ async def serve_updates(app: App, bot: Bot, intake: Intake) -> None:
 async def poll(bot: Bot, intake: Intake, allowed: list[str], sleep: Sleep = asyncio.sleep) -> None:
     """Long polling that confirms an offset to Telegram (with the next getUpdates) only
     once the batch is in the inbox: a crash while handlers run loses nothing."""
-    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
-
     offset: int | None = None
     failures = 0
     timeout = {"request_timeout": int(bot.session.timeout + POLL_TIMEOUT)}
@@ -371,7 +377,7 @@ async def poll(bot: Bot, intake: Intake, allowed: list[str], sleep: Sleep = asyn
                 await intake.take(updates)
                 offset = updates[-1].update_id + 1
             failures = 0
-        except (TelegramAPIError, TelegramNetworkError, SQLAlchemyError, OSError) as error:
+        except Exception as error:  # Telegram, the network, a gateway's page, the database
             failures += 1
             wait = min(2.0 ** min(failures, 5), MAX_BACKOFF)
             log.warning("polling failed (%s): trying again in %.0f s", error, wait)

@@ -43,6 +43,7 @@ class UserCaches:
     def __init__(self, size: int = 100_000) -> None:
         self._users: BoundedCache[int, dict[str, Any]] = BoundedCache(size)
         self._forgotten = 0  # a load that a write overtook is not kept
+        self.on_forget: Callable[[int], None] | None = None  # a user now holds something
 
     async def get(self, user_id: int, name: str, load: Callable[[], Awaitable[V]]) -> V:
         entries = self._users.get(user_id)
@@ -61,3 +62,5 @@ class UserCaches:
     def forget(self, user_id: int) -> None:
         self._forgotten += 1
         self._users.drop(user_id)
+        if self.on_forget is not None:
+            self.on_forget(user_id)

@@ -71,3 +71,15 @@ async def test_what_the_guides_keep_follows_every_change(app, chat):
     [shown] = await user.send("/profile")
     assert "Deadlines you asked me to watch: 0" in shown.text
     assert "trips recorded: 0" in shown.text
+
+
+async def test_what_a_user_did_before_onboarding_stays_seen(app, chat):
+    """Someone may tick the checklist before they have a profile: onboarding afterwards
+    must not make the guides forget it."""
+    checklists = app.dispatcher["checklists"]
+    await app.users.of_sender(310)  # first seen: holds nothing
+    assert await checklists.done(310) == set()
+    assert await checklists.toggle(310, "passport") == {"passport"}
+    await app.users.save(310, locale="en", role="emigrant")  # onboarding finishes
+    assert await checklists.done(310) == {"passport"}
+    assert (await app.users.holdings(310)).checklist_marks == 1

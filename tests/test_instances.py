@@ -66,7 +66,9 @@ async def test_a_dialogue_goes_on_across_instances_and_a_language_change_is_seen
 
     await on(a).send("/stay")  # a dialogue left half-way on A ...
     await on(b).send("/delete")
-    await on(a).press("🗑")  # ... and everything goes, Redis included
+    sent = await on(a).press("🗑")  # ... and everything goes, Redis included
+    assert [s.name for s in sent] == ["answerCallbackQuery", "editMessageText"]  # no apology
+    assert "deleted everything" in sent[-1].text
     redis = Redis.from_url(REDIS_URL)
     try:
         keys = [key async for key in redis.scan_iter(match="fsm:*:501:501:*")]

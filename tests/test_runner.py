@@ -44,6 +44,7 @@ class LocalBotApi:
         ]
         self.replied = asyncio.Event()
         self.webhook: dict = {"url": "", "allowed_updates": None}
+        self.gateway_pages = 0  # getUpdates answered with a proxy's HTML page this many times
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -64,6 +65,9 @@ class LocalBotApi:
                 "first_name": "Joldas",
                 "username": "joldas_bot",
             }
+        elif method == "getUpdates" and self.gateway_pages:
+            self.gateway_pages -= 1
+            return web.Response(status=502, text="<html>Bad Gateway</html>")
         elif method == "getUpdates":
             result, self.updates = self.updates, []
             if not result:
@@ -285,3 +289,23 @@ def test_bad_settings_stop_with_one_clear_line(monkeypatch, variable, value, mes
         load_settings()
     text = str(stop.value)
     assert text.startswith("Configuration error:") and message in text and "\n" not in text
+
+
+async def test_polling_goes_on_after_a_gateway_page(tmp_path):
+    """A 502 page that is not JSON (a proxy's) on getUpdates: polling waits and goes on."""
+    server = LocalBotApi()
+    server.gateway_pages = 5  # more than one request's retries
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        await asyncio.sleep(0)
+
+    async with server as url:
+        settings = make_settings(tmp_path, bot_token=TOKEN, telegram_api_url=url)
+        task = asyncio.create_task(run(settings, sleep=sleep))
+        await asyncio.wait_for(server.replied.wait(), timeout=20)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert server.gateway_pages == 0 and waited  # it waited, and the /start got its answer

@@ -50,6 +50,7 @@ class CaseService:
         self._caches = caches  # the profile screen counts a user's cases
         # with caches (one process): who has a staff role, read once, dropped on every change
         self._staff: set[int] | None = None
+        self._staff_changes = 0
 
     # --- who handles what -----------------------------------------------------------
 
@@ -65,13 +66,18 @@ class CaseService:
             return True
         if self._caches is None:  # several instances: another may have changed the roles
             return bool(await self.countries_of(user_id))
-        if self._staff is None:
-            self._staff = {role.user_id for role in await self.roles()}
-        return user_id in self._staff
+        staff = self._staff
+        if staff is None:
+            changes = self._staff_changes
+            staff = {role.user_id for role in await self.roles()}
+            if changes == self._staff_changes:  # no grant or revoke overtook the read
+                self._staff = staff
+        return user_id in staff
 
     def forget_staff(self) -> None:
         """Roles changed (a grant, a revoke, a staff member's /delete)."""
         self._staff = None
+        self._staff_changes += 1
 
     async def may_handle(self, user_id: int, case: Case | None) -> bool:
         """Checked on the server for every staff action, whatever buttons were shown."""

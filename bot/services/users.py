@@ -116,6 +116,8 @@ class UserService:
         # everyone with a profile or a dialogue (one process only: loaded by `know_all`);
         # anyone else is new, and reading their profile or dialogue runs no query
         self.known: set[int] | None = None
+        if self.caches is not None:  # whoever wrote something is not new any more
+            self.caches.on_forget = self._now_known
         self._writer = writer
         self._dialect = writer.dialect
         self.default_timezone = default_timezone
@@ -145,12 +147,18 @@ class UserService:
             users = await UserRepository(session).get_many(user_ids)
         return {user_id: Profile.of(user) for user_id, user in users.items()}
 
+    def _now_known(self, user_id: int) -> None:
+        if self.known is not None:
+            self.known.add(user_id)
+
     async def of_sender(self, user_id: int) -> Profile | None:
         """The profile of the user an update comes from: someone never seen (not in
         `known`) costs no query."""
         unknown = self.known is not None and user_id not in self.known
-        if unknown and self._cache.get(user_id) is None:
+        if unknown and self._cache.get(user_id) is None:  # first seen: holds nothing yet
             self._cache.put(user_id, _MISSING)
+            if self.caches is not None:
+                self.caches.seed(user_id, NOTHING_HELD)
         return await self.get(user_id)
 
     KNOWN_LIMIT = 500_000  # more users than this: ~30 MB of ids; look new users up instead
@@ -180,8 +188,6 @@ class UserService:
             return current
         now = utcnow()
         profile = replace(current or self._new_profile(user_id, now), **changes, updated_at=now)
-        if current is None and self.caches is not None:  # a new user holds nothing yet
-            self.caches.seed(user_id, NOTHING_HELD)
         if self.known is not None:
             self.known.add(user_id)
         row = asdict(profile)
