@@ -642,7 +642,8 @@ async def test_a_large_broadcast_does_not_delay_a_due_reminder(settings, clock):
             await asyncio.sleep(0.01)
         asked = loop.time()
         assert (await app.reminders.tick(bot)).sent == 1
-        assert arrived[900] - asked < 0.3  # a few slots at 50/s, not the 1.5 s left
+        # a few slots at 50/s (under 0.1 s), not the 1.5 s left; the margin is for a busy CI
+        assert arrived[900] - asked < 0.75
         await sending
         assert len([c for c in arrived if 800 <= c < 890]) == 90
     finally:
