@@ -112,15 +112,20 @@ class LocalBotApi:
         await self.runner.cleanup()
 
 
+async def run_until_replied(server: LocalBotApi, settings, sleep=asyncio.sleep) -> None:
+    """`python -m bot run` until the bot has answered, then stopped as Ctrl-C would."""
+    task = asyncio.create_task(run(settings, sleep=sleep))
+    await asyncio.wait_for(server.replied.wait(), timeout=20)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
 async def test_run_polls_the_configured_api_server_and_answers(tmp_path):
     server = LocalBotApi(failing={"setMyCommands"})  # start-up extras may fail
     async with server as url:
         settings = make_settings(tmp_path, bot_token=TOKEN, telegram_api_url=url)
-        task = asyncio.create_task(run(settings))
-        await asyncio.wait_for(server.replied.wait(), timeout=20)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await run_until_replied(server, settings)
     methods = [method for method, _ in server.calls]
     assert methods[0] == "getMe"
     assert methods.count("setMyCommands") >= 1  # refused, retried beside polling
@@ -153,11 +158,7 @@ async def test_polling_after_webhooks_removes_the_webhook_first(tmp_path):
     server.webhook = {"url": "https://old.example.org/hook", "allowed_updates": None}
     async with server as url:
         settings = make_settings(tmp_path, bot_token=TOKEN, telegram_api_url=url)
-        task = asyncio.create_task(run(settings))
-        await asyncio.wait_for(server.replied.wait(), timeout=20)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await run_until_replied(server, settings)
     methods = [method for method, _ in server.calls]
     assert methods.index("deleteWebhook") < methods.index("getUpdates")
 
@@ -303,9 +304,5 @@ async def test_polling_goes_on_after_a_gateway_page(tmp_path):
 
     async with server as url:
         settings = make_settings(tmp_path, bot_token=TOKEN, telegram_api_url=url)
-        task = asyncio.create_task(run(settings, sleep=sleep))
-        await asyncio.wait_for(server.replied.wait(), timeout=20)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await run_until_replied(server, settings, sleep)
     assert server.gateway_pages == 0 and waited  # it waited, and the /start got its answer
