@@ -29,6 +29,7 @@ from bot.services.cases import CaseService
 from bot.services.checklist import ChecklistService
 from bot.services.clock import Clock, SystemClock
 from bot.services.desk import Desk
+from bot.services.directory import DirectoryService
 from bot.services.inbox import Inbox
 from bot.services.questions import QuestionLog
 from bot.services.reminders import ReminderService
@@ -82,6 +83,7 @@ class App:
     cases: CaseService
     desk: Desk
     broadcasts: BroadcastService
+    directory: DirectoryService
     dispatcher: Dispatcher
     inbox: Inbox
     redis: Redis | None = None  # with REDIS_URL: state shared by instances
@@ -127,6 +129,7 @@ def build_dispatcher(
     desk: Desk,
     broadcasts: BroadcastService,
     questions: QuestionLog,
+    directory: DirectoryService,
     handlers: Handlers,
     writer: GroupWriter,
 ) -> Dispatcher:
@@ -143,6 +146,7 @@ def build_dispatcher(
         desk=desk,
         broadcasts=broadcasts,
         questions=questions,
+        directory=directory,
         answers=handlers.answers,
         wiring=handlers.wiring,
     )
@@ -212,6 +216,17 @@ async def create_app(
         paid_allowed=settings.broadcast_paid,
     )
     questions = QuestionLog(sessionmaker, clock)
+    directory = DirectoryService(
+        sessionmaker,
+        clock,
+        users,
+        cases,
+        handlers.directory_view,
+        timezone=settings.timezone,
+        default_locale=settings.default_locale,
+        redis=redis,
+    )
+    users.on_delete.append(lambda user_id: directory.changed())
     dispatcher = build_dispatcher(
         settings,
         sessionmaker,
@@ -224,6 +239,7 @@ async def create_app(
         desk,
         broadcasts,
         questions,
+        directory,
         handlers,
         writer,
     )
@@ -240,6 +256,7 @@ async def create_app(
         cases,
         desk,
         broadcasts,
+        directory,
         dispatcher,
         inbox,
         redis,

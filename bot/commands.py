@@ -49,6 +49,7 @@ def staff_command_list(admin: bool) -> list[BotCommand]:
         BotCommand(command="cases", description=_("Open labour attaché cases")),
         BotCommand(command="broadcast", description=_("Send an announcement")),
         BotCommand(command="broadcasts", description=_("Scheduled and past broadcasts")),
+        BotCommand(command="directory", description=_("Contacts users call: edit, confirm")),
     ]
     if admin:
         staff += [

@@ -53,11 +53,12 @@ MAX_TICKS = 4  # ticks under way at once: one claiming and sending, the rest fin
 
 
 class Delivery:
-    """What the scheduler runs: reminder delivery, broadcasts and the attaché desk's timers,
-    each one background task at a time. A job only starts its task if it is not running and
-    returns at once, so it never overlaps itself and APScheduler never skips a run; neither
-    the desk's timers nor a broadcast wait behind a reminder backlog (and reminders go
-    before broadcast messages in the one sender)."""
+    """What the scheduler runs: reminder delivery, broadcasts, the attaché desk's timers and
+    the directory's monthly flag of stale entries (beside the desk's), each one background
+    task at a time. A job only starts its task if it is not running and returns at once, so
+    it never overlaps itself and APScheduler never skips a run; neither the desk's timers
+    nor a broadcast wait behind a reminder backlog (and reminders go before broadcast
+    messages in the one sender)."""
 
     def __init__(
         self, app: App, bot: Bot, sleep: Sleep = asyncio.sleep, intake: Intake | None = None
@@ -85,6 +86,7 @@ class Delivery:
 
     async def desk(self) -> None:
         self._start("desk", self._desk)
+        self._start("directory", self._directory)
 
     async def broadcasts(self) -> None:
         self._start("broadcasts", self._broadcasts)
@@ -122,6 +124,12 @@ class Delivery:
             await self.app.desk.tick(self.bot)  # SOS escalation, staff reminders for waiting cases
         except Exception:
             log.exception("attaché desk timers failed")
+
+    async def _directory(self) -> None:
+        try:
+            await self.app.directory.flag_stale(self.bot)  # once a month, to admins
+        except Exception:
+            log.exception("directory flag failed")
 
     async def stop_replay(self) -> None:
         """No more replayed updates (stopping: the handlers running are waited for)."""

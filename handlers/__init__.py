@@ -3,7 +3,7 @@
     handlers/common   menu, onboarding, profile, reminders, dates, fallback, errors
     handlers/migrant  registration, stay, permit, insurance
     handlers/abroad   rights, checklist, offer check, the user's side of the attaché desk
-    handlers/staff    the staff menu, the staff side of the desk, broadcasts
+    handlers/staff    the staff menu, the staff side of the desk, broadcasts, the directory
     handlers/kandas   status and paths, regions and support, social contract, residence, routes
     handlers/views    shared screens, keyboards and every CallbackData
     handlers/wiring.py  prompts, date questions and reminder kinds, registered in build_router
@@ -24,6 +24,7 @@ from handlers import abroad, common, kandas, migrant, staff
 from handlers.views.answers import AnswerBook
 from handlers.views.broadcasts import BroadcastView
 from handlers.views.desk import DeskView
+from handlers.views.directory import DirectoryView
 from handlers.views.reminders import ReminderView
 from handlers.wiring import ScreenEnd, Wiring
 
@@ -37,6 +38,7 @@ class Handlers:
     reminder_view: ReminderView
     desk_view: DeskView
     broadcast_view: BroadcastView
+    directory_view: DirectoryView
     answers: AnswerBook  # the knowledge base as typed questions find it
 
 
@@ -67,5 +69,6 @@ def build_handlers(i18n: I18n, year: int | None = None) -> Handlers:
         ReminderView(i18n, wiring),
         DeskView(i18n),
         BroadcastView(i18n),
+        DirectoryView(i18n),
         AnswerBook(i18n, year or date.today().year),
     )

@@ -321,3 +321,42 @@ class ServiceState(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[datetime]
+
+
+class DirectoryEdit(Base):
+    """A directory field as staff saved it, over the shipped file's value at the time (see
+    bot/content/directory.py: an edit wins; a newer file value is reported, not applied)."""
+
+    __tablename__ = "directory_edits"
+
+    entry: Mapped[str] = mapped_column(String(8), primary_key=True)  # "m.KR", "e.KR", "h.KZ"
+    field: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    over: Mapped[Any] = mapped_column(JSON, nullable=True)  # the file's value when saved
+
+
+class DirectoryConfirmation(Base):
+    """When staff last confirmed an entry, and who (None: they have deleted their data)."""
+
+    __tablename__ = "directory_confirmations"
+
+    entry: Mapped[str] = mapped_column(String(8), primary_key=True)
+    confirmed_on: Mapped[date] = mapped_column(Date)
+    confirmed_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class DirectoryChange(Base):
+    """The audit trail: every saved field (old and new value), every confirmation and every
+    revert, with who and when. A staff member's /delete keeps the rows, without their id."""
+
+    __tablename__ = "directory_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry: Mapped[str] = mapped_column(String(8), index=True)
+    field: Mapped[str] = mapped_column(String(16))  # "" for a confirmation without a change
+    action: Mapped[str] = mapped_column(String(8))  # edit | confirm | revert
+    old: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new: Mapped[Any] = mapped_column(JSON, nullable=True)
+    staff_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # None: deleted staff
+    reverts: Mapped[int | None] = mapped_column()  # the change a revert undid
+    at: Mapped[datetime]

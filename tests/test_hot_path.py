@@ -46,7 +46,7 @@ async def test_navigating_runs_no_query(app, chat, statements):
     await app.writer.barrier()
     statements.clear()
     await user.send("/menu")
-    for label in ("How long", "Menu", "Work permit", "Menu", "Help", "Menu", "My profile"):
+    for label in ("How long", "Menu", "Work permit", "Menu", "❓ Help", "Menu", "My profile"):
         await user.press(label) if label != "Menu" else await user.send("/menu")
     await user.send("/help")
     await user.send("/profile")

@@ -8,6 +8,7 @@ in kk/ru/en beside their source, so staff extend them without touching code:
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import cache
 from typing import Literal
 
@@ -89,13 +90,17 @@ class GeneralGuide(LocalizedSource):
 
 
 class Mission(BaseModel):
-    """An Embassy or Consulate of Kazakhstan. Staff replace sample entries with checked data."""
+    """An Embassy or Consulate of Kazakhstan as shipped: the seed of its directory entry,
+    which staff edit and confirm in the bot (bot/content/directory.py)."""
 
     name: Text
-    phone: str | None = None
-    email: str | None = None
     address: Text | None = None
-    sample: bool = True  # True until staff confirm the contact data
+    phones: list[str] = []  # international format
+    email: str | None = None
+    hours: Text | None = None
+    emergency: str | None = None  # the consular line for emergencies
+    map: str | None = None  # a link to the mission on a map
+    confirmed_on: date | None = None  # None: a sample, its contacts not yet confirmed
 
 
 class Consulates(LocalizedSource):

@@ -23,9 +23,10 @@ from aiogram.utils.i18n import gettext as _
 from bot.content.countries import country_name
 from bot.services.cases import CaseService, Entry
 from bot.services.desk import Desk
+from bot.services.directory import DirectoryService
 from bot.services.users import Profile
 from handlers.filters import menu_item, not_a_command, replies
-from handlers.views.abroad import consulate_block, emergency_block
+from handlers.views.abroad import sos_text
 from handlers.views.callbacks import (
     AskAction,
     AskCb,
@@ -36,6 +37,7 @@ from handlers.views.callbacks import (
     ProfileCb,
     TopicCb,
 )
+from handlers.views.contacts import consulate_block
 from handlers.views.desk import (
     TOPICS,
     history,
@@ -215,6 +217,7 @@ async def on_topic(
     cases: CaseService,
     desk: Desk,
     bot: Bot,
+    directory: DirectoryService,
 ):
     if await state.get_state() != CaseFlow.topic.state or callback_data.topic not in TOPICS:
         await out_of_date(callback, menu=False)
@@ -222,7 +225,9 @@ async def on_topic(
     entries = drafted(callback.from_user.id, (await state.get_data()).get("drafts"))
     if entries:
         first, *more = entries
-        await open_case(callback, state, profile, cases, desk, bot, callback_data.topic, first)
+        await open_case(
+            callback, state, profile, cases, desk, bot, directory, callback_data.topic, first
+        )
         number = (await state.get_data()).get("case")
         for entry in more:  # the rest go into the same case, in order
             if isinstance(number, int) and (case := await cases.add(number, entry)):
@@ -280,13 +285,14 @@ async def on_first_message(
     cases: CaseService,
     desk: Desk,
     bot: Bot,
+    directory: DirectoryService,
 ):
     relayed = await relayable(message)
     if relayed is None:
         return
     entry, point = relayed
     topic = (await state.get_data()).get("topic", "other")
-    await open_case(message, state, profile, cases, desk, bot, topic, entry, point)
+    await open_case(message, state, profile, cases, desk, bot, directory, topic, entry, point)
 
 
 async def open_case(
@@ -296,6 +302,7 @@ async def open_case(
     cases: CaseService,
     desk: Desk,
     bot: Bot,
+    directory: DirectoryService,
     topic: str,
     entry: Entry,
     point: tuple[float, float] | None = None,
@@ -307,10 +314,16 @@ async def open_case(
     await state.set_data({"case": case.id})
     delivered = await desk.to_staff(bot, case, entry, location=point)
     lead = _("📨 Case #{number} is open.").format(number=case.id)
-    await confirm(event, case, delivered, lead)
+    await confirm(event, case, delivered, lead, directory)
 
 
-async def confirm(event: Message | CallbackQuery, case: Case, delivered: int, lead: str) -> None:
+async def confirm(
+    event: Message | CallbackQuery,
+    case: Case,
+    delivered: int,
+    lead: str,
+    directory: DirectoryService,
+) -> None:
     if delivered:
         text = _(
             "{lead} The attaché has your message and will answer here, with the case number. "
@@ -324,7 +337,7 @@ async def confirm(event: Message | CallbackQuery, case: Case, delivered: int, le
                     "now: staff will see it in their list of open cases. If it is urgent, "
                     "contact the consulate."
                 ).format(lead=lead),
-                consulate_block(case.country),
+                consulate_block(case.country, await directory.current()),
             ]
         )
     await show(event, text, writing_markup(case.id, case.urgent), edit=False)
@@ -337,12 +350,13 @@ async def on_case_message(
     cases: CaseService,
     desk: Desk,
     bot: Bot,
+    directory: DirectoryService,
 ):
     if message.text == _("❌ Not now"):
         await message.answer(_("OK, no location."), reply_markup=ReplyKeyboardRemove())
         return
     number = (await state.get_data()).get("case")
-    await add_to_case(message, number, cases, desk, bot, state)
+    await add_to_case(message, number, cases, desk, bot, state, directory)
 
 
 async def add_to_case(
@@ -352,6 +366,7 @@ async def add_to_case(
     desk: Desk,
     bot: Bot,
     state: FSMContext,
+    directory: DirectoryService,
 ) -> None:
     relayed = await relayable(message)
     if relayed is None:
@@ -387,7 +402,8 @@ async def add_to_case(
             reply_markup=writing_markup(case.id, case.urgent),
         )
     else:
-        await confirm(message, case, 0, _("💾 Case #{number}:").format(number=case.id))
+        lead = _("💾 Case #{number}:").format(number=case.id)
+        await confirm(message, case, 0, lead, directory)
 
 
 async def reply_to_own_case(message: Message, cases: CaseService) -> dict[str, Any] | bool:
@@ -402,9 +418,15 @@ async def reply_to_own_case(message: Message, cases: CaseService) -> dict[str, A
 
 
 async def on_reply_to_case(
-    message: Message, case_number: int, state: FSMContext, cases: CaseService, desk: Desk, bot: Bot
+    message: Message,
+    case_number: int,
+    state: FSMContext,
+    cases: CaseService,
+    desk: Desk,
+    bot: Bot,
+    directory: DirectoryService,
 ):
-    await add_to_case(message, case_number, cases, desk, bot, state)
+    await add_to_case(message, case_number, cases, desk, bot, state, directory)
 
 
 # --- SOS --------------------------------------------------------------------------------
@@ -421,6 +443,7 @@ async def on_sos(
     cases: CaseService,
     desk: Desk,
     bot: Bot,
+    directory: DirectoryService,
 ):
     await callback.answer()
     country = profile.country_abroad if profile else None
@@ -441,18 +464,7 @@ async def on_sos(
             "reached right now. Call the numbers below."
         )
     ).format(number=case.id)
-    text = "\n\n".join(
-        [
-            reached,
-            _("If you are in danger, call the emergency number now."),
-            emergency_block(country),
-            consulate_block(country),
-            _(
-                "If you can, write in a few words what happened and where you are: it goes "
-                "straight to the attaché. You can also share a location you choose."
-            ),
-        ]
-    )
+    text = sos_text(reached, country, await directory.current())
     markup = column(
         [
             (_("📍 Share a location"), CaseCb(action=CaseAction.location, case=case.id)),

@@ -10,7 +10,6 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.content.abroad import (
     SECTIONS,
@@ -20,26 +19,22 @@ from bot.content.abroad import (
     general_guide,
 )
 from bot.content.countries import country_name
+from bot.services.directory import DirectoryService
 from bot.services.users import Profile
 from handlers.filters import menu_item
 from handlers.views.abroad import (
     GENERAL,
     NOTES,
     abroad_source_line,
-    consulate_block,
-    emergency_block,
+    rights_page_text,
     section_label,
 )
 from handlers.views.callbacks import RightsCb
+from handlers.views.contacts import consulate_block, has_more
 from handlers.views.ui import Button, column, current_locale, keyboard, menu_button, show
 from handlers.wiring import Wiring
 
-AGREEMENT_LABELS = {
-    "in_force": __("🤝 Agreement with Kazakhstan: in force."),
-    "memorandum": __("🤝 Agreement with Kazakhstan: a memorandum."),
-    "none": __("🤝 Agreement with Kazakhstan: none."),
-    "unconfirmed": __("🤝 Agreement with Kazakhstan: not confirmed."),
-}
+CONSULATE = "consulate"  # the section with the Embassy or Consulate's full contacts
 
 
 def countries_markup() -> InlineKeyboardMarkup:
@@ -52,13 +47,13 @@ def countries_markup() -> InlineKeyboardMarkup:
     return keyboard(*rows)
 
 
-async def on_rights(callback: CallbackQuery, profile: Profile | None):
+async def on_rights(callback: CallbackQuery, profile: Profile | None, directory: DirectoryService):
     code = profile.country_abroad if profile else None
     if code and country_page(code):
-        await show_page(callback, code)
+        await show_page(callback, code, directory)
         return
     if code:  # a country without a page: the general guide, never an empty answer
-        await show_page(callback, GENERAL, code)
+        await show_page(callback, GENERAL, directory, code)
         return
     await show(
         callback,
@@ -72,61 +67,56 @@ def sections_of(page: CountryPage | None) -> list[str]:
     return [*SECTIONS, NOTES] if page is not None and page.notes else list(SECTIONS)
 
 
-def page_markup(code: str, page: CountryPage | None) -> InlineKeyboardMarkup:
+def page_markup(code: str, page: CountryPage | None, more: bool) -> InlineKeyboardMarkup:
+    """The page's topics; `more`: a button to the Embassy or Consulate's full contacts."""
     rows: list[list[Button]] = [
         [(section_label(s), RightsCb(country=code, section=s))] for s in sections_of(page)
     ]
+    if more:
+        rows.append(
+            [(_("🏛 Embassy or Consulate: all contacts"), RightsCb(country=code, section=CONSULATE))]
+        )
     rows.append([(_("🌍 Other countries"), RightsCb(country="", section="list"))])
     rows.append([menu_button()])
     return keyboard(*rows)
 
 
-async def show_page(callback: CallbackQuery, code: str, asked: str | None = None) -> None:
-    locale = current_locale()
+async def show_page(
+    callback: CallbackQuery, code: str, directory: DirectoryService, asked: str | None = None
+) -> None:
     page = country_page(code) if code != GENERAL else None
-    if page is not None:
-        parts = [
-            _("⚖️ <b>Your rights in {country}</b>").format(country=country_name(code, locale)),
-            f"{AGREEMENT_LABELS[page.agreement.status]} {page.agreement.text.in_(locale)}",
-            emergency_block(code),
-            consulate_block(code),
-            abroad_source_line(page),
-        ]
-    else:
-        guide = general_guide()
-        lead = (
-            _("I have no page for {country} yet. Here is what holds almost everywhere.").format(
-                country=country_name(asked, locale)
-            )
-            if asked
-            else _("Here is what holds almost everywhere.")
-        )
-        parts = [
-            _("⚖️ <b>Your rights abroad: the general guide</b>"),
-            lead,
-            emergency_block(None),
-            consulate_block(asked),
-            abroad_source_line(guide),
-        ]
-    parts.append(_("Choose a topic:"))
-    await show(callback, "\n\n".join(parts), page_markup(code if page else GENERAL, page))
+    now = await directory.current()
+    text = rights_page_text(code if page else GENERAL, now, asked)
+    more = has_more(code if page else asked, now)
+    await show(callback, text, page_markup(code if page else GENERAL, page, more))
 
 
-async def on_rights_button(callback: CallbackQuery, callback_data: RightsCb):
+async def on_rights_button(
+    callback: CallbackQuery,
+    callback_data: RightsCb,
+    directory: DirectoryService,
+    profile: Profile | None,
+):
     code, section = callback_data.country, callback_data.section
     if section == "list":
         await show(callback, _("⚖️ Which country?"), countries_markup())
+        return
+    if section == CONSULATE:
+        mission = code if code != GENERAL else (profile.country_abroad if profile else None)
+        text = consulate_block(mission, await directory.current())
+        back = column([(_("◀️ Back"), RightsCb(country=code)), menu_button()])
+        await show(callback, text, back)
         return
     page = country_page(code) if code != GENERAL else None
     if code != GENERAL and page is None:  # a stale button for a page staff removed
         await show(callback, _("⚖️ Which country?"), countries_markup())
         return
     if not section:
-        await show_page(callback, code)
+        await show_page(callback, code, directory)
         return
     facts = page or general_guide()
     if section not in sections_of(page):
-        await show_page(callback, code)
+        await show_page(callback, code, directory)
         return
     locale = current_locale()
     body = page.notes if page is not None and section == NOTES else None

@@ -1,6 +1,6 @@
 """What every user meets: the menu, onboarding, the profile, reminders, the insurance
-tracker (migrants and emigrants), the date questions of every guide, and the fallback and
-error handler that close the chain."""
+tracker (migrants and emigrants), the help lines in Kazakhstan (migrants and kandas), the
+date questions of every guide, and the fallback and error handler that close the chain."""
 
 from aiogram import Router
 
@@ -9,6 +9,7 @@ from handlers.common import (
     dates,
     errors,
     fallback,
+    helplines,
     insurance,
     menu,
     onboarding,
@@ -25,7 +26,7 @@ def build_menu_router() -> Router:
 
 
 def build_router(wiring: Wiring) -> Router:
-    """Onboarding, profile, reminders, insurance and the date router. Build it after the
+    """Onboarding, profile, reminders, insurance, help lines and the date router. Build it after the
     other groups:
     its date router answers the date questions they registered."""
     return group_router(
@@ -34,6 +35,7 @@ def build_router(wiring: Wiring) -> Router:
         profile.build_router(wiring),
         reminders.build_router(wiring),
         insurance.build_router(wiring),
+        helplines.build_router(),
         dates.build_router(wiring),
     )
 

@@ -1,10 +1,10 @@
 """What staff do: the staff menu, answering and closing attaché cases, roles, broadcasts,
-and the questions typed questions could not answer."""
+the questions typed questions could not answer, and the directory of contacts."""
 
 from aiogram import Router
 
 from handlers.filters import group_router
-from handlers.staff import broadcasts, desk, menu, questions
+from handlers.staff import broadcasts, desk, directory, menu, questions
 from handlers.wiring import Wiring
 
 
@@ -15,4 +15,5 @@ def build_router(wiring: Wiring) -> Router:
         desk.build_router(wiring),
         broadcasts.build_router(wiring),
         questions.build_router(),
+        directory.build_router(wiring),
     )

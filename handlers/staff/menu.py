@@ -1,4 +1,4 @@
-"""/desk: the staff menu (cases, broadcasts, roles), for staff only."""
+"""/desk: the staff menu (cases, broadcasts, the directory, roles), for staff only."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ async def on_desk(message: Message, broadcasts: BroadcastService):
         _("/cases — open labour attaché cases"),
         _("/broadcast — send an announcement to users"),
         _("/broadcasts — scheduled, running and past broadcasts"),
+        _("/directory — keep the contacts users call current"),
     ]
     if authority.admin:
         lines.append(_("/staff — who serves which country"))

@@ -1,5 +1,5 @@
-"""What the emigrant screens share: where a page comes from, the emergency and consulate
-blocks that the rights pages, SOS and the attaché desk all show, and the measure every screen
+"""What the emigrant screens share: where a page comes from, the rights page and the SOS
+screen (staff preview them while editing the directory), and the measure every screen
 keeps to (one message of at most MESSAGE_LIMIT characters, one full stop after a date)."""
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from datetime import date
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
-from bot.content.abroad import LocalizedSource, consulates, country_page, general_guide
+from bot.content.abroad import LocalizedSource, country_page, general_guide
 from bot.content.countries import country_name
+from bot.content.directory import Directory
+from handlers.views.contacts import consulate_block, emergency_block
 from handlers.views.guide import day_text
 from handlers.views.ui import current_locale
 
@@ -83,35 +85,59 @@ def abroad_source_line(facts: LocalizedSource) -> str:
     )
 
 
-def emergency_block(code: str | None) -> str:
-    """The emergency numbers of the country (the general ones when it has no page)."""
+AGREEMENT_LABELS = {
+    "in_force": __("🤝 Agreement with Kazakhstan: in force."),
+    "memorandum": __("🤝 Agreement with Kazakhstan: a memorandum."),
+    "none": __("🤝 Agreement with Kazakhstan: none."),
+    "unconfirmed": __("🤝 Agreement with Kazakhstan: not confirmed."),
+}
+
+
+def rights_page_text(code: str, directory: Directory, asked: str | None = None) -> str:
+    """A country's rights page without its topics (the general guide for GENERAL, about
+    `asked`, the user's country without a page): the agreement, the emergency numbers, the
+    Embassy or Consulate and the source."""
     locale = current_locale()
-    page = country_page(code) if code else None
-    numbers = page.emergency if page else general_guide().emergency
-    if page:
-        title = _("<b>Emergency numbers in {country}:</b>").format(
-            country=country_name(code, locale)
-        )
+    page = country_page(code) if code != GENERAL else None
+    if page is not None:
+        parts = [
+            _("⚖️ <b>Your rights in {country}</b>").format(country=country_name(code, locale)),
+            f"{AGREEMENT_LABELS[page.agreement.status]} {page.agreement.text.in_(locale)}",
+            emergency_block(code, directory),
+            consulate_block(code, directory, full=False),
+            abroad_source_line(page),
+        ]
     else:
-        title = _("<b>Emergency numbers:</b>")
-    lines = [f"☎️ <b>{n.number}</b> — {n.service.in_(locale)}" for n in numbers]
-    return "\n".join([title, *lines])
+        guide = general_guide()
+        lead = (
+            _("I have no page for {country} yet. Here is what holds almost everywhere.").format(
+                country=country_name(asked, locale)
+            )
+            if asked
+            else _("Here is what holds almost everywhere.")
+        )
+        parts = [
+            _("⚖️ <b>Your rights abroad: the general guide</b>"),
+            lead,
+            emergency_block(None, directory),
+            consulate_block(asked, directory, full=False),
+            abroad_source_line(guide),
+        ]
+    parts.append(_("Choose a topic:"))
+    return "\n\n".join(parts)
 
 
-def consulate_block(code: str | None) -> str:
-    """The Embassy or Consulate of Kazakhstan there, as staff keep it."""
-    locale = current_locale()
-    data = consulates()
-    mission = data.missions.get(code or "")
-    lines = [_("<b>Embassy or Consulate of Kazakhstan:</b>")]
-    if mission is not None:
-        lines.append(mission.name.in_(locale))
-        if mission.address:
-            lines.append(mission.address.in_(locale))
-        for label, value in ((_("Phone"), mission.phone), (_("E-mail"), mission.email)):
-            if value:
-                lines.append(f"{label}: {value}")
-        if mission.sample:
-            lines.append(_("⚠️ Its contacts are not confirmed by our staff yet."))
-    lines.append(data.directory.in_(locale))
-    return "\n".join(lines)
+def sos_text(reached: str, country: str | None, directory: Directory) -> str:
+    """The SOS screen under its first line (`reached`: whether the desk has it)."""
+    return "\n\n".join(
+        [
+            reached,
+            _("If you are in danger, call the emergency number now."),
+            emergency_block(country, directory),
+            consulate_block(country, directory),
+            _(
+                "If you can, write in a few words what happened and where you are: it goes "
+                "straight to the attaché. You can also share a location you choose."
+            ),
+        ]
+    )

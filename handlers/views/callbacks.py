@@ -241,3 +241,33 @@ class BroadcastCb(CallbackData, prefix="bc"):
     action: BroadcastAction
     value: Annotated[str, Field(max_length=24)] = ""
     id: RowId = 0
+
+
+class DirAction(StrEnum):
+    home = "home"  # /directory: the groups, or an attaché's entries
+    group = "group"  # value: "m" missions, "e" emergency numbers
+    entry = "entry"  # start editing `entry`
+    field = "field"  # a field of the entry being edited
+    lang = "lang"  # value: the language to type a text field in
+    line = "line"  # value: the index of a number in a list, or "new"
+    part = "part"  # value: "<index>.number" or "<index>.<language>": type it
+    remove = "remove"  # value: the index of a number to remove
+    clear = "clear"  # empty an optional field
+    file = "file"  # take the shipped file's newer value of the field
+    preview = "preview"  # value: "<screen>.<language>"
+    save = "save"
+    drop = "drop"  # leave without saving
+    back = "back"  # back to the entry being edited
+    history = "history"
+    revert = "revert"  # id: a change; value "yes" once confirmed
+
+
+class DirCb(CallbackData, prefix="dir"):
+    """A directory button: the entry key and field are checked by pattern before any
+    query, and against the staff member's rights in every handler."""
+
+    action: DirAction
+    entry: Annotated[str, Field(pattern=r"^([meh]\.[A-Z]{2})?$")] = ""
+    field: Annotated[str, Field(pattern=r"^[a-z]{0,10}$")] = ""
+    value: Annotated[str, Field(pattern=r"^[a-z0-9.]{0,12}$")] = ""
+    id: RowId = 0

@@ -25,7 +25,7 @@ from handlers.views.zones import zone_label
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
 MENU_ITEMS: dict[str | None, tuple[str, ...]] = {
-    "migrant": ("registration", "stay", "permit", "insurance", "reminders"),
+    "migrant": ("registration", "stay", "permit", "insurance", "helplines", "reminders"),
     "emigrant": ("sos", "rights", "checklist", "offer_check", "attache", "insurance", "reminders"),
     "kandas": (
         "kandas_status",
@@ -34,6 +34,7 @@ MENU_ITEMS: dict[str | None, tuple[str, ...]] = {
         "residence",
         "kandas_arrival",
         "kandas_routes",
+        "helplines",
         "reminders",
     ),
     None: ("choose_role",),
@@ -44,6 +45,7 @@ MENU_LABELS = {
     "stay": __("📅 How long may I stay"),
     "permit": __("💼 Work permit (patent)"),
     "insurance": __("🩺 Insurance"),
+    "helplines": __("☎️ Help lines"),
     "reminders": __("⏰ My reminders"),
     "sos": __("🆘 SOS: I need help now"),
     "rights": __("⚖️ My rights abroad"),

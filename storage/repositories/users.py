@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy import Insert, Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base, Broadcast, FsmRecord, Question, QuestionAsker, User
+from storage.models import (
+    Base,
+    Broadcast,
+    DirectoryChange,
+    DirectoryConfirmation,
+    FsmRecord,
+    Question,
+    QuestionAsker,
+    User,
+)
 from storage.repositories import affected_rows
 from storage.writer import upsert
 
@@ -52,10 +61,19 @@ class UserRepository:
     async def delete_everything(self, user_id: int) -> int:
         """Remove every row about the user from every table; returns how many went.
 
-        Broadcasts a staff member sent stay, as sent by "deleted staff"; the questions the
-        user typed that the knowledge base kept go too."""
+        Broadcasts a staff member sent, and the directory's audit trail of their changes,
+        stay, as by "deleted staff"; the questions the user typed that the knowledge base
+        kept go too."""
         await self.session.execute(
             update(Broadcast).where(Broadcast.author_id == user_id).values(author_id=None)
+        )
+        await self.session.execute(
+            update(DirectoryChange).where(DirectoryChange.staff_id == user_id).values(staff_id=None)
+        )
+        await self.session.execute(
+            update(DirectoryConfirmation)
+            .where(DirectoryConfirmation.confirmed_by == user_id)
+            .values(confirmed_by=None)
         )
         asked = select(QuestionAsker.question_id).where(QuestionAsker.user_id == user_id)
         await self.session.execute(delete(Question).where(Question.id.in_(asked)))

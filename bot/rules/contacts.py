@@ -1,0 +1,111 @@
+"""What staff type into the directory, checked: phone numbers (Google's libphonenumber, as
+`phonenumbers`), e-mail addresses (`email-validator`, syntax only: no DNS look-up from the
+bot), links and texts. Pure functions: the value as users will see it, or a `Refused`
+whose reason the view words in the staff member's language."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from phonenumbers import PhoneNumberFormat, shortnumberinfo
+
+Reason = Literal[
+    "phone_unreadable",  # not a phone number at all
+    "phone_length",  # too short or too long for the country
+    "phone_invalid",  # the right length, but no such number in the country's plan
+    "email",  # detail: the library's reason (English; shown as is)
+    "url",
+    "too_long",  # detail: the limit
+    "empty",
+]
+
+SHORT_CODE = re.compile(r"^\d{3,6}$")  # a service number dialled as is (112, 1414, 116117)
+MAX_EMAIL = 120
+MAX_URL = 300
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: Reason
+    detail: str = ""
+
+
+def phone(text: str, region: str) -> str | Refused:
+    """A full number (a mission's line): valid in its country's numbering plan, shown in
+    international format, so it can be dialled from anywhere. `region` is the country the
+    number is in when typed without +."""
+    try:
+        number = phonenumbers.parse(text.strip(), region)
+    except phonenumbers.NumberParseException:
+        return Refused("phone_unreadable")
+    if not phonenumbers.is_possible_number(number):
+        return Refused("phone_length")
+    if not phonenumbers.is_valid_number(number):
+        return Refused("phone_invalid")
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def service_number(text: str, region: str) -> str | Refused:
+    """A number people dial in the country itself: a short code (112, 1414; the library's
+    list of short numbers lags behind new services, so any 3–6 digits are taken), or a full
+    number, shown in international format when typed with +, else as dialled there."""
+    compact = re.sub(r"[\s\-]", "", text.strip())
+    if SHORT_CODE.match(compact):
+        return compact
+    try:
+        number = phonenumbers.parse(text.strip(), region)
+    except phonenumbers.NumberParseException:
+        return Refused("phone_unreadable")
+    if shortnumberinfo.is_valid_short_number_for_region(number, region):
+        return str(number.national_number)
+    if not phonenumbers.is_possible_number(number):
+        return Refused("phone_length")
+    if not phonenumbers.is_valid_number(number):
+        return Refused("phone_invalid")
+    shown = (
+        PhoneNumberFormat.INTERNATIONAL if compact.startswith("+") else PhoneNumberFormat.NATIONAL
+    )
+    return phonenumbers.format_number(number, shown)
+
+
+def email(text: str) -> str | Refused:
+    value = text.strip()
+    if len(value) > MAX_EMAIL:
+        return Refused("too_long", str(MAX_EMAIL))
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        return Refused("email", str(error))
+    return checked.normalized
+
+
+def url(text: str) -> str | Refused:
+    """A web link (a map): http or https with a host name."""
+    value = text.strip()
+    if len(value) > MAX_URL:
+        return Refused("too_long", str(MAX_URL))
+    if not value.lower().startswith(("http://", "https://")):
+        value = f"https://{value}"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:
+        return Refused("url")
+    if " " in value or "." not in host or host.startswith(".") or host.endswith("."):
+        return Refused("url")
+    return value
+
+
+def text(value: str, limit: int) -> str | Refused:
+    """One line or a few of plain text (a name, an address, opening hours); shown escaped."""
+    cleaned = "\n".join(line.strip() for line in value.strip().splitlines() if line.strip())
+    if not cleaned:
+        return Refused("empty")
+    if len(cleaned) > limit:
+        return Refused("too_long", str(limit))
+    return cleaned

@@ -1,0 +1,232 @@
+"""The directory users call from, and what staff do to it: save an entry (its changed
+fields and a confirmation, audited), revert a change, read the history, and the monthly
+flag of entries nobody confirmed for 180 days.
+
+Users' screens read one snapshot kept in memory. A save or a revert drops it here and, with
+Redis, bumps a version every instance compares before it reads its own, so a change shows
+on every instance at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.content.directory import Contact, Directory, country_of, merge, seed, spec
+from bot.services.clock import Clock
+from storage.models import DirectoryChange
+from storage.repositories.directory import DirectoryRepository
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from bot.services.cases import CaseService
+    from bot.services.users import UserService
+
+log = logging.getLogger("joldas.directory")
+VERSION_KEY = "joldas:directory:version"
+FLAG_HOUR = 10  # the monthly flag goes at or after 10:00, in the bot's time zone
+
+
+@dataclass(frozen=True)
+class Editor:
+    """Who is editing: admins every entry, attachés their countries' missions and
+    emergency numbers (never the help lines in Kazakhstan, nor the general numbers)."""
+
+    staff_id: int
+    admin: bool
+    countries: frozenset[str] = frozenset()
+
+    def may_edit(self, key: str) -> bool:
+        if self.admin:
+            return True
+        return key[:2] in ("m.", "e.") and country_of(key) in self.countries
+
+
+class DirectoryView(Protocol):
+    def stale_notice(self, contacts: list[Contact], today: date, locale: str) -> str: ...
+
+
+class DirectoryService:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        users: UserService,
+        cases: CaseService,
+        view: DirectoryView,
+        *,
+        timezone: str,
+        default_locale: str,
+        redis: Redis | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.clock = clock
+        self.users = users
+        self.cases = cases
+        self.admin_ids = cases.admin_ids
+        self.view = view
+        self.timezone = ZoneInfo(timezone)
+        self.default_locale = default_locale
+        self.redis = redis
+        self._snapshot: Directory | None = None
+        self._version: Any = None  # the shared version the snapshot was read at
+        self._changes = 0  # local saves: a read that one overtook is not kept
+        self._flagged: str | None = None  # the month this instance last looked at
+
+    # --- reading ------------------------------------------------------------------------------
+
+    async def current(self) -> Directory:
+        if self.redis is not None:
+            version = await self.redis.get(VERSION_KEY)
+            if version != self._version:
+                self._snapshot, self._version = None, version
+        snapshot = self._snapshot
+        if snapshot is None:
+            changes = self._changes
+            async with self._sessionmaker() as session:
+                repository = DirectoryRepository(session)
+                edits, confirmations = await repository.edits(), await repository.confirmations()
+            snapshot = Directory(merge(seed(), edits, confirmations))
+            if changes == self._changes:
+                self._snapshot = snapshot
+        return snapshot
+
+    async def changed(self) -> None:
+        """Drop the snapshot here, and on every instance."""
+        self._changes += 1
+        self._snapshot = None
+        if self.redis is not None:
+            await self.redis.incr(VERSION_KEY)
+
+    async def editor(self, staff_id: int) -> Editor | None:
+        """Asked on the server for every step: roles can change between two presses."""
+        if self.cases.is_admin(staff_id):
+            return Editor(staff_id, admin=True)
+        countries = await self.cases.countries_of(staff_id)
+        if not countries:
+            return None
+        return Editor(staff_id, admin=False, countries=frozenset(countries))
+
+    def today(self, zone: str | None = None) -> date:
+        return self.clock.now().astimezone(ZoneInfo(zone) if zone else self.timezone).date()
+
+    # --- staff changes ------------------------------------------------------------------------
+
+    async def save(
+        self, key: str, draft: dict[str, Any], staff_id: int, today: date
+    ) -> list[DirectoryChange]:
+        """The drafted fields that differ from what users see now, and the confirmation
+        (staff_id, today), in one transaction; every change is recorded. Nothing changed:
+        a confirmation alone, recorded too."""
+        now = self.clock.now()
+        file_values = seed()[key].values
+        async with self._sessionmaker() as session, session.begin():
+            repository = DirectoryRepository(session)
+            current = merge(seed(), await repository.edits(), {})[key].values
+            changes = []
+            for name, value in draft.items():
+                if spec(key, name) is None or value == current[name]:
+                    continue
+                await repository.set_field(key, name, value, file_values[name])
+                changes.append(
+                    DirectoryChange(
+                        entry=key,
+                        field=name,
+                        action="edit",
+                        old=current[name],
+                        new=value,
+                        staff_id=staff_id,
+                        at=now,
+                    )
+                )
+            if not changes:
+                changes.append(
+                    DirectoryChange(
+                        entry=key, field="", action="confirm", staff_id=staff_id, at=now
+                    )
+                )
+            for change in changes:
+                await repository.record(change)
+            await repository.confirm(key, today, staff_id)
+        await self.changed()
+        log.info("directory %s saved by %s: %s", key, staff_id, [c.field for c in changes])
+        return changes
+
+    async def revert(self, change_id: int, admin_id: int) -> DirectoryChange | None:
+        """Put a field back as it was before the change (None: no such change of a field).
+        Back to the file's value, the field follows the file again."""
+        async with self._sessionmaker() as session, session.begin():
+            repository = DirectoryRepository(session)
+            change = await repository.change(change_id)
+            if change is None or not change.field or change.entry not in seed():
+                return None
+            key, name = change.entry, change.field
+            file_value = seed()[key].values.get(name)
+            current = merge(seed(), await repository.edits(), {})[key].values.get(name)
+            if change.old == file_value:
+                await repository.drop_field(key, name)
+            else:
+                await repository.set_field(key, name, change.old, file_value)
+            undo = DirectoryChange(
+                entry=key,
+                field=name,
+                action="revert",
+                old=current,
+                new=change.old,
+                staff_id=admin_id,
+                reverts=change.id,
+                at=self.clock.now(),
+            )
+            await repository.record(undo)
+        await self.changed()
+        log.info("directory change #%s reverted by %s", change_id, admin_id)
+        return undo
+
+    async def change(self, change_id: int) -> DirectoryChange | None:
+        async with self._sessionmaker() as session:
+            return await DirectoryRepository(session).change(change_id)
+
+    async def history(self, editor: Editor, limit: int) -> list[DirectoryChange]:
+        """The latest changes of the entries `editor` may edit."""
+        entries = None if editor.admin else [k for k in seed() if editor.may_edit(k)]
+        async with self._sessionmaker() as session:
+            return await DirectoryRepository(session).history(entries, limit)
+
+    # --- the monthly flag ---------------------------------------------------------------------
+
+    async def flag_stale(self, bot: Bot) -> int:
+        """Once a month (the first instance to claim it), tell every admin, in their
+        language, which entries nobody confirmed for 180 days. Returns messages sent."""
+        now = self.clock.now()
+        local = now.astimezone(self.timezone)
+        month = f"{local:%Y-%m}"
+        if self._flagged == month or local.hour < FLAG_HOUR or not self.admin_ids:
+            return 0
+        async with self._sessionmaker() as session, session.begin():
+            claimed = await DirectoryRepository(session).claim_month(month, now)
+        self._flagged = month
+        if not claimed:
+            return 0
+        today = local.date()
+        stale = [c for c in (await self.current()).contacts.values() if c.stale(today)]
+        if not stale:
+            return 0
+        sent = 0
+        for admin in sorted(self.admin_ids):
+            profile = await self.users.get(admin)
+            locale = profile.locale if profile and profile.locale else self.default_locale
+            try:
+                await bot.send_message(admin, self.view.stale_notice(stale, today, locale))
+            except Exception:  # one admin's blocked chat does not stop the others
+                log.warning("directory flag not delivered to admin %s", admin, exc_info=True)
+                continue
+            sent += 1
+        log.info("directory: %d entries flagged to %d admins for %s", len(stale), sent, month)
+        return sent
