@@ -199,3 +199,26 @@ async def test_an_unanswered_sos_goes_to_the_admins_once_with_two_instances(pair
     clock.advance(minutes=16)
     sent = await asyncio.gather(a.desk.tick(telegram), b.desk.tick(telegram))
     assert sorted(sent) == [0, 1]  # one instance escalated it, the other found nothing
+
+
+async def test_a_directory_edit_on_one_instance_is_what_every_instance_shows_at_once(pair):
+    from handlers.views.callbacks import DirAction, DirCb, MenuCb
+
+    (a, b), _ = pair
+    telegram = build_bot(a.settings, session=LocalSession())
+    admin = Conversation(a.dispatcher, telegram, user_id=7, language_code="en")
+    await a.users.save(502, locale="en", role="emigrant", country_abroad="KR")
+    user = Conversation(b.dispatcher, telegram, user_id=502, language_code="en")
+    sos = (await user.press_data(MenuCb(item="sos").pack()))[-1].text  # B reads the directory
+    assert "+82 2-379-9714" not in sos
+
+    def press(action: DirAction, field: str = "") -> str:
+        return DirCb(action=action, entry="m.KR", field=field).pack()
+
+    await admin.press_data(press(DirAction.entry))
+    await admin.press_data(press(DirAction.field, "phones"))
+    await admin.send("+82 2 379 9714")
+    await admin.press_data(press(DirAction.save))  # saved on A ...
+    sos = (await user.press_data(MenuCb(item="sos").pack()))[-1].text
+    assert "+82 2-379-9714" in sos  # ... and B shows it at once
+    assert (await b.directory.current()).mission("KR")[0].phones == ["+82 2-379-9714"]

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from phonenumbers import PhoneNumberFormat, shortnumberinfo
+from phonenumbers import NumberParseException, PhoneNumberFormat, shortnumberinfo
 
 Reason = Literal[
     "phone_unreadable",  # not a phone number at all
@@ -24,6 +24,11 @@ Reason = Literal[
     "empty",
 ]
 
+TOO_SHORT_OR_LONG = {
+    NumberParseException.TOO_SHORT_NSN,
+    NumberParseException.TOO_SHORT_AFTER_IDD,
+    NumberParseException.TOO_LONG,
+}
 SHORT_CODE = re.compile(r"^\d{3,6}$")  # a service number dialled as is (112, 1414, 116117)
 MAX_EMAIL = 120
 MAX_URL = 300
@@ -41,13 +46,19 @@ def phone(text: str, region: str) -> str | Refused:
     number is in when typed without +."""
     try:
         number = phonenumbers.parse(text.strip(), region)
-    except phonenumbers.NumberParseException:
-        return Refused("phone_unreadable")
+    except NumberParseException as error:
+        return unreadable(error)
     if not phonenumbers.is_possible_number(number):
         return Refused("phone_length")
     if not phonenumbers.is_valid_number(number):
         return Refused("phone_invalid")
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def unreadable(error: NumberParseException) -> Refused:
+    if error.error_type in TOO_SHORT_OR_LONG:
+        return Refused("phone_length")
+    return Refused("phone_unreadable")
 
 
 def service_number(text: str, region: str) -> str | Refused:
@@ -59,8 +70,8 @@ def service_number(text: str, region: str) -> str | Refused:
         return compact
     try:
         number = phonenumbers.parse(text.strip(), region)
-    except phonenumbers.NumberParseException:
-        return Refused("phone_unreadable")
+    except NumberParseException as error:
+        return unreadable(error)
     if shortnumberinfo.is_valid_short_number_for_region(number, region):
         return str(number.national_number)
     if not phonenumbers.is_possible_number(number):
