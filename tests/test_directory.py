@@ -33,6 +33,10 @@ ATTACHE = 8
 LANG_BUTTON = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 TODAY = date(2026, 11, 21)  # the clock fixture's day in Almaty
 REFUSED = "⛔ This is for the attaché desk's staff only."
+PHONES_PROMPT = (
+    "Send the phone numbers, one per line, up to {count}, with the country code: "
+    "+82 2 379 9714. A number without + is read as a number in the mission's country."
+)
 
 
 def t(app, lang: str, msgid: str) -> str:
@@ -66,12 +70,10 @@ async def edit_phones(staff, entry: str, typed: str) -> list:
     return await staff.send(typed)
 
 
-# --- an admin edits a mission's phone; users see it at once ------------------------------------
+# --- an admin edits a mission's phone; users see it at once -----------------------------------
 
 
-async def test_a_mission_phone_edited_shows_in_each_preview_then_on_sos_and_rights(
-    app, bot, chat
-):
+async def test_a_mission_phone_edited_shows_in_each_preview_then_on_sos_and_rights(app, bot, chat):
     admin = await staff_member(chat, ADMIN, "en")
     sent = await admin.send("/directory")
     assert "Directory" in sent[-1].text and "⚠️ 10" in sent[-1].text  # ten samples
@@ -93,10 +95,15 @@ async def test_a_mission_phone_edited_shows_in_each_preview_then_on_sos_and_righ
     assert (await app.directory.current()).mission("KR")[0].phones == []
 
     sent = await admin.press_data(dcb(DirAction.save, "m.KR"))
-    assert "✅ Saved: 1 fields changed" in sent[-1].text
+    assert "✅ Saved (fields changed: 1)" in sent[-1].text
     async with app.sessionmaker() as session:
         change = await session.scalar(select(DirectoryChange))
-    assert (change.entry, change.field, change.old, change.staff_id) == ("m.KR", "phones", [], ADMIN)
+    assert (change.entry, change.field, change.old, change.staff_id) == (
+        "m.KR",
+        "phones",
+        [],
+        ADMIN,
+    )
     assert change.new == ["+82 2-379-9714", "+82 10-1234-5678"]
 
     for user_id, lang in ((301, "kk"), (302, "ru"), (303, "en")):
@@ -125,7 +132,7 @@ async def test_invalid_phone_email_and_link_are_refused_with_the_reason(app, cha
     ):
         sent = await edit_phones(admin, "m.KR", typed)
         assert t(app, "ru", reason) in sent[-2].text, typed
-        assert sent[-1].text.startswith(head(app, "ru", "Send the phone numbers, one per line"))
+        assert sent[-1].text.startswith(head(app, "ru", PHONES_PROMPT))
     sent = await admin.send("+82 2 379 9714\n+82 2 379 9715\n+82 2 379 9716\n+82 2 379 9717")
     assert sent[-2].text == t(app, "ru", "⚠️ At most {count} phone numbers.").format(count=3)
 
@@ -221,7 +228,11 @@ async def test_a_screen_too_long_for_a_phone_is_not_saved(app, chat):
 
 
 async def test_help_lines_for_migrants_and_kandas_in_each_language(app, chat):
-    for user_id, lang, role in ((330, "kk", "migrant"), (331, "ru", "kandas"), (332, "en", "migrant")):
+    for user_id, lang, role in (
+        (330, "kk", "migrant"),
+        (331, "ru", "kandas"),
+        (332, "en", "migrant"),
+    ):
         await app.users.save(user_id, locale=lang, role=role, citizenship="UZ")
         user = chat(user_id=user_id, lang=lang)
         sent = await user.press_data(MenuCb(item="helplines").pack())
@@ -233,7 +244,10 @@ async def test_help_lines_for_migrants_and_kandas_in_each_language(app, chat):
     await admin.press_data(dcb(DirAction.part, "h.KZ", value="4.number"))
     await admin.send("1414")
     sent = await admin.press_data(dcb(DirAction.preview, "h.KZ", value="help.ru"))
-    assert "Телефоны помощи" in sent[-1].text or t(app, "ru", "☎️ <b>Help lines in Kazakhstan</b>") in sent[-1].text
+    assert (
+        "Телефоны помощи" in sent[-1].text
+        or t(app, "ru", "☎️ <b>Help lines in Kazakhstan</b>") in sent[-1].text
+    )
     await admin.press_data(dcb(DirAction.save, "h.KZ"))  # nothing changed: a confirmation
     user = chat(user_id=331, lang="ru")
     sent = await user.press_data(MenuCb(item="helplines").pack())
@@ -243,7 +257,7 @@ async def test_help_lines_for_migrants_and_kandas_in_each_language(app, chat):
     assert (change.action, change.field, change.staff_id) == ("confirm", "", ADMIN)
 
 
-# --- history and revert ----------------------------------------------------------------------------
+# --- history and revert -----------------------------------------------------------------------
 
 
 async def test_history_lists_every_change_and_an_admin_reverts_one(app, chat, caplog):
@@ -306,7 +320,7 @@ async def test_a_deleted_staff_member_stays_in_the_audit_as_deleted_staff(app, c
     assert "by deleted staff" in admin.last_with_buttons().text
 
 
-# --- who may edit what --------------------------------------------------------------------------
+# --- who may edit what ------------------------------------------------------------------------
 
 
 async def test_an_attache_edits_only_their_countries_entries(app, bot, chat, caplog):
@@ -357,7 +371,12 @@ async def test_forged_and_stale_directory_buttons(app, chat, caplog):
     assert caplog.text.count("refused") == 3 and "666" in caplog.text
 
     admin = await staff_member(chat, ADMIN, "en")
-    for malformed in ("dir:entry:m.kr::0", "dir:entry:x.KR::0", "dir:revert:::-1", "dir:nuke:m.KR::0"):
+    for malformed in (
+        "dir:entry:m.kr::0",
+        "dir:entry:x.KR::0",
+        "dir:revert:::-1",
+        "dir:nuke:m.KR::0",
+    ):
         sent = await admin.press_data(malformed)
         assert any("out of date" in s.text for s in sent), malformed
     # a button of an entry no longer being edited
@@ -385,13 +404,13 @@ async def test_a_typed_reply_mid_dialogue_is_kept_after_a_restart(app, settings,
 
         resumed = Conversation(again.dispatcher, admin.bot, user_id=ADMIN, language_code="en")
         sent = await resumed.press_data(dcb(DirAction.save, "m.KR"))
-        assert sent[-1].text.startswith("✅ Saved: 1 fields changed")
+        assert sent[-1].text.startswith("✅ Saved (fields changed: 1)")
         assert (await again.directory.current()).mission("KR")[0].phones == ["+82 2-379-9714"]
     finally:
         await again.close()
 
 
-# --- the monthly flag ------------------------------------------------------------------------------
+# --- the monthly flag -------------------------------------------------------------------------
 
 
 async def test_stale_entries_are_flagged_to_admins_once_a_month(app, bot, chat, clock):
@@ -419,8 +438,13 @@ async def test_stale_entries_are_flagged_to_admins_once_a_month(app, bot, chat, 
     await admin.press_data(dcb(DirAction.entry, "e.KR"))
     await admin.press_data(dcb(DirAction.save, "e.KR"))  # confirmed on 11 December
     other = DirectoryService(
-        app.sessionmaker, clock, app.users, app.cases, app.directory.view,
-        timezone="Asia/Almaty", default_locale="ru",
+        app.sessionmaker,
+        clock,
+        app.users,
+        app.cases,
+        app.directory.view,
+        timezone="Asia/Almaty",
+        default_locale="ru",
     )  # another instance: the month is already flagged
     assert await other.flag_stale(bot) == 0
     clock.set(datetime(2027, 1, 1, 6, 0, tzinfo=UTC))
@@ -429,12 +453,20 @@ async def test_stale_entries_are_flagged_to_admins_once_a_month(app, bot, chat, 
     january = bot.session.requests[-1].text
     assert str(total - 1) in january.splitlines()[0]
 
-    flagged = [c.key for c in (await app.directory.current()).contacts.values() if c.stale(date(2027, 6, 10))]
+    flagged = [
+        c.key
+        for c in (await app.directory.current()).contacts.values()
+        if c.stale(date(2027, 6, 10))
+    ]
     assert "e.KR" in flagged  # 181 days after its confirmation
-    assert "e.KR" not in [c.key for c in (await app.directory.current()).contacts.values() if c.stale(date(2027, 6, 8))]
+    assert "e.KR" not in [
+        c.key
+        for c in (await app.directory.current()).contacts.values()
+        if c.stale(date(2027, 6, 8))
+    ]
 
 
-# --- the shipped files and staff edits ------------------------------------------------------------
+# --- the shipped files and staff edits --------------------------------------------------------
 
 
 def test_a_staff_edit_wins_and_a_newer_file_value_is_reported_not_applied():
@@ -474,7 +506,9 @@ async def test_a_newer_shipped_file_is_shown_to_staff_and_taken_only_on_request(
     user = await emigrant(app, chat, 350, "en")
     assert "+82 2-379-9714" in (await user.press_data(MenuCb(item="sos").pack()))[-1].text
     sent = await admin.press_data(dcb(DirAction.entry, "m.KR"))
-    assert "📄 The shipped file now says: +82 2-379-9700. The staff edit still shows." in sent[-1].text
+    assert (
+        "📄 The shipped file now says: +82 2-379-9700. The staff edit still shows." in sent[-1].text
+    )
     await admin.press_data(dcb(DirAction.file, "m.KR", "phones"))
     await admin.press_data(dcb(DirAction.save, "m.KR"))
     assert "+82 2-379-9700" in (await user.press_data(MenuCb(item="sos").pack()))[-1].text
@@ -490,7 +524,7 @@ def test_the_shipped_directory_has_every_country_and_no_invented_contacts():
     assert {k[2:] for k in directory.contacts if k.startswith("e.")} >= {"KR", "RU", "XX"}
 
 
-# --- the checks themselves ---------------------------------------------------------------------------
+# --- the checks themselves --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -32,8 +32,7 @@ from bot.content.countries import country_name
 from bot.i18n import speaking
 from bot.simulator import Conversation, Sent
 from handlers.abroad.offer import verdict_screen
-from handlers.views.abroad import AGREEMENT_LABELS
-from handlers.views.abroad import GENERAL
+from handlers.views.abroad import AGREEMENT_LABELS, GENERAL
 from storage.records import PersonalRecord
 from tests.conftest import translated
 from tests.test_emigrants import emigrant

@@ -72,7 +72,8 @@ def consulate_block(code: str | None, directory: Directory, full: bool = True) -
             lines.append(_("🕘 Hours: {hours}").format(hours=hours))
         if mission.map and full:
             link = html.escape(mission.map, quote=True)
-            lines.append(f'🗺 <a href="{link}">{_("On the map")}</a>')
+            label = _("On the map")
+            lines.append(f'🗺 <a href="{link}">{label}</a>')
         lines.append(confirmed_line(contact, mission=True))
     if not callable_:
         lines.append(consulates().directory.in_(locale))

@@ -20,6 +20,7 @@ from bot.content.countries import country_name
 from bot.content.directory import (
     GENERAL,
     HELP_LINES,
+    MAX_LINES,
     MAX_PHONES,
     Contact,
     Directory,
@@ -31,13 +32,14 @@ from bot.i18n import speaking
 from bot.rules.contacts import Refused
 from bot.services.directory import Editor
 from handlers.views.abroad import GENERAL as GENERAL_PAGE
-from handlers.views.abroad import rights_page_text, sos_text, visible
+from handlers.views.abroad import MESSAGE_LIMIT, rights_page_text, sos_text, visible
 from handlers.views.callbacks import DirAction, DirCb
 from handlers.views.contacts import help_lines_text
 from handlers.views.guide import day_text, short_day
 from handlers.views.ui import LANGUAGE_NAMES, Button, current_locale, keyboard
 
-SHOWN = 40  # characters of a value in the history and the notice
+SHOWN = 40  # characters of a value in the history
+ENTRY_SHOWN = 120  # characters of a value on the entry screen
 HISTORY = 8  # changes on one screen
 NOTICE_LINES = 25
 GROUPS = {"m": __("🏛 Missions of Kazakhstan"), "e": __("🚨 Emergency numbers abroad")}
@@ -175,19 +177,23 @@ def group_screen(group: str, directory: Directory, today: date) -> tuple[str, In
 # --- an entry being edited -------------------------------------------------------------------
 
 
-def shown(name: str, value: Any, locale: str | None = None) -> str:
-    """A field's value in one line, in the reader's language for texts."""
+def shown(name: str, value: Any, locale: str | None = None, limit: int = 0) -> str:
+    """A field's value in one line (clipped to `limit` characters, then escaped), in the
+    reader's language for texts."""
     item = spec_kind(name)
     if value in (None, "", []):
         return "—"
     if item == "text" and isinstance(value, dict):
         text = str(value.get(locale or current_locale()) or "")
-        return html.escape(text) or "—"
-    if item == "lines" and isinstance(value, list):
-        return ", ".join(html.escape(str(line.get("number") or "?")) for line in value)
-    if isinstance(value, list):
-        return ", ".join(html.escape(str(v)) for v in value)
-    return html.escape(str(value))
+    elif item == "lines" and isinstance(value, list):
+        text = ", ".join(str(line.get("number") or "?") for line in value)
+    elif isinstance(value, list):
+        text = ", ".join(str(v) for v in value)
+    else:
+        text = str(value)
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(text) or "—"
 
 
 def spec_kind(name: str) -> str:
@@ -223,14 +229,14 @@ def entry_screen(
                 rows.append(
                     [(label[:40], DirCb(action=DirAction.line, entry=key, value=str(index)))]
                 )
-            if len(numbers) < 8:
+            if len(numbers) < MAX_LINES:
                 rows.append(
                     [(_("➕ Add a number"), DirCb(action=DirAction.line, entry=key, value="new"))]
                 )
         else:
             lines.append(
                 f"{changed}<b>{field_label(item.name)}</b>: "
-                f"{shown(item.name, values.get(item.name))}"
+                f"{shown(item.name, values.get(item.name), limit=ENTRY_SHOWN)}"
             )
             rows.append(
                 [
@@ -243,7 +249,7 @@ def entry_screen(
         if item.name in contact.file_changed:
             lines.append(
                 _("📄 The shipped file now says: {value}. The staff edit still shows.").format(
-                    value=shown(item.name, contact.file_changed[item.name])
+                    value=shown(item.name, contact.file_changed[item.name], limit=ENTRY_SHOWN)
                 )
             )
             rows.append(
@@ -265,7 +271,11 @@ def entry_screen(
         [
             (
                 _("👁 Preview"),
-                DirCb(action=DirAction.preview, entry=key, value=first_screen(key) + ".ru"),
+                DirCb(
+                    action=DirAction.preview,
+                    entry=key,
+                    value=f"{first_screen(key)}.{current_locale()}",
+                ),
             )
         ]
     )
@@ -431,7 +441,7 @@ def too_long_text(screen: str, locale: str, length: int, limit: int) -> str:
 def saved_text(key: str, changed: int, today: date) -> str:
     if changed:
         text = _(
-            "✅ Saved: {count} fields changed, confirmed by you on {date}. Users see it now."
+            "✅ Saved (fields changed: {count}), confirmed by you on {date}. Users see it now."
         ).format(count=changed, date=day_text(today))
     else:
         text = _(
@@ -492,7 +502,9 @@ def with_draft(directory: Directory, key: str, draft: dict[str, Any], today: dat
 def preview_screen(
     key: str, screen: str, locale: str, body: str
 ) -> tuple[str, InlineKeyboardMarkup]:
-    header = f"👁 <i>{screen_name(screen)} · {LANGUAGE_NAMES[locale]}</i>"
+    header = f"👁 <i>{screen_name(screen)} · {LANGUAGE_NAMES[locale]}</i>\n\n"
+    if measured(header + body) > MESSAGE_LIMIT:  # the screen alone: the buttons say which
+        header = ""
     rows: list[list[Button]] = [
         [
             (
@@ -515,7 +527,7 @@ def preview_screen(
         )
     rows.append([(_("✅ Save and confirm"), DirCb(action=DirAction.save, entry=key))])
     rows.append([(_("◀️ Back to editing"), DirCb(action=DirAction.back, entry=key))])
-    return f"{header}\n\n{body}", keyboard(*rows)
+    return header + body, keyboard(*rows)
 
 
 def measured(text: str) -> int:
@@ -532,15 +544,14 @@ def change_line(change: Any, viewer: int, zone: Any) -> str:
     if change.action == "confirm":
         body = _("confirmed, nothing changed")
     else:
-        old, new = clip(shown(change.field, change.old)), clip(shown(change.field, change.new))
+        old, new = (
+            shown(change.field, change.old, limit=SHOWN),
+            shown(change.field, change.new, limit=SHOWN),
+        )
         body = f"{field_label(change.field)}: {old} → {new}"
         if change.action == "revert":
             body = _("reverted #{number}: {change}").format(number=change.reverts, change=body)
     return f"{head}\n{body} · {by}"
-
-
-def clip(text: str) -> str:
-    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
 
 
 def history_screen(
