@@ -23,9 +23,10 @@ from bot.content.directory import (
 )
 from bot.rules import contacts
 from bot.rules.contacts import Refused
+from bot.runner import Delivery
 from bot.services.directory import DirectoryService
 from handlers.views.callbacks import DeleteCb, DirAction, DirCb, MenuCb, RightsCb
-from storage.models import DirectoryChange
+from storage.models import DirectoryChange, DirectoryEdit
 from tests.conftest import translated
 
 ADMIN = 7  # ADMIN_IDS in the test settings
@@ -138,7 +139,8 @@ async def test_invalid_phone_email_and_link_are_refused_with_the_reason(app, cha
 
     await admin.press_data(dcb(DirAction.field, "m.KR", "email"))
     sent = await admin.send("consul@@mfa")
-    assert head(app, "ru", "this is not an e-mail address ({detail}).") in sent[-2].text
+    email_refused = "this is not an e-mail address: check the name, the @ and the domain."
+    assert t(app, "ru", email_refused) in sent[-2].text
     sent = await admin.send("  Consul@MFA.kz ")
     assert "<b>E-mail</b>: Consul@mfa.kz" in sent[-1].text or "Consul@mfa.kz" in sent[-1].text
 
@@ -227,7 +229,8 @@ async def test_a_screen_too_long_for_a_phone_is_not_saved(app, chat):
     assert len(numbers) == 5
 
 
-async def test_help_lines_for_migrants_and_kandas_in_each_language(app, chat):
+async def test_help_lines_for_migrants_and_kandas_in_each_language(app, chat, clock):
+    clock.set(datetime(2026, 12, 5, 6, 0, tzinfo=UTC))  # after the file's check (30 November)
     for user_id, lang, role in (
         (330, "kk", "migrant"),
         (331, "ru", "kandas"),
@@ -286,7 +289,8 @@ async def test_history_lists_every_change_and_an_admin_reverts_one(app, chat, ca
     sent = await admin.press_data(dcb(DirAction.revert, id=2))
     assert "Revert this change?" in sent[-1].text
     sent = await admin.press_data(dcb(DirAction.revert, id=2, value="yes"))
-    assert any(s.text == "↩️ Reverted. Users see it now." for s in sent)
+    assert sent[-1].text.startswith("↩️ Reverted #2. Users see it now.")
+    assert [s.name for s in sent].count("answerCallbackQuery") == 1
     assert (await app.directory.current()).mission("KR")[0].phones == ["+82 2-379-9714"]
     assert "reverted #2: Phones: +82 2-379-9799 → +82 2-379-9714 · you" in sent[-1].text
     user = await emigrant(app, chat, 340, "en")
@@ -419,7 +423,10 @@ async def test_stale_entries_are_flagged_to_admins_once_a_month(app, bot, chat, 
     assert await app.directory.flag_stale(bot) == 0
     clock.set(datetime(2026, 12, 1, 5, 0, tzinfo=UTC))
     before = len(bot.session.requests)
-    assert await app.directory.flag_stale(bot) == 1
+    delivery = Delivery(app, bot)  # the scheduler's job beside the desk's timers
+    await delivery.desk()
+    await delivery.tasks["directory"]
+    await delivery.tasks["desk"]
     notice = bot.session.requests[before:][-1]
     assert notice.chat_id == ADMIN
     # the samples were never confirmed, the country pages checked on 31 March: all but the
@@ -512,6 +519,8 @@ async def test_a_newer_shipped_file_is_shown_to_staff_and_taken_only_on_request(
     await admin.press_data(dcb(DirAction.file, "m.KR", "phones"))
     await admin.press_data(dcb(DirAction.save, "m.KR"))
     assert "+82 2-379-9700" in (await user.press_data(MenuCb(item="sos").pack()))[-1].text
+    async with app.sessionmaker() as session:  # it follows the file again
+        assert await session.scalar(select(func.count()).select_from(DirectoryEdit)) == 0
 
 
 def test_the_shipped_directory_has_every_country_and_no_invented_contacts():
@@ -572,3 +581,91 @@ def test_email_link_and_text_checks():
     assert contacts.text("  a \n\n b ", 10) == "a\nb"
     assert contacts.text("   ", 10) == Refused("empty")
     assert contacts.text("x" * 11, 10) == Refused("too_long", "10")
+
+
+# --- what the review found ---------------------------------------------------------------------
+
+
+async def test_a_preview_of_an_incomplete_draft_says_what_is_missing(app, chat):
+    admin = await staff_member(chat, ADMIN, "kk")
+    await admin.press_data(dcb(DirAction.entry, "m.TR"))
+    await admin.press_data(dcb(DirAction.lang, "m.TR", "hours", "en"))
+    await admin.send("Mon–Fri 9:00–18:00")
+    sent = await admin.press_data(dcb(DirAction.preview, "m.TR", value="sos.kk"))
+    assert sent[-1].text.startswith(t(app, "kk", "⚠️ <b>Not saved yet.</b> Still missing:"))
+    await admin.press_data(dcb(DirAction.line, "e.TR", value="new"))  # another entry's button
+    assert admin.last_with_buttons().text.startswith(
+        t(app, "kk", "⚠️ <b>Not saved yet.</b> Still missing:")
+    )
+
+
+async def test_two_staff_on_one_field_the_second_save_stops_and_says_what_changed(app, chat):
+    await app.cases.grant(ATTACHE, "KR", ADMIN)
+    attache = await staff_member(chat, ATTACHE, "en")
+    admin = await staff_member(chat, ADMIN, "en")
+    await edit_phones(attache, "m.KR", "+82 2 379 9714")  # drafted, not saved
+    await edit_phones(admin, "m.KR", "+82 2 379 9799")
+    await admin.press_data(dcb(DirAction.save, "m.KR"))
+    sent = await attache.press_data(dcb(DirAction.save, "m.KR"))
+    assert "Someone else saved these fields while you were editing:" in sent[-1].text
+    assert "• Phones: +82 2-379-9799" in sent[-1].text
+    assert (await app.directory.current()).mission("KR")[0].phones == ["+82 2-379-9799"]
+    sent = await attache.press_data(dcb(DirAction.save, "m.KR"))  # knowingly, this time
+    assert sent[-1].text.startswith("✅ Saved (fields changed: 1)")
+    assert (await app.directory.current()).mission("KR")[0].phones == ["+82 2-379-9714"]
+
+
+async def test_changes_not_saved_are_never_dropped_without_asking(app, chat):
+    admin = await staff_member(chat, ADMIN, "en")
+    await edit_phones(admin, "m.KR", "+82 2 379 9714")
+    sent = await admin.send("/directory")
+    assert "You have changes to" in sent[-1].text and "not saved yet" in sent[-1].text
+    sent = await admin.press_data(dcb(DirAction.entry, "m.TR"))  # an older message's button
+    assert "You have changes to" in sent[-1].text
+    await admin.send("/directory history")  # looking at the history keeps them
+    sent = await admin.press_data(dcb(DirAction.back, "m.KR"))  # ✏️ Continue editing
+    assert "✏️ <b>Phones</b>: +82 2-379-9714" in sent[-1].text
+    await admin.press_data(dcb(DirAction.drop, "m.KR"))  # 🗑 Discard them
+    sent = await admin.send("/directory")
+    assert sent[-1].text.startswith("🗂 <b>Directory</b>")
+    assert (await app.directory.current()).mission("KR")[0].phones == []
+
+
+async def test_the_whole_history_can_be_paged_and_any_change_reverted(app, chat):
+    admin = await staff_member(chat, ADMIN, "en")
+    for number in range(10):
+        await edit_phones(admin, "m.KR", f"+82 2 379 97{number:02d}")
+        await admin.press_data(dcb(DirAction.save, "m.KR"))
+    sent = await admin.send("/directory history")
+    first = sent[-1].text
+    assert "#10 ·" in first and "#1 ·" not in first and len(first) <= 1500
+    older = [data for label, data in admin.buttons() if label == "⏬ Older"]
+    assert older
+    sent = await admin.press_data(older[0])
+    assert "#1 ·" in sent[-1].text and "#10 ·" not in sent[-1].text
+    assert ("↩️ Revert #1", dcb(DirAction.revert, id=1)) in admin.buttons()
+    assert any(label == "⏫ Newest" for label, _data in admin.buttons())
+    sent = await admin.press_data("dir:revert:::2147483648")  # beyond the id column: stale
+    assert any("out of date" in s.text for s in sent)
+
+
+async def test_a_flag_no_admin_received_is_sent_again_later(app, bot, chat, clock, monkeypatch):
+    await staff_member(chat, ADMIN, "en")
+    clock.set(datetime(2026, 12, 1, 5, 0, tzinfo=UTC))
+    bot.session.fail_next(403, "Forbidden: bot was blocked by the user", method="sendMessage")
+    assert await app.directory.flag_stale(bot) == 0
+    assert await app.directory.flag_stale(bot) == 0  # not at once: in a quarter of an hour
+    later = app.directory._next_try + 1
+    monkeypatch.setattr("bot.services.directory.time.monotonic", lambda: later)
+    assert await app.directory.flag_stale(bot) == 1
+    assert await app.directory.flag_stale(bot) == 0
+
+
+def test_a_newer_check_of_the_shipped_file_is_the_date_users_see():
+    seeds = {"e.KR": SeedEntry({"lines": []}, date(2026, 12, 1))}
+    older = {"e.KR": Confirmation(date(2026, 11, 1), 8)}
+    merged = merge(seeds, {}, older)["e.KR"]
+    assert merged.checked_on == date(2026, 12, 1) and not merged.confirmed_by_staff
+    newer = {"e.KR": Confirmation(date(2026, 12, 2), 8)}
+    merged = merge(seeds, {}, newer)["e.KR"]
+    assert merged.checked_on == date(2026, 12, 2) and merged.confirmed_by == 8

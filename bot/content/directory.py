@@ -170,6 +170,8 @@ def merge(
                 changed[name] = entry.values[name]
             values[name] = edit.value
         confirmed = confirmations.get(key)
+        if confirmed and entry.checked_on and entry.checked_on > confirmed.on:
+            confirmed = None  # a release checked it since: its date is the newer word
         contacts[key] = Contact(
             key,
             values,

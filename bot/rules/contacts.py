@@ -18,7 +18,7 @@ Reason = Literal[
     "phone_unreadable",  # not a phone number at all
     "phone_length",  # too short or too long for the country
     "phone_invalid",  # the right length, but no such number in the country's plan
-    "email",  # detail: the library's reason (English; shown as is)
+    "email",
     "url",
     "too_long",  # detail: the limit
     "empty",
@@ -90,24 +90,32 @@ def email(text: str) -> str | Refused:
         return Refused("too_long", str(MAX_EMAIL))
     try:
         checked = validate_email(value, check_deliverability=False)
-    except EmailNotValidError as error:
-        return Refused("email", str(error))
+    except EmailNotValidError:
+        return Refused("email")
     return checked.normalized
 
 
+HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
 def url(text: str) -> str | Refused:
-    """A web link (a map): http or https with a host name."""
+    """A web link (a map): http or https, a host name of dotted labels, no user name or
+    password in it, no spaces or control characters."""
     value = text.strip()
     if len(value) > MAX_URL:
         return Refused("too_long", str(MAX_URL))
+    if any(char.isspace() or ord(char) < 32 or char in '<>"' for char in value):
+        return Refused("url")
     if not value.lower().startswith(("http://", "https://")):
         value = f"https://{value}"
     try:
         parts = urlsplit(value)
-        host = parts.hostname or ""
-    except ValueError:
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+        parts.port  # noqa: B018  # raises ValueError for a port out of range
+    except (ValueError, UnicodeError):
         return Refused("url")
-    if " " in value or "." not in host or host.startswith(".") or host.endswith("."):
+    labels = host.split(".")
+    if "@" in parts.netloc or len(labels) < 2 or not all(HOST_LABEL.match(p) for p in labels):
         return Refused("url")
     return value
 

@@ -10,6 +10,8 @@ on every instance at once.
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
@@ -31,7 +33,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("joldas.directory")
 VERSION_KEY = "joldas:directory:version"
+SHARED_MAX_AGE = 60.0  # seconds an instance with Redis keeps a snapshot at most
 FLAG_HOUR = 10  # the monthly flag goes at or after 10:00, in the bot's time zone
+FLAG_RETRY = 900.0  # seconds before a flag no admin received is tried again
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,12 @@ class Editor:
         if self.admin:
             return True
         return key[:2] in ("m.", "e.") and country_of(key) in self.countries
+
+
+@dataclass(frozen=True)
+class Saved:
+    changes: list[DirectoryChange]  # what was recorded; empty when overtaken
+    overtaken: dict[str, Any]  # field -> the value someone else saved meanwhile
 
 
 class DirectoryView(Protocol):
@@ -78,32 +88,43 @@ class DirectoryService:
         self._snapshot: Directory | None = None
         self._version: Any = None  # the shared version the snapshot was read at
         self._changes = 0  # local saves: a read that one overtook is not kept
+        self._read_at = 0.0  # time.monotonic() of the snapshot's read
         self._flagged: str | None = None  # the month this instance last looked at
+        self._next_try = 0.0  # time.monotonic() before which a failed flag is not retried
 
     # --- reading ------------------------------------------------------------------------------
 
     async def current(self) -> Directory:
+        """The snapshot users' screens read: kept until a save here, or (with Redis) until
+        the shared version changes; at most SHARED_MAX_AGE old with Redis, should a version
+        bump have been lost."""
         if self.redis is not None:
             version = await self.redis.get(VERSION_KEY)
-            if version != self._version:
+            too_old = time.monotonic() - self._read_at > SHARED_MAX_AGE
+            if version != self._version or too_old:
                 self._snapshot, self._version = None, version
         snapshot = self._snapshot
         if snapshot is None:
-            changes = self._changes
+            changes, version = self._changes, self._version
             async with self._sessionmaker() as session:
                 repository = DirectoryRepository(session)
                 edits, confirmations = await repository.edits(), await repository.confirmations()
             snapshot = Directory(merge(seed(), edits, confirmations))
-            if changes == self._changes:
-                self._snapshot = snapshot
+            # kept only if no save here, and no newer version seen, overtook this read
+            if changes == self._changes and version == self._version:
+                self._snapshot, self._read_at = snapshot, time.monotonic()
         return snapshot
 
     async def changed(self) -> None:
-        """Drop the snapshot here, and on every instance."""
+        """Drop the snapshot here, and on every instance (a new random version: a Redis
+        that restarted empty still differs from what instances hold)."""
         self._changes += 1
         self._snapshot = None
         if self.redis is not None:
-            await self.redis.incr(VERSION_KEY)
+            try:
+                await self.redis.set(VERSION_KEY, uuid.uuid4().hex)
+            except Exception:  # saved all the same: the others see it within SHARED_MAX_AGE
+                log.warning("directory version not shared", exc_info=True)
 
     async def editor(self, staff_id: int) -> Editor | None:
         """Asked on the server for every step: roles can change between two presses."""
@@ -120,21 +141,40 @@ class DirectoryService:
     # --- staff changes ------------------------------------------------------------------------
 
     async def save(
-        self, key: str, draft: dict[str, Any], staff_id: int, today: date
-    ) -> list[DirectoryChange]:
+        self,
+        key: str,
+        draft: dict[str, Any],
+        base: dict[str, Any],
+        staff_id: int,
+        today: date,
+    ) -> Saved:
         """The drafted fields that differ from what users see now, and the confirmation
-        (staff_id, today), in one transaction; every change is recorded. Nothing changed:
-        a confirmation alone, recorded too."""
+        (staff_id, today), in one transaction under the entry's lock; every change is
+        recorded, and nothing changed is a confirmation alone, recorded too. A field someone
+        else saved since it was drafted (`base`: its value then) is not overwritten: the
+        save stops and says which, with their values."""
         now = self.clock.now()
         file_values = seed()[key].values
         async with self._sessionmaker() as session, session.begin():
             repository = DirectoryRepository(session)
+            await repository.lock(key, today, staff_id)
             current = merge(seed(), await repository.edits(), {})[key].values
+            overtaken = {
+                name: current[name]
+                for name in draft
+                if name in current and name in base and base[name] != current[name]
+            }
+            if overtaken:
+                await session.rollback()
+                return Saved([], overtaken)
             changes = []
             for name, value in draft.items():
                 if spec(key, name) is None or value == current[name]:
                     continue
-                await repository.set_field(key, name, value, file_values[name])
+                if value == file_values[name]:  # back to the file's value: it follows the file
+                    await repository.drop_field(key, name)
+                else:
+                    await repository.set_field(key, name, value, file_values[name])
                 changes.append(
                     DirectoryChange(
                         entry=key,
@@ -157,7 +197,7 @@ class DirectoryService:
             await repository.confirm(key, today, staff_id)
         await self.changed()
         log.info("directory %s saved by %s: %s", key, staff_id, [c.field for c in changes])
-        return changes
+        return Saved(changes, {})
 
     async def revert(self, change_id: int, admin_id: int) -> DirectoryChange | None:
         """Put a field back as it was before the change (None: no such change of a field).
@@ -168,6 +208,7 @@ class DirectoryService:
             if change is None or not change.field or change.entry not in seed():
                 return None
             key, name = change.entry, change.field
+            await repository.lock(key, self.today(), admin_id)
             file_value = seed()[key].values.get(name)
             current = merge(seed(), await repository.edits(), {})[key].values.get(name)
             if change.old == file_value:
@@ -193,11 +234,11 @@ class DirectoryService:
         async with self._sessionmaker() as session:
             return await DirectoryRepository(session).change(change_id)
 
-    async def history(self, editor: Editor, limit: int) -> list[DirectoryChange]:
-        """The latest changes of the entries `editor` may edit."""
+    async def history(self, editor: Editor, limit: int, before: int = 0) -> list[DirectoryChange]:
+        """The latest changes of the entries `editor` may edit (older than `before`)."""
         entries = None if editor.admin else [k for k in seed() if editor.may_edit(k)]
         async with self._sessionmaker() as session:
-            return await DirectoryRepository(session).history(entries, limit)
+            return await DirectoryRepository(session).history(entries, limit, before)
 
     # --- the monthly flag ---------------------------------------------------------------------
 
@@ -209,24 +250,33 @@ class DirectoryService:
         month = f"{local:%Y-%m}"
         if self._flagged == month or local.hour < FLAG_HOUR or not self.admin_ids:
             return 0
+        if time.monotonic() < self._next_try:
+            return 0
         async with self._sessionmaker() as session, session.begin():
-            claimed = await DirectoryRepository(session).claim_month(month, now)
+            previous = await DirectoryRepository(session).claim_month(month, now)
         self._flagged = month
-        if not claimed:
+        if previous is None:  # another instance has it
             return 0
-        today = local.date()
-        stale = [c for c in (await self.current()).contacts.values() if c.stale(today)]
-        if not stale:
-            return 0
-        sent = 0
-        for admin in sorted(self.admin_ids):
-            profile = await self.users.get(admin)
-            locale = profile.locale if profile and profile.locale else self.default_locale
-            try:
-                await bot.send_message(admin, self.view.stale_notice(stale, today, locale))
-            except Exception:  # one admin's blocked chat does not stop the others
-                log.warning("directory flag not delivered to admin %s", admin, exc_info=True)
-                continue
-            sent += 1
-        log.info("directory: %d entries flagged to %d admins for %s", len(stale), sent, month)
+        sent, stale = 0, None
+        try:
+            today = local.date()
+            stale = [c for c in (await self.current()).contacts.values() if c.stale(today)]
+            if not stale:
+                return 0
+            for admin in sorted(self.admin_ids):
+                profile = await self.users.get(admin)
+                locale = profile.locale if profile and profile.locale else self.default_locale
+                try:
+                    await bot.send_message(admin, self.view.stale_notice(stale, today, locale))
+                except Exception:  # one admin's blocked chat does not stop the others
+                    log.warning("directory flag not delivered to admin %s", admin, exc_info=True)
+                    continue
+                sent += 1
+        finally:
+            if sent == 0 and stale != []:  # failed, or every send did: not flagged yet
+                self._flagged = None  # nobody heard: tried again in a while
+                self._next_try = time.monotonic() + FLAG_RETRY
+                async with self._sessionmaker() as session, session.begin():
+                    await DirectoryRepository(session).give_back_month(month, previous, now)
+        log.info("directory: %d entries flagged to %d admins for %s", len(stale or []), sent, month)
         return sent

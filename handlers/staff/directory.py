@@ -28,6 +28,8 @@ from bot.content.directory import (
     MAX_LINES,
     MAX_PHONES,
     SERVICE_LIMIT,
+    Contact,
+    Directory,
     gaps,
     seed,
     spec,
@@ -42,6 +44,7 @@ from handlers.views.callbacks import DirAction, DirCb
 from handlers.views.desk import refuse
 from handlers.views.directory import (
     GROUPS,
+    HISTORY,
     entry_screen,
     gaps_text,
     group_screen,
@@ -49,6 +52,7 @@ from handlers.views.directory import (
     home_screen,
     line_screen,
     measured,
+    overtaken_text,
     preview_screen,
     prompt,
     refused_text,
@@ -58,6 +62,7 @@ from handlers.views.directory import (
     text_field_screen,
     too_long_text,
     too_many_phones,
+    unsaved_question,
     user_screen,
     with_draft,
 )
@@ -70,8 +75,11 @@ QUOTED = 30  # characters of a refused value quoted back
 
 
 class DirectoryFlow(StatesGroup):
-    editing = State()  # data: entry, draft (field -> value)
-    typing = State()  # data: entry, draft, ask (field, and lang or line and part)
+    editing = State()  # data: entry, draft (field -> value), base (field -> value when drafted)
+    typing = State()  # data: entry, draft, base, ask (field, and lang or line and part)
+
+
+STEPS = (DirectoryFlow.editing.state, DirectoryFlow.typing.state)
 
 
 # --- who is asking, and where the dialogue is ------------------------------------------------
@@ -96,11 +104,27 @@ async def editing(callback: CallbackQuery, state: FSMContext, key: str) -> dict[
     """The dialogue's data when `key` is the entry being edited; a button of another (or of
     an ended dialogue) is out of date."""
     data = await state.get_data()
-    steps = (DirectoryFlow.editing.state, DirectoryFlow.typing.state)
-    if await state.get_state() in steps and data.get("entry") == key:
+    if await state.get_state() in STEPS and data.get("entry") == key:
         return data
     await callback.answer(out_of_date_text(), show_alert=True)
     return None
+
+
+async def unsaved(state: FSMContext, editor: Editor) -> str | None:
+    """The entry with changes not saved yet, if any (and still the editor's to edit)."""
+    data = await state.get_data()
+    key = str(data.get("entry") or "")
+    if await state.get_state() in STEPS and data.get("draft") and editor.may_edit(key):
+        return key if key in seed() else None
+    return None
+
+
+def drafting(data: dict[str, Any], contact: Contact, name: str, value: Any) -> dict[str, Any]:
+    """The dialogue data with `value` drafted for field `name`, remembering what the field
+    held when first drafted: a save sees whether someone else changed it meanwhile."""
+    base = dict(data.get("base") or {})
+    base.setdefault(name, contact.values.get(name))
+    return {"draft": {**(data.get("draft") or {}), name: value}, "base": base, "ask": None}
 
 
 def zone_of(profile: Profile | None, directory: DirectoryService) -> ZoneInfo:
@@ -132,17 +156,27 @@ async def on_directory(
     if args:
         await message.answer(_("Usage: /directory, or /directory history."))
         return
+    await show_home(message, state, editor, directory)
+
+
+async def show_home(
+    event: Event, state: FSMContext, editor: Editor, directory: DirectoryService
+) -> None:
+    """The entries the editor may edit; first, changes not saved yet, if any."""
+    now = await directory.current()
+    key = await unsaved(state, editor)
+    if key is not None:
+        draft = (await state.get_data()).get("draft") or {}
+        await show(event, *unsaved_question(key, {**now.contacts[key].values, **draft}))
+        return
     await state.clear()
-    text, markup = home_screen(editor, await directory.current(), directory.today())
-    await message.answer(text, reply_markup=markup)
+    await show(event, *home_screen(editor, now, directory.today()))
 
 
 async def on_home(callback: CallbackQuery, state: FSMContext, directory: DirectoryService):
     editor = await staff(callback, directory, "directory")
-    if editor is None:
-        return
-    await state.clear()
-    await show(callback, *home_screen(editor, await directory.current(), directory.today()))
+    if editor is not None:
+        await show_home(callback, state, editor, directory)
 
 
 async def on_group(callback: CallbackQuery, callback_data: DirCb, directory: DirectoryService):
@@ -164,15 +198,25 @@ async def on_entry(
     callback_data: DirCb,
     state: FSMContext,
     directory: DirectoryService,
-    profile: Profile | None,
 ):
     key = callback_data.entry
     editor = await staff(callback, directory, "directory entry")
     if editor is None or not await allowed(callback, editor, key, "edit"):
         return
+    data = await state.get_data()
+    if await state.get_state() in STEPS and data.get("entry") == key:  # still editing it
+        await state.set_state(DirectoryFlow.editing)
+        await show_entry(callback, key, data.get("draft") or {}, directory)
+        return
+    other = await unsaved(state, editor)
+    if other is not None:
+        now = await directory.current()
+        values = {**now.contacts[other].values, **(data.get("draft") or {})}
+        await show(callback, *unsaved_question(other, values))
+        return
     await state.set_state(DirectoryFlow.editing)
-    await state.set_data({"entry": key, "draft": {}})
-    await show_entry(callback, key, {}, directory, profile)
+    await state.set_data({"entry": key, "draft": {}, "base": {}})
+    await show_entry(callback, key, {}, directory)
 
 
 async def show_entry(
@@ -180,22 +224,18 @@ async def show_entry(
     key: str,
     draft: dict[str, Any],
     directory: DirectoryService,
-    profile: Profile | None,
     lead: str | None = None,
 ) -> None:
     contact = (await directory.current()).contacts[key]
-    today = directory.today(profile.timezone if profile else None)
-    text, markup = entry_screen(key, contact, draft, today, user_id_of(event))
-    await show(
-        event, f"{lead}\n\n{text}" if lead else text, markup, edit=isinstance(event, CallbackQuery)
-    )
+    text, markup = entry_screen(key, contact, draft, directory.today(), user_id_of(event), lead)
+    await show(event, text, markup, edit=isinstance(event, CallbackQuery))
 
 
 async def step(
     callback: CallbackQuery, callback_data: DirCb, state: FSMContext, directory: DirectoryService
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
+) -> tuple[dict[str, Any], Contact, dict[str, Any]] | None:
     """Checks for every button inside an entry: staff, rights, the entry being edited.
-    Returns (dialogue data, the entry's values with the draft on top)."""
+    Returns (dialogue data, the entry as users see it, its values with the draft on top)."""
     key = callback_data.entry
     editor = await staff(callback, directory, f"directory {callback_data.action}")
     if editor is None or not await allowed(callback, editor, key, str(callback_data.action)):
@@ -204,23 +244,19 @@ async def step(
     if data is None:
         return None
     contact = (await directory.current()).contacts[key]
-    return data, {**contact.values, **(data.get("draft") or {})}
+    return data, contact, {**contact.values, **(data.get("draft") or {})}
 
 
 async def on_back(
-    callback: CallbackQuery,
-    callback_data: DirCb,
-    state: FSMContext,
-    directory: DirectoryService,
-    profile: Profile | None,
+    callback: CallbackQuery, callback_data: DirCb, state: FSMContext, directory: DirectoryService
 ):
     found = await step(callback, callback_data, state, directory)
     if found is None:
         return
-    data, _values = found
+    data, _contact, _values = found
     await state.set_state(DirectoryFlow.editing)
     await state.update_data(ask=None)
-    await show_entry(callback, callback_data.entry, data.get("draft") or {}, directory, profile)
+    await show_entry(callback, callback_data.entry, data.get("draft") or {}, directory)
 
 
 async def on_field(
@@ -229,13 +265,14 @@ async def on_field(
     found = await step(callback, callback_data, state, directory)
     if found is None:
         return
-    _data, values = found
+    _data, _contact, values = found
     key, name = callback_data.entry, callback_data.field
     item = spec(key, name)
     if item is None or item.kind == "lines":
         await callback.answer(out_of_date_text(), show_alert=True)
         return
     if item.kind == "text":
+        await state.set_state(DirectoryFlow.editing)
         await show(callback, *text_field_screen(key, name, values.get(name)))
         return
     await ask(callback, state, key, {"field": name}, values)
@@ -255,7 +292,7 @@ async def on_lang(
     found = await step(callback, callback_data, state, directory)
     if found is None:
         return
-    _data, values = found
+    _data, _contact, values = found
     key, name, code = callback_data.entry, callback_data.field, callback_data.value
     item = spec(key, name)
     if item is None or item.kind != "text" or code not in LOCALES:
@@ -277,7 +314,7 @@ async def on_line(
     found = await step(callback, callback_data, state, directory)
     if found is None:
         return
-    data, values = found
+    data, contact, values = found
     key = callback_data.entry
     lines = list(values.get("lines") or [])
     if spec(key, "lines") is None:
@@ -290,7 +327,7 @@ async def on_line(
             )
             return
         lines.append({"number": "", "service": {code: "" for code in LOCALES}})
-        await state.update_data(draft={**(data.get("draft") or {}), "lines": lines})
+        await state.update_data(**drafting(data, contact, "lines", lines))
         question = {"field": "lines", "line": len(lines) - 1, "part": "number"}
         await ask(callback, state, key, question, {**values, "lines": lines})
         return
@@ -308,7 +345,7 @@ async def on_part(
     found = await step(callback, callback_data, state, directory)
     if found is None:
         return
-    _data, values = found
+    _data, _contact, values = found
     position, _dot, part = callback_data.value.partition(".")
     index = line_index(position, values)
     if index is None or part not in ("number", *LOCALES):
@@ -318,72 +355,79 @@ async def on_part(
     await ask(callback, state, callback_data.entry, question, values)
 
 
-async def on_remove(
+async def redraft(
     callback: CallbackQuery,
-    callback_data: DirCb,
     state: FSMContext,
     directory: DirectoryService,
-    profile: Profile | None,
+    data: dict[str, Any],
+    contact: Contact,
+    name: str,
+    value: Any,
+) -> None:
+    """Draft `value` for field `name`, and show the entry again."""
+    update = drafting(data, contact, name, value)
+    await state.set_state(DirectoryFlow.editing)
+    await state.update_data(**update)
+    await show_entry(callback, contact.key, update["draft"], directory)
+
+
+async def on_remove(
+    callback: CallbackQuery, callback_data: DirCb, state: FSMContext, directory: DirectoryService
 ):
     found = await step(callback, callback_data, state, directory)
     if found is None:
         return
-    data, values = found
+    data, contact, values = found
     index = line_index(callback_data.value, values)
     if index is None:
         await callback.answer(out_of_date_text(), show_alert=True)
         return
     lines = [line for i, line in enumerate(values["lines"]) if i != index]
-    draft = {**(data.get("draft") or {}), "lines": lines}
-    await state.set_state(DirectoryFlow.editing)
-    await state.update_data(draft=draft, ask=None)
-    await show_entry(callback, callback_data.entry, draft, directory, profile)
+    await redraft(callback, state, directory, data, contact, "lines", lines)
 
 
 async def on_clear(
-    callback: CallbackQuery,
-    callback_data: DirCb,
-    state: FSMContext,
-    directory: DirectoryService,
-    profile: Profile | None,
+    callback: CallbackQuery, callback_data: DirCb, state: FSMContext, directory: DirectoryService
 ):
     found = await step(callback, callback_data, state, directory)
     if found is None:
         return
-    data, _values = found
+    data, contact, _values = found
     item = spec(callback_data.entry, callback_data.field)
     if item is None or item.required or item.kind == "lines":
         await callback.answer(out_of_date_text(), show_alert=True)
         return
-    draft = {**(data.get("draft") or {}), item.name: [] if item.kind == "phones" else None}
-    await state.set_state(DirectoryFlow.editing)
-    await state.update_data(draft=draft, ask=None)
-    await show_entry(callback, callback_data.entry, draft, directory, profile)
+    empty: list[str] | None = [] if item.kind == "phones" else None
+    await redraft(callback, state, directory, data, contact, item.name, empty)
 
 
 async def on_file(
-    callback: CallbackQuery,
-    callback_data: DirCb,
-    state: FSMContext,
-    directory: DirectoryService,
-    profile: Profile | None,
+    callback: CallbackQuery, callback_data: DirCb, state: FSMContext, directory: DirectoryService
 ):
     found = await step(callback, callback_data, state, directory)
     if found is None:
         return
-    data, _values = found
-    key, name = callback_data.entry, callback_data.field
-    contact = (await directory.current()).contacts[key]
+    data, contact, _values = found
+    name = callback_data.field
     if name not in contact.file_changed:
         await callback.answer(out_of_date_text(), show_alert=True)
         return
-    draft = {**(data.get("draft") or {}), name: contact.file_changed[name]}
-    await state.set_state(DirectoryFlow.editing)
-    await state.update_data(draft=draft, ask=None)
-    await show_entry(callback, key, draft, directory, profile)
+    await redraft(callback, state, directory, data, contact, name, contact.file_changed[name])
 
 
 # --- preview and save -------------------------------------------------------------------------
+
+
+def too_long(key: str, future: Directory, i18n: I18n) -> str | None:
+    """Why a user screen with the draft would not fit one message, if it would not (SOS
+    measured with its longer first line, for when the desk cannot be reached)."""
+    for screen in screens_of(key):
+        for locale in LOCALES:
+            with i18n.use_locale(locale):
+                length = measured(user_screen(key, screen, future, longest=True))
+            if length > MESSAGE_LIMIT:  # said in the staff member's language
+                return too_long_text(screen, locale, length, MESSAGE_LIMIT)
+    return None
 
 
 async def on_preview(
@@ -391,20 +435,27 @@ async def on_preview(
     callback_data: DirCb,
     state: FSMContext,
     directory: DirectoryService,
-    profile: Profile | None,
     i18n: I18n,
 ):
     found = await step(callback, callback_data, state, directory)
     if found is None:
         return
-    data, _values = found
+    data, _contact, values = found
     key = callback_data.entry
     screen, _dot, locale = callback_data.value.partition(".")
     if screen not in screens_of(key) or locale not in LOCALES:
         await callback.answer(out_of_date_text(), show_alert=True)
         return
-    today = directory.today(profile.timezone if profile else None)
-    future = with_draft(await directory.current(), key, data.get("draft") or {}, today)
+    draft = data.get("draft") or {}
+    missing = gaps(key, values)
+    if missing:
+        await show_entry(callback, key, draft, directory, lead=gaps_text(missing))
+        return
+    future = with_draft(await directory.current(), key, draft, directory.today())
+    reason = too_long(key, future, i18n)
+    if reason is not None:
+        await show_entry(callback, key, draft, directory, lead=reason)
+        return
     with i18n.use_locale(locale):
         body = user_screen(key, screen, future)
     await show(callback, *preview_screen(key, screen, locale, body))
@@ -415,32 +466,31 @@ async def on_save(
     callback_data: DirCb,
     state: FSMContext,
     directory: DirectoryService,
-    profile: Profile | None,
     i18n: I18n,
 ):
     found = await step(callback, callback_data, state, directory)
     if found is None:
         return
-    data, values = found
+    data, _contact, values = found
     key = callback_data.entry
     draft = data.get("draft") or {}
     missing = gaps(key, values)
     if missing:
-        await show_entry(callback, key, draft, directory, profile, lead=gaps_text(missing))
+        await show_entry(callback, key, draft, directory, lead=gaps_text(missing))
         return
-    today = directory.today(profile.timezone if profile else None)
-    future = with_draft(await directory.current(), key, draft, today)
-    for screen in screens_of(key):
-        for locale in LOCALES:
-            with i18n.use_locale(locale):
-                length = measured(user_screen(key, screen, future))
-            if length > MESSAGE_LIMIT:
-                lead = too_long_text(screen, locale, length, MESSAGE_LIMIT)
-                await show_entry(callback, key, draft, directory, profile, lead=lead)
-                return
-    changes = await directory.save(key, draft, callback.from_user.id, today)
+    today = directory.today()
+    reason = too_long(key, with_draft(await directory.current(), key, draft, today), i18n)
+    if reason is not None:
+        await show_entry(callback, key, draft, directory, lead=reason)
+        return
+    saved = await directory.save(key, draft, data.get("base") or {}, callback.from_user.id, today)
+    if saved.overtaken:  # a second Save replaces what the other saved
+        base = {**(data.get("base") or {}), **saved.overtaken}
+        await state.update_data(base=base)
+        await show_entry(callback, key, draft, directory, lead=overtaken_text(saved.overtaken))
+        return
     await state.clear()
-    changed = sum(1 for change in changes if change.action == "edit")
+    changed = sum(1 for change in saved.changes if change.action == "edit")
     await show(
         callback,
         saved_text(key, changed, today),
@@ -449,6 +499,7 @@ async def on_save(
 
 
 async def on_drop(callback: CallbackQuery, state: FSMContext, directory: DirectoryService):
+    """Leave the entry; what was not saved goes."""
     editor = await staff(callback, directory, "directory")
     if editor is None:
         return
@@ -513,9 +564,7 @@ def typed_value(
     return name, value
 
 
-async def on_typed(
-    message: Message, state: FSMContext, directory: DirectoryService, profile: Profile | None
-):
+async def on_typed(message: Message, state: FSMContext, directory: DirectoryService):
     editor = await staff(message, directory, "directory value")
     if editor is None:
         return
@@ -526,8 +575,7 @@ async def on_typed(
         return
     question = data.get("ask") or {}
     contact = (await directory.current()).contacts[key]
-    draft = dict(data.get("draft") or {})
-    values = {**contact.values, **draft}
+    values = {**contact.values, **(data.get("draft") or {})}
     if message.text is None:
         await message.answer(_("Please send it as text."))
         await show(message, *prompt(key, question, values))
@@ -538,18 +586,17 @@ async def on_typed(
         await show(message, *prompt(key, question, values))
         return
     name, value = result
-    draft[name] = value
+    update = drafting(data, contact, name, value)
     await state.set_state(DirectoryFlow.editing)
-    await state.update_data(draft=draft, ask=None)
-    values = {**contact.values, **draft}
+    await state.update_data(**update)
     item = spec(key, name)
     if item is not None and item.kind == "text":
         await show(message, *text_field_screen(key, name, value))
     elif item is not None and item.kind == "lines":
         index = int(question.get("line") or 0)
-        await show(message, *line_screen(key, index, values["lines"][index]))
+        await show(message, *line_screen(key, index, value[index]))
     else:
-        await show_entry(message, key, draft, directory, profile)
+        await show_entry(message, key, update["draft"], directory)
 
 
 async def ask_editing(event: Event, state: FSMContext, directory: DirectoryService, **extra: Any):
@@ -559,7 +606,7 @@ async def ask_editing(event: Event, state: FSMContext, directory: DirectoryServi
     if editor is None or not await allowed(event, editor, key, "edit"):
         await state.clear()
         return
-    await show_entry(event, key, data.get("draft") or {}, directory, extra.get("profile"))
+    await show_entry(event, key, data.get("draft") or {}, directory)
 
 
 async def ask_typing(event: Event, state: FSMContext, directory: DirectoryService, **extra: Any):
@@ -578,21 +625,37 @@ async def ask_typing(event: Event, state: FSMContext, directory: DirectoryServic
 
 
 async def show_history(
-    event: Event, editor: Editor, directory: DirectoryService, profile: Profile | None
+    event: Event,
+    editor: Editor,
+    directory: DirectoryService,
+    profile: Profile | None,
+    before: int = 0,
+    lead: str | None = None,
 ) -> None:
-    changes = await directory.history(editor, limit=8)
-    text, markup = history_screen(changes, editor, zone_of(profile, directory))
+    """The changes the editor may see, newest first (older than `before`); a dialogue
+    under way is kept."""
+    changes = await directory.history(editor, limit=HISTORY + 1, before=before)
+    more = len(changes) > HISTORY
+    text, markup = history_screen(
+        changes[:HISTORY],
+        editor,
+        zone_of(profile, directory),
+        more=more,
+        paged=bool(before),
+        lead=lead,
+    )
     await show(event, text, markup)
 
 
 async def on_history(
-    callback: CallbackQuery, state: FSMContext, directory: DirectoryService, profile: Profile | None
+    callback: CallbackQuery,
+    callback_data: DirCb,
+    directory: DirectoryService,
+    profile: Profile | None,
 ):
     editor = await staff(callback, directory, "directory history")
-    if editor is None:
-        return
-    await state.clear()
-    await show_history(callback, editor, directory, profile)
+    if editor is not None:
+        await show_history(callback, editor, directory, profile, before=callback_data.id)
 
 
 async def on_revert(
@@ -619,8 +682,8 @@ async def on_revert(
     if undo is None:
         await callback.answer(out_of_date_text(), show_alert=True)
         return
-    await callback.answer(_("↩️ Reverted. Users see it now."))
-    await show_history(callback, editor, directory, profile)
+    lead = _("↩️ Reverted #{number}. Users see it now.").format(number=change.id)
+    await show_history(callback, editor, directory, profile, lead=lead)
 
 
 def build_router(wiring: Wiring) -> Router:

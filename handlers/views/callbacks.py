@@ -270,4 +270,4 @@ class DirCb(CallbackData, prefix="dir"):
     entry: Annotated[str, Field(pattern=r"^([meh]\.[A-Z]{2})?$")] = ""
     field: Annotated[str, Field(pattern=r"^[a-z]{0,10}$")] = ""
     value: Annotated[str, Field(pattern=r"^[a-z0-9.]{0,12}$")] = ""
-    id: RowId = 0
+    id: Annotated[int, Field(ge=0, lt=2**31)] = 0  # a change: its id column is an INTEGER

@@ -138,16 +138,19 @@ def home_screen(
             found = [c for k, c in directory.contacts.items() if k.startswith(f"{group}.")]
             lines.append(f"{label}: {counts(found, today)}")
             rows.append([(str(label), DirCb(action=DirAction.group, value=group))])
-        helplines = directory.contacts[HELP_LINES]
-        lines.append(f"{entry_label(HELP_LINES)}: {mark(helplines, today)}")
+        lines.append(list_line(HELP_LINES, directory.contacts[HELP_LINES], today))
         rows.append([(entry_label(HELP_LINES), DirCb(action=DirAction.entry, entry=HELP_LINES))])
     else:
         for key in sorted(k for k in directory.contacts if editor.may_edit(k)):
-            contact = directory.contacts[key]
-            lines.append(f"{mark(contact, today)} {entry_label(key)}")
+            lines.append(list_line(key, directory.contacts[key], today))
             rows.append([(entry_label(key), DirCb(action=DirAction.entry, entry=key))])
     rows.append([(_("📜 History of changes"), DirCb(action=DirAction.history))])
     return "\n".join(lines), keyboard(*rows)
+
+
+def list_line(key: str, contact: Contact, today: date) -> str:
+    when = short_day(contact.checked_on) if contact.checked_on else _("never confirmed")
+    return f"{mark(contact, today)} {entry_label(key)} — {when}"
 
 
 def counts(contacts: list[Contact], today: date) -> str:
@@ -164,8 +167,7 @@ def group_screen(group: str, directory: Directory, today: date) -> tuple[str, In
     buttons: list[Button] = []
     for key in keys:
         contact = directory.contacts[key]
-        when = short_day(contact.checked_on) if contact.checked_on else _("never confirmed")
-        lines.append(f"{mark(contact, today)} {entry_label(key)} — {when}")
+        lines.append(list_line(key, contact, today))
         buttons.append(
             (f"{mark(contact, today)} {entry_label(key)}", DirCb(action=DirAction.entry, entry=key))
         )
@@ -210,22 +212,71 @@ def entry_screen(
     draft: dict[str, Any],
     today: date,
     viewer: int,
+    lead: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """The entry being edited: its fields (✏️ drafted), the file's newer values, and the
+    buttons; values are clipped shorter until the screen fits one message."""
     values = {**contact.values, **draft}
+    for limit in (ENTRY_SHOWN, 60, 30, 12):
+        text = "\n".join(entry_lines(key, contact, draft, values, today, viewer, limit))
+        text = f"{lead}\n\n{text}" if lead else text
+        if measured(text) <= MESSAGE_LIMIT:
+            break
+    return text, entry_markup(key, contact, draft, values)
+
+
+def entry_lines(
+    key: str,
+    contact: Contact,
+    draft: dict[str, Any],
+    values: dict[str, Any],
+    today: date,
+    viewer: int,
+    limit: int,
+) -> list[str]:
     lines = [f"✏️ <b>{entry_title(key, values)}</b>", status_line(contact, today, viewer), ""]
+    for item in fields_of(key):
+        changed = "✏️ " if item.name in draft else ""
+        if item.kind == "lines":
+            for line in values.get("lines") or []:
+                number = html.escape(str(line.get("number") or "?"))
+                service = clipped(
+                    str((line.get("service") or {}).get(current_locale()) or "…"), limit
+                )
+                lines.append(f"{changed}☎️ <b>{number}</b> — {service}")
+        else:
+            value = shown(item.name, values.get(item.name), limit=limit)
+            lines.append(f"{changed}<b>{field_label(item.name)}</b>: {value}")
+        if item.name in contact.file_changed:
+            lines.append(
+                _("📄 The shipped file now says: {value}. The staff edit still shows.").format(
+                    value=shown(item.name, contact.file_changed[item.name], limit=limit)
+                )
+            )
+    if draft:
+        lines += ["", _("✏️ marks what you changed: not saved yet.")]
+    lines += [
+        "",
+        _("Check every field, then Save: users see it at once, marked as confirmed by you today."),
+    ]
+    return lines
+
+
+def clipped(text: str, limit: int) -> str:
+    return html.escape(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def entry_markup(
+    key: str, contact: Contact, draft: dict[str, Any], values: dict[str, Any]
+) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = []
     for item in fields_of(key):
         changed = "✏️ " if item.name in draft else ""
         if item.kind == "lines":
             numbers = values.get("lines") or []
-            locale = current_locale()
             for index, line in enumerate(numbers):
-                service = (line.get("service") or {}).get(locale) or "…"
+                service = (line.get("service") or {}).get(current_locale()) or "…"
                 label = f"{line.get('number') or '?'} — {service}"
-                lines.append(
-                    f"{changed}☎️ <b>{html.escape(str(line.get('number') or '?'))}</b> — "
-                    f"{html.escape(service)}"
-                )
                 rows.append(
                     [(label[:40], DirCb(action=DirAction.line, entry=key, value=str(index)))]
                 )
@@ -234,54 +285,17 @@ def entry_screen(
                     [(_("➕ Add a number"), DirCb(action=DirAction.line, entry=key, value="new"))]
                 )
         else:
-            lines.append(
-                f"{changed}<b>{field_label(item.name)}</b>: "
-                f"{shown(item.name, values.get(item.name), limit=ENTRY_SHOWN)}"
-            )
-            rows.append(
-                [
-                    (
-                        f"{changed}{field_label(item.name)}",
-                        DirCb(action=DirAction.field, entry=key, field=item.name),
-                    )
-                ]
-            )
+            field = DirCb(action=DirAction.field, entry=key, field=item.name)
+            rows.append([(f"{changed}{field_label(item.name)}", field)])
         if item.name in contact.file_changed:
-            lines.append(
-                _("📄 The shipped file now says: {value}. The staff edit still shows.").format(
-                    value=shown(item.name, contact.file_changed[item.name], limit=ENTRY_SHOWN)
-                )
-            )
-            rows.append(
-                [
-                    (
-                        _("📄 Take the file's {field}").format(field=field_label(item.name)),
-                        DirCb(action=DirAction.file, entry=key, field=item.name),
-                    )
-                ]
-            )
-    if draft:
-        lines += ["", _("✏️ marks what you changed: not saved yet.")]
-    lines += [
-        "",
-        _("Check every field, then Save: users see it at once, marked as confirmed by you today."),
-    ]
+            label = _("📄 Take the file's {field}").format(field=field_label(item.name))
+            rows.append([(label, DirCb(action=DirAction.file, entry=key, field=item.name))])
     rows = pair(rows)
-    rows.append(
-        [
-            (
-                _("👁 Preview"),
-                DirCb(
-                    action=DirAction.preview,
-                    entry=key,
-                    value=f"{first_screen(key)}.{current_locale()}",
-                ),
-            )
-        ]
-    )
+    preview = f"{first_screen(key)}.{current_locale()}"
+    rows.append([(_("👁 Preview"), DirCb(action=DirAction.preview, entry=key, value=preview))])
     rows.append([(_("✅ Save and confirm"), DirCb(action=DirAction.save, entry=key))])
     rows.append([(_("✖️ Leave without saving"), DirCb(action=DirAction.drop, entry=key))])
-    return "\n".join(lines), keyboard(*rows)
+    return keyboard(*rows)
 
 
 def pair(rows: list[list[Button]]) -> list[list[Button]]:
@@ -396,9 +410,7 @@ def refused_text(refused: Refused, what: str = "") -> str:
             "no such number exists in its country's numbering plan: check the digits and "
             "the country code."
         ),
-        "email": _("this is not an e-mail address ({detail}).").format(
-            detail=html.escape(refused.detail)
-        ),
+        "email": _("this is not an e-mail address: check the name, the @ and the domain."),
         "url": _("this is not a web link. Send it as https://…"),
         "too_long": _("too long: at most {limit} characters.").format(limit=refused.detail),
         "empty": _("it is empty."),
@@ -450,6 +462,24 @@ def saved_text(key: str, changed: int, today: date) -> str:
     return f"{text}\n{entry_label(key)}"
 
 
+def overtaken_text(overtaken: dict[str, Any]) -> str:
+    lines = [_("⚠️ <b>Not saved yet.</b> Someone else saved these fields while you were editing:")]
+    for name, value in overtaken.items():
+        lines.append(f"• {field_label(name)}: {shown(name, value, limit=SHOWN)}")
+    lines.append(_("Save again to replace them with yours, or change them first."))
+    return "\n".join(lines)
+
+
+def unsaved_question(key: str, values: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    text = _("✏️ You have changes to {entry} that are not saved yet.").format(
+        entry=entry_title(key, values)
+    )
+    return text, keyboard(
+        [(_("✏️ Continue editing"), DirCb(action=DirAction.back, entry=key))],
+        [(_("🗑 Discard them"), DirCb(action=DirAction.drop, entry=key))],
+    )
+
+
 # --- the preview ---------------------------------------------------------------------------------
 
 
@@ -470,16 +500,22 @@ def screen_name(screen: str) -> str:
     }[screen]
 
 
-def user_screen(key: str, screen: str, directory: Directory) -> str:
-    """What users see on `screen` with `directory`, in the current language."""
+def user_screen(key: str, screen: str, directory: Directory, longest: bool = False) -> str:
+    """What users see on `screen` with `directory`, in the current language; `longest`:
+    SOS as it reads when nobody at the desk can be reached (its longer first line)."""
     if screen == "help":
         return help_lines_text(directory)
     code = key[2:]
     country = None if code == GENERAL else code
     if screen == "sos":
-        reached = _("🆘 <b>Your SOS reached the attaché desk</b> (case #{number}).").format(
-            number="…"
-        )
+        reached = (
+            _(
+                "🆘 <b>Your SOS is saved</b> (case #{number}), but nobody at the desk can be "
+                "reached right now. Call the numbers below."
+            )
+            if longest
+            else _("🆘 <b>Your SOS reached the attaché desk</b> (case #{number}).")
+        ).format(number="12345")
         return sos_text(reached, country, directory)
     if country is not None and f"e.{country}" in directory.contacts:
         return rights_page_text(country, directory)
@@ -555,24 +591,50 @@ def change_line(change: Any, viewer: int, zone: Any) -> str:
 
 
 def history_screen(
-    changes: list[Any], editor: Editor, zone: Any
+    changes: list[Any],
+    editor: Editor,
+    zone: Any,
+    *,
+    more: bool = False,
+    paged: bool = False,
+    lead: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """The changes given, newest first, as many as fit one message; `more`: older ones
+    exist, `paged`: these are not the newest."""
     if not changes:
         text = _("📜 No changes to the directory yet.")
+        text = f"{lead}\n\n{text}" if lead else text
+        shown_changes: list[Any] = []
     else:
-        parts = [_("📜 <b>Directory: the latest changes</b>")]
-        parts += [change_line(c, editor.staff_id, zone) for c in changes]
-        if editor.admin:
-            parts.append(_("An admin can revert a change: the field goes back as it was before."))
-        text = "\n\n".join(parts)
+        shown_changes = list(changes)
+        while True:
+            parts = [lead] if lead else []
+            parts.append(_("📜 <b>Directory: the latest changes</b>"))
+            parts += [change_line(c, editor.staff_id, zone) for c in shown_changes]
+            if editor.admin:
+                parts.append(
+                    _("An admin can revert a change: the field goes back as it was before.")
+                )
+            text = "\n\n".join(parts)
+            if measured(text) <= MESSAGE_LIMIT or len(shown_changes) == 1:
+                break
+            shown_changes.pop()
+            more = True
     rows: list[list[Button]] = []
     if editor.admin:
-        undoable = [c for c in changes if c.field]
         buttons: list[Button] = [
             (_("↩️ Revert #{number}").format(number=c.id), DirCb(action=DirAction.revert, id=c.id))
-            for c in undoable
+            for c in shown_changes
+            if c.field
         ]
         rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    paging: list[Button] = []
+    if paged:
+        paging.append((_("⏫ Newest"), DirCb(action=DirAction.history)))
+    if more and shown_changes:
+        paging.append((_("⏬ Older"), DirCb(action=DirAction.history, id=shown_changes[-1].id)))
+    if paging:
+        rows.append(paging)
     rows.append([(_("◀️ Directory"), DirCb(action=DirAction.home))])
     return text, keyboard(*rows)
 
