@@ -356,6 +356,12 @@ async def test_an_attache_edits_only_their_countries_entries(app, bot, chat, cap
     async with app.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(DirectoryChange)) == 0
 
+    # an attaché of a country without entries is told so
+    await app.cases.grant(9, "UZ", ADMIN)
+    other = await staff_member(chat, 9, "en")
+    sent = await other.send("/directory")
+    assert "Your countries have no entries in the directory yet: ask an admin." in sent[-1].text
+
     # a revoked attaché is refused at the next step
     await attache.press_data(dcb(DirAction.entry, "m.RU"))
     await app.cases.revoke(ATTACHE, "RU")
@@ -383,6 +389,7 @@ async def test_forged_and_stale_directory_buttons(app, chat, caplog):
     ):
         sent = await admin.press_data(malformed)
         assert any("out of date" in s.text for s in sent), malformed
+        assert f"refused staff button {malformed!r} from user {ADMIN}" in caplog.text
     # a button of an entry no longer being edited
     sent = await admin.press_data(dcb(DirAction.save, "m.KR"))
     assert sent[-1].text == "This button is out of date."

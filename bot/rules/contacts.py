@@ -1,18 +1,18 @@
 """What staff type into the directory, checked: phone numbers (Google's libphonenumber, as
 `phonenumbers`), e-mail addresses (`email-validator`, syntax only: no DNS look-up from the
 bot), links and texts. Pure functions: the value as users will see it, or a `Refused`
-whose reason the view words in the staff member's language."""
+whose reason the view words in the staff member's language. The two libraries are imported
+when first used: only staff editing the directory need them, not every start-up."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from phonenumbers import NumberParseException, PhoneNumberFormat, shortnumberinfo
+if TYPE_CHECKING:
+    from phonenumbers import NumberParseException
 
 Reason = Literal[
     "phone_unreadable",  # not a phone number at all
@@ -24,11 +24,6 @@ Reason = Literal[
     "empty",
 ]
 
-TOO_SHORT_OR_LONG = {
-    NumberParseException.TOO_SHORT_NSN,
-    NumberParseException.TOO_SHORT_AFTER_IDD,
-    NumberParseException.TOO_LONG,
-}
 SHORT_CODE = re.compile(r"^\d{3,6}$")  # a service number dialled as is (112, 1414, 116117)
 MAX_EMAIL = 120
 MAX_URL = 300
@@ -44,19 +39,22 @@ def phone(text: str, region: str) -> str | Refused:
     """A full number (a mission's line): valid in its country's numbering plan, shown in
     international format, so it can be dialled from anywhere. `region` is the country the
     number is in when typed without +."""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text.strip(), region)
-    except NumberParseException as error:
+    except phonenumbers.NumberParseException as error:
         return unreadable(error)
     if not phonenumbers.is_possible_number(number):
         return Refused("phone_length")
     if not phonenumbers.is_valid_number(number):
         return Refused("phone_invalid")
-    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def unreadable(error: NumberParseException) -> Refused:
-    if error.error_type in TOO_SHORT_OR_LONG:
+    too_short_or_long = (error.TOO_SHORT_NSN, error.TOO_SHORT_AFTER_IDD, error.TOO_LONG)
+    if error.error_type in too_short_or_long:
         return Refused("phone_length")
     return Refused("phone_unreadable")
 
@@ -68,9 +66,12 @@ def service_number(text: str, region: str) -> str | Refused:
     compact = re.sub(r"[\s\-]", "", text.strip())
     if SHORT_CODE.match(compact):
         return compact
+    import phonenumbers
+    from phonenumbers import shortnumberinfo
+
     try:
         number = phonenumbers.parse(text.strip(), region)
-    except NumberParseException as error:
+    except phonenumbers.NumberParseException as error:
         return unreadable(error)
     if shortnumberinfo.is_valid_short_number_for_region(number, region):
         return str(number.national_number)
@@ -78,13 +79,14 @@ def service_number(text: str, region: str) -> str | Refused:
         return Refused("phone_length")
     if not phonenumbers.is_valid_number(number):
         return Refused("phone_invalid")
-    shown = (
-        PhoneNumberFormat.INTERNATIONAL if compact.startswith("+") else PhoneNumberFormat.NATIONAL
-    )
+    formats = phonenumbers.PhoneNumberFormat
+    shown = formats.INTERNATIONAL if compact.startswith("+") else formats.NATIONAL
     return phonenumbers.format_number(number, shown)
 
 
 def email(text: str) -> str | Refused:
+    from email_validator import EmailNotValidError, validate_email
+
     value = text.strip()
     if len(value) > MAX_EMAIL:
         return Refused("too_long", str(MAX_EMAIL))

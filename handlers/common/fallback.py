@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 from typing import Any
 
 from aiogram import Router
@@ -17,9 +18,18 @@ from handlers.wiring import Wiring
 
 MAX_UNDERSTOOD_TEXT = 1000
 QUOTE_LENGTH = 40
+STAFF_BUTTONS = ("st:", "bc:", "dir:")  # a staff button that does not unpack may be forged
+log = logging.getLogger("joldas.staff")
 
 
 async def on_stale_button(callback: CallbackQuery, profile: Profile | None):
+    data = callback.data or ""
+    if data.startswith(STAFF_BUTTONS):
+        log.warning(
+            "refused staff button %r from user %s: out of date or forged",
+            data[:64],
+            callback.from_user.id,
+        )
     await show_menu(
         callback, profile, _("This button is out of date. Here is the current menu."), edit=False
     )

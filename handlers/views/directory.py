@@ -141,9 +141,12 @@ def home_screen(
         lines.append(list_line(HELP_LINES, directory.contacts[HELP_LINES], today))
         rows.append([(entry_label(HELP_LINES), DirCb(action=DirAction.entry, entry=HELP_LINES))])
     else:
-        for key in sorted(k for k in directory.contacts if editor.may_edit(k)):
+        mine = sorted(k for k in directory.contacts if editor.may_edit(k))
+        for key in mine:
             lines.append(list_line(key, directory.contacts[key], today))
             rows.append([(entry_label(key), DirCb(action=DirAction.entry, entry=key))])
+        if not mine:
+            lines.append(_("Your countries have no entries in the directory yet: ask an admin."))
     rows.append([(_("📜 History of changes"), DirCb(action=DirAction.history))])
     return "\n".join(lines), keyboard(*rows)
 
