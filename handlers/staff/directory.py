@@ -576,6 +576,10 @@ async def on_typed(message: Message, state: FSMContext, directory: DirectoryServ
     question = data.get("ask") or {}
     contact = (await directory.current()).contacts[key]
     values = {**contact.values, **(data.get("draft") or {})}
+    if spec(key, str(question.get("field") or "")) is None:  # no question open: the entry
+        await state.set_state(DirectoryFlow.editing)
+        await show_entry(message, key, data.get("draft") or {}, directory)
+        return
     if message.text is None:
         await message.answer(_("Please send it as text."))
         await show(message, *prompt(key, question, values))
@@ -618,7 +622,12 @@ async def ask_typing(event: Event, state: FSMContext, directory: DirectoryServic
         return
     contact = (await directory.current()).contacts[key]
     values = {**contact.values, **(data.get("draft") or {})}
-    await show(event, *prompt(key, data.get("ask") or {}, values), edit=False)
+    question = data.get("ask") or {}
+    if spec(key, str(question.get("field") or "")) is None:
+        await state.set_state(DirectoryFlow.editing)
+        await show_entry(event, key, data.get("draft") or {}, directory)
+        return
+    await show(event, *prompt(key, question, values), edit=False)
 
 
 # --- history and revert -----------------------------------------------------------------------
