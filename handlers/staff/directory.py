@@ -418,9 +418,13 @@ async def on_file(
 # --- preview and save -------------------------------------------------------------------------
 
 
-def too_long(key: str, future: Directory, i18n: I18n) -> str | None:
-    """Why a user screen with the draft would not fit one message, if it would not (SOS
-    measured with its longer first line, for when the desk cannot be reached)."""
+def not_ready(key: str, values: dict[str, Any], future: Directory, i18n: I18n) -> str | None:
+    """Why the draft can be neither previewed nor saved, if so: what is still missing, or a
+    user screen that would not fit one message (SOS measured with its longer first line,
+    for when the desk cannot be reached)."""
+    missing = gaps(key, values)
+    if missing:
+        return gaps_text(missing)
     for screen in screens_of(key):
         for locale in LOCALES:
             with i18n.use_locale(locale):
@@ -447,12 +451,8 @@ async def on_preview(
         await callback.answer(out_of_date_text(), show_alert=True)
         return
     draft = data.get("draft") or {}
-    missing = gaps(key, values)
-    if missing:
-        await show_entry(callback, key, draft, directory, lead=gaps_text(missing))
-        return
     future = with_draft(await directory.current(), key, draft, directory.today())
-    reason = too_long(key, future, i18n)
+    reason = not_ready(key, values, future, i18n)
     if reason is not None:
         await show_entry(callback, key, draft, directory, lead=reason)
         return
@@ -474,12 +474,8 @@ async def on_save(
     data, _contact, values = found
     key = callback_data.entry
     draft = data.get("draft") or {}
-    missing = gaps(key, values)
-    if missing:
-        await show_entry(callback, key, draft, directory, lead=gaps_text(missing))
-        return
     today = directory.today()
-    reason = too_long(key, with_draft(await directory.current(), key, draft, today), i18n)
+    reason = not_ready(key, values, with_draft(await directory.current(), key, draft, today), i18n)
     if reason is not None:
         await show_entry(callback, key, draft, directory, lead=reason)
         return
