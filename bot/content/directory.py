@@ -224,7 +224,7 @@ class Directory:
 
 
 def shipped() -> Directory:
-    """The directory as the files alone have it (no database: tests, console previews)."""
+    """The directory as the shipped files alone have it, without staff edits."""
     return Directory(merge(seed(), {}, {}))
 
 
