@@ -131,7 +131,7 @@ async def main() -> None:
 
         delivery = Delivery(app, bot)
         started = time.perf_counter()
-        scheduler = start_scheduler(delivery)
+        scheduler = await start_scheduler(delivery)
         scheduler.add_listener(scheduler_event, EVENT_JOB_EXECUTED | EVENT_JOB_MAX_INSTANCES)
         busy = 0.0
         try:

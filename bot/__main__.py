@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -26,6 +27,16 @@ def load_settings() -> Settings:
         raise SystemExit(f"Configuration error: {problems}") from None
 
 
+def moment(text: str) -> datetime:
+    """`--at`: an ISO date and time; without an offset it is read in the bot's TIMEZONE."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date and time like 2026-12-01T10:01"
+        ) from None
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="joldas", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -40,6 +51,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the language your 'Telegram app' reports",
     )
     console.add_argument("--user-id", type=int, default=100, help="your simulated Telegram id")
+    console.add_argument(
+        "--at",
+        type=moment,
+        default=None,
+        metavar="YYYY-MM-DDTHH:MM",
+        help="start the bot's clock at this moment (in TIMEZONE unless it has an offset), "
+        "to see the bot on another day",
+    )
     db = commands.add_parser("db", help="database schema and data")
     actions = db.add_subparsers(dest="action", required=True)
     actions.add_parser("upgrade", help="bring DATABASE_URL's schema to the latest revision")
@@ -76,7 +95,9 @@ def main(argv: list[str] | None = None) -> None:
         from bot.console import console
 
         try:
-            code = asyncio.run(console(settings, lang=args.lang, user_id=args.user_id))
+            code = asyncio.run(
+                console(settings, lang=args.lang, user_id=args.user_id, at=args.at)
+            )
         except KeyboardInterrupt:
             code = 0
     elif args.action == "copy":

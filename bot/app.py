@@ -140,6 +140,7 @@ def build_dispatcher(
         sessionmaker=sessionmaker,
         users=users,
         reminders=reminders,
+        clock=reminders.clock,  # handlers ask it the time, never the system
         trips=TripService(sessionmaker, users.caches),
         checklists=ChecklistService(sessionmaker, users.caches),
         cases=cases,
@@ -171,19 +172,21 @@ async def create_app(
     redis = connect_redis(settings.redis_url) if settings.redis_url else None
     storage: BaseStorage
     isolation: BaseEventIsolation
+    clock = clock or SystemClock()
     if redis is None:  # one process: state in the database, served from memory
-        users = UserService(sessionmaker, writer, settings.timezone)
+        users = UserService(sessionmaker, writer, settings.timezone, clock)
         storage = DatabaseStorage(sessionmaker, writer)
         isolation = SimpleEventIsolation()
         users.on_delete.append(storage.forget_user)
         await users.know_all()  # a new user then costs no lookups
         storage.known = users.known
     else:  # several instances: state, per-user order and profiles in Redis
-        users = UserService(sessionmaker, writer, settings.timezone, shared=SharedProfiles(redis))
+        users = UserService(
+            sessionmaker, writer, settings.timezone, clock, shared=SharedProfiles(redis)
+        )
         storage, isolation = redis_state(redis)
         users.on_delete.append(lambda user_id: forget_conversations(redis, user_id))
     i18n = build_i18n(settings.default_locale)
-    clock = clock or SystemClock()
     handlers = build_handlers(i18n, year=clock.now().year)
     # the one sender for bulk traffic: reminders first, broadcasts behind them
     limiter = RateLimiter(

@@ -6,6 +6,8 @@ import asyncio
 import html
 import logging
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument
@@ -13,6 +15,7 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument
 from bot.app import App, build_bot, create_app
 from bot.config import Settings
 from bot.runner import deliver_reminders
+from bot.services.clock import ShiftedClock
 from bot.simulator import Conversation, LocalSession, Sent
 
 TAG = re.compile(r"<[^>]+>")
@@ -50,9 +53,17 @@ async def deliver_forever(app: App, bot: Bot) -> None:
         await asyncio.sleep(app.settings.reminder_tick_seconds)
 
 
-async def console(settings: Settings, lang: str | None, user_id: int) -> int:
+async def console(
+    settings: Settings, lang: str | None, user_id: int, at: datetime | None = None
+) -> int:
+    """Chat in the terminal; `at` starts the bot's clock at that moment (naive: in the bot's
+    time zone) instead of now."""
     logging.getLogger().setLevel(logging.WARNING)  # the terminal is for the conversation
-    app = await create_app(settings)
+    clock = None
+    if at is not None:
+        start = at if at.tzinfo else at.replace(tzinfo=ZoneInfo(settings.timezone))
+        clock = ShiftedClock(start)
+    app = await create_app(settings, clock=clock)
     session = LocalSession(record=False)
     bot = build_bot(settings.model_copy(update={"bot_token": None}), session=session)
     chat = Conversation(

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import signal
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from bot.app import App
     from bot.retry import Sleep
+    from bot.services.clock import Clock
     from bot.services.inbox import Intake
     from bot.services.reminders import TickReport
 
@@ -149,13 +150,15 @@ class Delivery:
             log.exception("reminder claims were not put back; the next start will")
 
 
-def start_scheduler(delivery: Delivery) -> AsyncIOScheduler:
-    """Three interval jobs, each first run at once (a restart catches up and recovers what a
-    crashed run held): reminder delivery, broadcasts and the desk's timers."""
+async def start_scheduler(delivery: Delivery) -> AsyncIOScheduler:
+    """Three interval jobs, each run once at start (a restart catches up and recovers what a
+    crashed run held): reminder delivery, broadcasts and the desk's timers. APScheduler
+    keeps its own time for the intervals; the jobs read the bot's clock."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     scheduler = AsyncIOScheduler(timezone=UTC)
     for job in (delivery.reminders, delivery.broadcasts, delivery.desk):
+        await job()  # starts its task and returns at once
         scheduler.add_job(
             job,
             "interval",
@@ -164,7 +167,6 @@ def start_scheduler(delivery: Delivery) -> AsyncIOScheduler:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,  # a late run still runs (APScheduler's default drops it)
-            next_run_time=datetime.now(UTC),
         )
     scheduler.start()
     return scheduler
@@ -257,7 +259,16 @@ async def check_bot(bot: Bot, settings: Settings) -> str | None:
     return None
 
 
-async def run(settings: Settings, sleep: Sleep = asyncio.sleep) -> int:
+async def run(
+    settings: Settings,
+    sleep: Sleep = asyncio.sleep,
+    *,
+    clock: Clock | None = None,
+    background: bool = True,
+) -> int:
+    """Start, serve updates until SIGTERM or SIGINT, stop; the exit code. Tests give the
+    clock, and turn the background jobs (reminders, broadcasts, the desk's timers, the
+    directory's monthly flag, the inbox's replay) off unless they are what is tested."""
     from aiogram.utils.token import TokenValidationError
 
     from bot.app import build_bot, create_app
@@ -274,7 +285,7 @@ async def run(settings: Settings, sleep: Sleep = asyncio.sleep) -> int:
         log.error("BOT_TOKEN is malformed: it looks like 123456:ABC-DEF… (from @BotFather).")
         return 2
     try:
-        app = await create_app(settings)
+        app = await create_app(settings, clock=clock)
     except (SQLAlchemyError, OSError) as error:
         log.error("Cannot open the database %s: %s", settings.database_url.split("@")[-1], error)
         await bot.session.close()
@@ -304,13 +315,14 @@ async def run(settings: Settings, sleep: Sleep = asyncio.sleep) -> int:
     # Start-up extras run beside polling: a slow or failing Telegram must not delay replies.
     commands = asyncio.create_task(register_all_commands(bot, app))
     delivery = Delivery(app, bot, intake=intake)
-    scheduler = start_scheduler(delivery)
+    scheduler = await start_scheduler(delivery) if background else None
     server: web.AppRunner | None = None
     try:
         server = await start_server(app, bot, intake)
         await serve_updates(app, bot, intake)
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         if server is not None:
             await server.cleanup()  # no new webhook requests
         await delivery.stop_replay()

@@ -15,7 +15,6 @@ Handler modules import views, filters and wiring, never each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from aiogram import Router
 from aiogram.utils.i18n import I18n
@@ -42,9 +41,9 @@ class Handlers:
     answers: AnswerBook  # the knowledge base as typed questions find it
 
 
-def build_handlers(i18n: I18n, year: int | None = None) -> Handlers:
+def build_handlers(i18n: I18n, year: int) -> Handlers:
     """Fresh routers for one Dispatcher, in the order updates try them; `year` is the one
-    whose figures typed questions are answered with (this year by default)."""
+    whose figures typed questions are answered with (the clock's year at start)."""
     wiring = Wiring()
     staff_group = staff.build_router(wiring)
     abroad_group = abroad.build_router(wiring)
@@ -70,5 +69,5 @@ def build_handlers(i18n: I18n, year: int | None = None) -> Handlers:
         DeskView(i18n),
         BroadcastView(i18n),
         DirectoryView(i18n),
-        AnswerBook(i18n, year or date.today().year),
+        AnswerBook(i18n, year),
     )

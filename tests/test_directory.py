@@ -6,7 +6,8 @@ entries, and the shipped files merged with staff edits."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from babel.dates import format_date
@@ -656,16 +657,63 @@ async def test_the_whole_history_can_be_paged_and_any_change_reverted(app, chat)
     assert any("out of date" in s.text for s in sent)
 
 
-async def test_a_flag_no_admin_received_is_sent_again_later(app, bot, chat, clock, monkeypatch):
+async def test_a_flag_no_admin_received_is_sent_again_later(app, bot, chat, clock):
     await staff_member(chat, ADMIN, "en")
     clock.set(datetime(2026, 12, 1, 5, 0, tzinfo=UTC))
-    bot.session.fail_next(403, "Forbidden: bot was blocked by the user", method="sendMessage")
+    bot.session.fail_next(502, "Bad Gateway", method="sendMessage", times=4)  # may pass
     assert await app.directory.flag_stale(bot) == 0
     assert await app.directory.flag_stale(bot) == 0  # not at once: in a quarter of an hour
-    later = app.directory._next_try + 1
-    monkeypatch.setattr("bot.services.directory.time.monotonic", lambda: later)
+    clock.advance(minutes=14)
+    assert await app.directory.flag_stale(bot) == 0
+    clock.advance(minutes=1, seconds=1)
     assert await app.directory.flag_stale(bot) == 1
     assert await app.directory.flag_stale(bot) == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "description"),
+    [
+        (403, "Forbidden: bot can't initiate conversation with a user"),
+        (403, "Forbidden: bot was blocked by the user"),
+        (400, "Bad Request: chat not found"),
+    ],
+)
+async def test_an_admin_who_never_opened_the_bot_is_logged_once_not_retried(
+    app, bot, chat, clock, caplog, status, description
+):
+    """Admin 7 opened the bot and gets the notice; admin 8 never did: one log line naming
+    them and what to do, and the month is done for both."""
+    await staff_member(chat, ADMIN, "en")
+    app.cases.admin_ids = app.directory.admin_ids = frozenset({ADMIN, 8})
+    clock.set(datetime(2026, 12, 1, 5, 0, tzinfo=UTC))
+    session = bot.session
+    delivered, calls = session.delivered.copy(), session.calls["sendMessage"]
+
+    real_post = session.make_request
+
+    async def refuse_admin_8(bot_, method, timeout=None):
+        if getattr(method, "chat_id", None) == 8:
+            session.fail_next(status, description)
+        return await real_post(bot_, method, timeout)
+
+    session.make_request = refuse_admin_8
+    with caplog.at_level(logging.WARNING, logger="joldas"):
+        assert await app.directory.flag_stale(bot) == 1
+        for minutes in (15, 30, 60 * 24):  # later the same month: nothing more to anyone
+            clock.set(datetime(2026, 12, 1, 5, 0, tzinfo=UTC) + timedelta(minutes=minutes))
+            assert await app.directory.flag_stale(bot) == 0
+    assert session.delivered - delivered == Counter({ADMIN: 1})
+    lines = [r.getMessage() for r in caplog.records if "not delivered" in r.getMessage()]
+    assert len(lines) == 1
+    assert "admin 8" in lines[0] and "ask them to open the bot" in lines[0]
+
+    # only admin 8 is configured and cannot be reached: the month is done all the same
+    app.cases.admin_ids = app.directory.admin_ids = frozenset({8})
+    clock.set(datetime(2027, 1, 1, 5, 0, tzinfo=UTC))
+    assert await app.directory.flag_stale(bot) == 0
+    clock.advance(minutes=16)
+    assert await app.directory.flag_stale(bot) == 0
+    assert session.calls["sendMessage"] - calls == 3  # 7 and 8 in December, 8 in January
 
 
 def test_a_newer_check_of_the_shipped_file_is_the_date_users_see():

@@ -12,7 +12,6 @@ from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
-from redis.asyncio import Redis
 from sqlalchemy import insert, text
 
 from bot.app import App, build_bot, create_app
@@ -26,6 +25,9 @@ pytestmark = pytest.mark.skipif(
     not (POSTGRES_URL and REDIS_URL),
     reason="JOLDAS_TEST_POSTGRES_URL and JOLDAS_TEST_REDIS_URL are not both set",
 )
+Redis = pytest.importorskip(
+    "redis.asyncio", reason="the redis package is not installed (pip install -e '.[dev]')"
+).Redis
 
 
 @pytest.fixture

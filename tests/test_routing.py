@@ -35,7 +35,7 @@ def all_modules() -> list[str]:
 
 @pytest.fixture(scope="module")
 def claims():
-    built = build_handlers(build_i18n("en"))
+    built = build_handlers(build_i18n("en"), year=2026)
     groups = [router for router in built.routers if hasattr(router, "claims")]
     return built, [router.claims for router in groups]
 

@@ -7,6 +7,7 @@ import json
 import logging
 import socket
 import time
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -17,7 +18,7 @@ from sqlalchemy import text
 from bot.__main__ import load_settings
 from bot.runner import run
 from storage.db import create_engine
-from tests.conftest import make_settings
+from tests.conftest import FakeClock, make_settings
 
 TOKEN = "123456:TEST-token"
 
@@ -93,7 +94,8 @@ class LocalBotApi:
                 "text": params["text"],
                 "chat": {"id": int(params["chat_id"]), "type": "private"},
             }
-            self.replied.set()
+            if params["chat_id"] == "42":
+                self.replied.set()  # the user's answer, not a staff notice
         else:
             result = True
         return web.json_response({"ok": True, "result": result})
@@ -112,9 +114,16 @@ class LocalBotApi:
         await self.runner.cleanup()
 
 
-async def run_until_replied(server: LocalBotApi, settings, sleep=asyncio.sleep) -> None:
-    """`python -m bot run` until the bot has answered, then stopped as Ctrl-C would."""
-    task = asyncio.create_task(run(settings, sleep=sleep))
+NOW = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)  # 11:00 in Almaty, the middle of a month
+
+
+async def run_until_replied(
+    server: LocalBotApi, settings, sleep=asyncio.sleep, *, clock=None, background=False
+) -> None:
+    """`python -m bot run` until the bot has answered, then stopped as Ctrl-C would. The
+    clock is pinned; the background jobs run only when the test asks for them."""
+    clock = clock or FakeClock(NOW)
+    task = asyncio.create_task(run(settings, sleep=sleep, clock=clock, background=background))
     await asyncio.wait_for(server.replied.wait(), timeout=20)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -145,6 +154,42 @@ async def inbox_of(settings) -> list[tuple[int, bool]]:
             return [(row.update_id, row.handled_at is not None) for row in rows]
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("now", "notified"),
+    [
+        (datetime(2026, 12, 1, 4, 59, tzinfo=UTC), False),  # 09:59 in Almaty on the 1st
+        (datetime(2026, 12, 1, 5, 1, tzinfo=UTC), True),  # 10:01: the month's flag is due
+    ],
+)
+async def test_background_jobs_asked_for_run_on_the_bots_clock(tmp_path, now, notified):
+    """With the background jobs on, the directory's monthly flag goes to admin 7 at 10:00
+    Almaty on the 1st of the clock's month, whatever the machine's date."""
+    server = LocalBotApi()
+    async with server as url:
+        settings = make_settings(tmp_path, bot_token=TOKEN, telegram_api_url=url)
+        task = asyncio.create_task(run(settings, clock=FakeClock(now), background=True))
+        try:
+            await asyncio.wait_for(server.replied.wait(), timeout=20)
+            if notified:
+                for _ in range(400):  # the flag is written beside the reply
+                    if admin_texts(server):
+                        break
+                    await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+    notices = admin_texts(server)
+    if notified:
+        assert len(notices) == 1 and "180" in notices[0]  # in Russian: admin 7 never wrote
+    else:
+        assert notices == []
+
+
+def admin_texts(server: LocalBotApi) -> list[str]:
+    return [p["text"] for m, p in server.calls if m == "sendMessage" and p["chat_id"] == "7"]
 
 
 def free_port() -> int:
@@ -178,7 +223,7 @@ async def test_webhook_mode_sets_the_webhook_once_and_answers_posted_updates(tmp
         )
 
         async def start_and_post(update_id: int, secret: str) -> int:
-            task = asyncio.create_task(run(settings))
+            task = asyncio.create_task(run(settings, clock=FakeClock(NOW), background=False))
             try:
                 async with aiohttp.ClientSession() as client:
                     for _ in range(200):  # until the server listens

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -13,3 +13,15 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class ShiftedClock:
+    """Time as it goes, starting from `start`: the console's `--at` shows the bot on a day
+    other than today (staff preview a deadline or the 1st of a month; tests pin it)."""
+
+    def __init__(self, start: datetime, base: Clock | None = None) -> None:
+        self._base = base or SystemClock()
+        self._shift: timedelta = start - self._base.now()
+
+    def now(self) -> datetime:
+        return self._base.now() + self._shift

@@ -13,11 +13,12 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.directory import Contact, Directory, country_of, merge, seed, spec
@@ -35,7 +36,7 @@ log = logging.getLogger("joldas.directory")
 VERSION_KEY = "joldas:directory:version"
 SHARED_MAX_AGE = 60.0  # seconds an instance with Redis keeps a snapshot at most
 FLAG_HOUR = 10  # the monthly flag goes at or after 10:00, in the bot's time zone
-FLAG_RETRY = 900.0  # seconds before a flag no admin received is tried again
+FLAG_RETRY = timedelta(minutes=15)  # before a flag no admin received is tried again
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class DirectoryService:
         self._changes = 0  # local saves: a read that one overtook is not kept
         self._read_at = 0.0  # time.monotonic() of the snapshot's read
         self._flagged: str | None = None  # the month this instance last looked at
-        self._next_try = 0.0  # time.monotonic() before which a failed flag is not retried
+        self._next_try: datetime | None = None  # a failed flag is not tried again before
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -244,20 +245,25 @@ class DirectoryService:
 
     async def flag_stale(self, bot: Bot) -> int:
         """Once a month (the first instance to claim it), tell every admin, in their
-        language, which entries nobody confirmed for 180 days. Returns messages sent."""
+        language, which entries nobody confirmed for 180 days. Returns messages sent.
+
+        An admin Telegram will never let us write to (they never opened the bot, or blocked
+        it: 403, or 400 "chat not found") is logged once and counts as done; the month is
+        given back, to be tried again in FLAG_RETRY, only when no admin got it for a reason
+        that may pass (the network, Telegram's 5xx or 429)."""
         now = self.clock.now()
         local = now.astimezone(self.timezone)
         month = f"{local:%Y-%m}"
         if self._flagged == month or local.hour < FLAG_HOUR or not self.admin_ids:
             return 0
-        if time.monotonic() < self._next_try:
+        if self._next_try is not None and now < self._next_try:
             return 0
         async with self._sessionmaker() as session, session.begin():
             previous = await DirectoryRepository(session).claim_month(month, now)
         self._flagged = month
         if previous is None:  # another instance has it
             return 0
-        sent, stale = 0, None
+        sent, unreachable, stale = 0, 0, None
         try:
             today = local.date()
             stale = [c for c in (await self.current()).contacts.values() if c.stale(today)]
@@ -268,14 +274,29 @@ class DirectoryService:
                 locale = profile.locale if profile and profile.locale else self.default_locale
                 try:
                     await bot.send_message(admin, self.view.stale_notice(stale, today, locale))
-                except Exception:  # one admin's blocked chat does not stop the others
+                except (TelegramForbiddenError, TelegramBadRequest) as error:
+                    unreachable += 1  # the same answer next time: not tried again
+                    never_opened = isinstance(error, TelegramForbiddenError) or (
+                        "chat not found" in error.message.lower()
+                    )
+                    log.warning(
+                        "directory flag for %s not delivered to admin %s (%s)%s",
+                        month,
+                        admin,
+                        error.message,
+                        ": Telegram lets a bot write only to people who opened it; ask them "
+                        "to open the bot and press Start"
+                        if never_opened
+                        else "",
+                    )
+                except Exception:  # one admin's failure does not stop the others
                     log.warning("directory flag not delivered to admin %s", admin, exc_info=True)
-                    continue
-                sent += 1
+                else:
+                    sent += 1
         finally:
-            if sent == 0 and stale != []:  # failed, or every send did: not flagged yet
+            if sent + unreachable == 0 and stale != []:  # failed for now: not flagged yet
                 self._flagged = None  # nobody heard: tried again in a while
-                self._next_try = time.monotonic() + FLAG_RETRY
+                self._next_try = now + FLAG_RETRY
                 async with self._sessionmaker() as session, session.begin():
                     await DirectoryRepository(session).give_back_month(month, previous, now)
         log.info("directory: %d entries flagged to %d admins for %s", len(stale or []), sent, month)

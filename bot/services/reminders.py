@@ -202,7 +202,9 @@ class ReminderService:
         steps = ladder(due_on, await self.zone_of(user_id), self.clock.now(), days_before, at)
         async with self._sessionmaker() as session, session.begin():
             repository = ReminderRepository(session)
-            deadline_id = await repository.save_deadline(user_id, dedupe_key, kind, payload, due_on)
+            deadline_id = await repository.save_deadline(
+                user_id, dedupe_key, kind, payload, due_on, self.clock.now()
+            )
             await repository.replace_ladder(deadline_id, user_id, steps)
         self._changed(user_id)
         return deadline_id

@@ -19,12 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.cache import BoundedCache, UserCaches
 from storage.loader import BatchLoader
-from storage.models import User, utcnow
+from storage.models import User
 from storage.repositories.users import UserRepository, user_upsert
 from storage.writer import GroupWriter
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+
+    from bot.services.clock import Clock
 
 ROLES = ("migrant", "emigrant", "kandas")
 HELD_TABLES = ("deadlines", "trips", "checklist_marks", "cases")
@@ -106,10 +108,12 @@ class UserService:
         sessionmaker: async_sessionmaker[AsyncSession],
         writer: GroupWriter,
         default_timezone: str,
+        clock: Clock,
         cache_size: int = 100_000,
         shared: SharedProfiles | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self.clock = clock  # a new profile's "with Joldas since", and each change's time
         self._shared = shared  # with several instances: the cache is there, not here
         # what the guides read about a user, between updates (one process only)
         self.caches: UserCaches | None = UserCaches(cache_size) if shared is None else None
@@ -186,7 +190,7 @@ class UserService:
         current = await self.get(user_id)
         if current is not None and all(getattr(current, k) == v for k, v in changes.items()):
             return current
-        now = utcnow()
+        now = self.clock.now()
         profile = replace(current or self._new_profile(user_id, now), **changes, updated_at=now)
         if self.known is not None:
             self.known.add(user_id)

@@ -18,6 +18,7 @@ from bot import LOCALES
 from bot.commands import command_list, staff_command_list
 from bot.content.countries import facts, names, search, timezone_of
 from bot.services.cases import CaseService
+from bot.services.clock import Clock
 from bot.services.users import ROLES, Profile, UserService
 from handlers.filters import menu_item, not_a_command, not_text, typed_text
 from handlers.views.callbacks import CountryCb, LangCb, RoleCb
@@ -122,6 +123,7 @@ async def on_role(
     users: UserService,
     profile: Profile | None,
     i18n: I18n,
+    clock: Clock,
 ):
     role = callback_data.role
     if role not in (*ROLES, "skip"):
@@ -130,7 +132,7 @@ async def on_role(
     locale = {"locale": i18n.current_locale} if profile is None or not profile.locale else {}
     if role == "skip":
         await users.save(callback.from_user.id, **locale)
-        await finish(callback, state, users)
+        await finish(callback, state, users, clock)
         return
     zone = {} if role == "emigrant" else {"timezone": facts().home_timezone}
     await users.save(callback.from_user.id, role=role, **locale, **zone)
@@ -146,6 +148,7 @@ async def on_country(
     state: FSMContext,
     users: UserService,
     profile: Profile | None,
+    clock: Clock,
 ):
     field, code = callback_data.field, callback_data.code
     if field not in ("citizenship", "origin", "abroad") or (
@@ -165,7 +168,7 @@ async def on_country(
             else {"citizenship": code}  # a kandas's country of origin is kept as citizenship
         )
         await users.save(callback.from_user.id, **changes)
-    await finish(callback, state, users)
+    await finish(callback, state, users, clock)
 
 
 async def on_country_name(message: Message, state: FSMContext):
@@ -201,7 +204,7 @@ async def on_buttons_expected(message: Message, state: FSMContext, wiring: Wirin
     await wiring.reask(message, state, **data)
 
 
-async def finish(event: CallbackQuery, state: FSMContext, users: UserService) -> None:
+async def finish(event: CallbackQuery, state: FSMContext, users: UserService, clock: Clock) -> None:
     """End onboarding with the menu, or a profile change with the profile."""
     flow = (await state.get_data()).get("flow")
     await state.clear()
@@ -209,7 +212,7 @@ async def finish(event: CallbackQuery, state: FSMContext, users: UserService) ->
     if flow == "onboarding":
         await show_menu(event, profile, _("✅ All set! Change anything later in /profile."))
     else:
-        await show(event, *profile_screen(profile))
+        await show(event, *profile_screen(profile, clock.now()))
 
 
 def build_router(wiring: Wiring) -> Router:

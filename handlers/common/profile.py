@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -15,6 +16,7 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from bot.content.countries import find_zones, zones_of
+from bot.services.clock import Clock
 from bot.services.desk import Desk
 from bot.services.reminders import ReminderService
 from bot.services.users import Profile, UserService
@@ -35,7 +37,6 @@ from handlers.views.ui import (
 )
 from handlers.views.zones import zone_label
 from handlers.wiring import Wiring
-from storage.models import utcnow
 from storage.records import ContractRecord
 
 
@@ -86,10 +87,10 @@ async def on_profile(event: Message | CallbackQuery, profile: Profile | None, **
 
 
 async def full_profile(
-    profile: Profile | None, users: UserService, **extra: Any
+    profile: Profile | None, users: UserService, clock: Clock, **extra: Any
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The profile plus what the guides keep: deadlines, trips, checklist ticks, cases."""
-    text, markup = profile_screen(profile)
+    text, markup = profile_screen(profile, clock.now())
     held = await users.holdings(profile.id) if profile is not None else None
     if held is not None:
         text += "\n" + _(
@@ -139,8 +140,10 @@ async def on_country_button(callback: CallbackQuery, callback_data: ProfileCb, s
     await ask_country(callback, state)
 
 
-async def on_zone_button(callback: CallbackQuery, profile: Profile | None):
-    await ask_zone(callback, profile)
+async def on_zone_button(
+    callback: CallbackQuery, profile: Profile | None, reminders: ReminderService
+):
+    await ask_zone(callback, profile, reminders.clock.now())
 
 
 async def on_delete(
@@ -170,8 +173,10 @@ class ProfileEdit(StatesGroup):
     zone_search = State()
 
 
-def zones_markup(zones: list[str], locale: str, *, search: bool) -> InlineKeyboardMarkup:
-    now = utcnow()
+def zones_markup(
+    zones: list[str], locale: str, now: datetime, *, search: bool
+) -> InlineKeyboardMarkup:
+    """Each zone with its offset at `now` (summer time changes it)."""
     buttons: list[Button] = [(zone_label(zone, locale, now), ZoneCb(zone=zone)) for zone in zones]
     if search:
         buttons.append((_("🔎 Type a city…"), ZoneCb(zone="search")))
@@ -179,18 +184,18 @@ def zones_markup(zones: list[str], locale: str, *, search: bool) -> InlineKeyboa
     return column(buttons)
 
 
-async def ask_zone(callback: CallbackQuery, profile: Profile | None) -> None:
+async def ask_zone(callback: CallbackQuery, profile: Profile | None, now: datetime) -> None:
     """The zones of the country the user lives in, Kazakhstan's, and a search by city."""
     abroad = profile.country_abroad if profile and profile.role == "emigrant" else None
-    zones = zones_of(abroad, utcnow()) if abroad else []
-    zones += [zone for zone in zones_of("KZ", utcnow()) if zone not in zones]
+    zones = zones_of(abroad, now) if abroad else []
+    zones += [zone for zone in zones_of("KZ", now) if zone not in zones]
     locale = current_locale()
-    current = html.escape(zone_label(profile.timezone, locale, utcnow())) if profile else "—"
+    current = html.escape(zone_label(profile.timezone, locale, now)) if profile else "—"
     text = _(
         "Your time zone now: {zone}. Reminders come at 10:00 your time, never at "
         "night. Choose yours:"
     ).format(zone=current)
-    await show(callback, text, zones_markup(zones[:12], locale, search=True))
+    await show(callback, text, zones_markup(zones[:12], locale, now, search=True))
 
 
 async def on_zone(
@@ -213,7 +218,7 @@ async def on_zone(
     if zone != profile.timezone:
         await reminders.retime(profile.id, ZoneInfo(profile.timezone), ZoneInfo(zone))
         profile = await users.save(profile.id, timezone=zone)
-    text, markup = await full_profile(profile, users)
+    text, markup = await full_profile(profile, users, reminders.clock, reminders=reminders)
     lead = _("✅ Time zone saved. Reminders follow it.")
     await show(callback, f"{lead}\n\n{text}", markup)
 
@@ -225,7 +230,7 @@ async def ask_city(event: Message | CallbackQuery, state: FSMContext, **extra: A
     )
 
 
-async def on_zone_search(message: Message, state: FSMContext) -> None:
+async def on_zone_search(message: Message, state: FSMContext, reminders: ReminderService) -> None:
     query = (message.text or "")[:60]  # typed_text: there is text
     found = find_zones(query)
     if not found:
@@ -237,7 +242,7 @@ async def on_zone_search(message: Message, state: FSMContext) -> None:
         return
     await message.answer(
         _("Choose your time zone:"),
-        reply_markup=zones_markup(found, current_locale(), search=False),
+        reply_markup=zones_markup(found, current_locale(), reminders.clock.now(), search=False),
     )
 
 

@@ -289,10 +289,10 @@ def day_question() -> str:
     return _("On which day should it go?")
 
 
-def time_screen(day: str, zone: str) -> tuple[str, InlineKeyboardMarkup]:
+def time_screen(day: str, zone: str, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
     text = _(
         "At what time on {day}? Type it as 10:30 or pick one below. Your time zone: {zone}."
-    ).format(day=day, zone=zone_label(zone, current_locale()))
+    ).format(day=day, zone=zone_label(zone, current_locale(), now))
     return text, keyboard(
         [
             (value, BroadcastCb(action=BroadcastAction.time, value=value.replace(":", ".")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from contextvars import ContextVar
+from datetime import datetime
 from functools import lru_cache
 
 from aiogram.exceptions import TelegramBadRequest
@@ -259,8 +260,9 @@ def _role_markup(locale: str) -> InlineKeyboardMarkup:
     )
 
 
-def profile_screen(profile: Profile | None) -> tuple[str, InlineKeyboardMarkup]:
-    """Exactly what is stored about the user, with buttons to change it."""
+def profile_screen(profile: Profile | None, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
+    """Exactly what is stored about the user, with buttons to change it (the zone's offset
+    as it is `now`)."""
     locale = current_locale()
     if profile is None:
         return (_("I store nothing about you yet. Send /start to begin."), back_to_menu_markup())
@@ -273,7 +275,7 @@ def profile_screen(profile: Profile | None) -> tuple[str, InlineKeyboardMarkup]:
         _("Citizenship: {value}").format(value=country_name(profile.citizenship, locale)),
         _("Country of work: {value}").format(value=country_name(profile.country_abroad, locale)),
         _("Region in Kazakhstan: {value}").format(value=profile.region or "—"),
-        _("Time zone: {value}").format(value=zone_label(profile.timezone, locale)),
+        _("Time zone: {value}").format(value=zone_label(profile.timezone, locale, now)),
         _("With Joldas since: {value}").format(value=since),
     ]
     return "\n".join(lines), _profile_markup(profile.role, locale)

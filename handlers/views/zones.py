@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,13 +28,13 @@ def zone_city(zone: str, locale: str) -> str | None:
     return get_timezone_location(info, locale=locale, return_city=True)
 
 
-def zone_label(zone: str, locale: str, now: datetime | None = None) -> str:
+def zone_label(zone: str, locale: str, now: datetime) -> str:
     """The zone in the user's language: "Сеул, UTC+09:00" (it reads the same inside brackets
     and after a colon); "UTC+00:00" for a zone with no city; an unknown name as it is."""
     try:
         info = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         return zone
-    offset = utc_offset(info, now or datetime.now(UTC))
+    offset = utc_offset(info, now)
     city = zone_city(zone, locale)
     return f"{city}, {offset}" if city else offset

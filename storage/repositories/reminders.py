@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Deadline, Reminder, ReminderInstance, utcnow
+from storage.models import Deadline, Reminder, ReminderInstance
 from storage.repositories import affected_rows
 
 REMINDERS: Table = Reminder.__table__
@@ -59,12 +59,17 @@ class ReminderRepository:
         self.session = session
 
     async def save_deadline(
-        self, user_id: int, dedupe_key: str, kind: str, payload: dict[str, Any], due_on: date
+        self,
+        user_id: int,
+        dedupe_key: str,
+        kind: str,
+        payload: dict[str, Any],
+        due_on: date,
+        now: datetime,
     ) -> int:
         """Create or replace the user's deadline with this key (active again); its id."""
         dialect = self.session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        now = utcnow()
         values = {
             "kind": kind,
             "payload": payload,
