@@ -16,7 +16,7 @@ LIMIT = 300  # seconds: a start-up that takes 2 s takes far longer on a loaded m
 def test_console_chat_with_numbered_buttons(tmp_path):
     environment = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"}
     environment.pop("BOT_TOKEN", None)
-    typed = "/start\n2\n1\n12\nhello <b>\n/quit\n"
+    typed = "/start\n2\n1\n12\nhello <b>\n/profile\n/quit\n"
     command = [sys.executable, "-m", "bot", "console", "--lang", "ru"]
     command += ["--at", "2026-11-21T11:00"]  # the bot's clock, pinned
     try:
@@ -40,4 +40,36 @@ def test_console_chat_with_numbered_buttons(tmp_path):
     assert "Кто вы?" in out  # pressing 2 chose Russian and moved on
     assert "Узбекистан" in out  # pressing 1 chose "foreign citizen": countries follow
     assert "hello <b>" in out  # HTML shown as the user typed it, not as markup
+    assert "Пользуетесь Joldas с: 21 ноября 2026" in out  # the day --at gave, not today
     assert "Traceback" not in out + done.stderr
+
+
+def test_the_consoles_clock_starts_where_at_says():
+    from datetime import UTC, datetime, timedelta
+
+    from bot.__main__ import parse_args
+    from bot.services.clock import ShiftedClock
+
+    args = parse_args(["console", "--at", "2026-12-01T10:01"])
+    assert args.at == datetime(2026, 12, 1, 10, 1)  # read in TIMEZONE by the console
+
+    class Wall:
+        current = datetime(2030, 5, 5, 12, 0, tzinfo=UTC)
+
+        def now(self) -> datetime:
+            return self.current
+
+    wall = Wall()
+    start = datetime(2026, 12, 1, 5, 1, tzinfo=UTC)
+    clock = ShiftedClock(start, base=wall)
+    assert clock.now() == start
+    wall.current += timedelta(minutes=3)  # time goes on from there
+    assert clock.now() == start + timedelta(minutes=3)
+
+
+def test_a_wrong_at_says_what_is_expected(capsys):
+    from bot.__main__ import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(["console", "--at", "tomorrow"])
+    assert "'tomorrow' is not a date and time like 2026-12-01T10:01" in capsys.readouterr().err

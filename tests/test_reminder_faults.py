@@ -39,6 +39,7 @@ async def due_reminders(app, users: range) -> None:
         await app.reminders.schedule(
             user_id, "personal", DEADLINE, PersonalRecord(title=f"Deadline {user_id}"), "p:1"
         )
+    await app.writer.barrier()  # profiles are written behind: another instance reads the rows
 
 
 async def step_statuses(app) -> Counter[str]:
