@@ -493,6 +493,8 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.current
+
+
 REMINDER_USER = 900
 TARGET_REMINDER_DELAY = 0.1  # s: a few slots at 50/s, not the broadcast's time left
 

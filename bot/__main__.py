@@ -95,9 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         from bot.console import console
 
         try:
-            code = asyncio.run(
-                console(settings, lang=args.lang, user_id=args.user_id, at=args.at)
-            )
+            code = asyncio.run(console(settings, lang=args.lang, user_id=args.user_id, at=args.at))
         except KeyboardInterrupt:
             code = 0
     elif args.action == "copy":

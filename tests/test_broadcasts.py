@@ -337,6 +337,21 @@ async def test_strangers_and_revoked_attaches_are_refused(app, bot, chat, caplog
     assert sent[-1].method.text == "⛔ This is for the attaché desk's staff only."
 
 
+@pytest.mark.parametrize("action", list(BroadcastAction))
+async def test_every_broadcast_button_pressed_by_a_stranger_is_refused_and_logged(
+    app, chat, caplog, action
+):
+    caplog.set_level(logging.WARNING, logger="joldas.staff")
+    stranger = chat(user_id=666, lang="en")
+    sent = await stranger.press_data(cb(action, "09.00" if action == "time" else "", id=1))
+    answers = [s for s in sent if s.name == "answerCallbackQuery"]
+    assert (
+        len(answers) == 1
+        and answers[0].method.text == "⛔ This is for the attaché desk's staff only."
+    )
+    assert "refused" in caplog.text and "666" in caplog.text, action
+
+
 async def test_a_scheduled_broadcast_of_a_revoked_attache_is_withdrawn(app, bot, chat, clock):
     await people(app, *CROWD)
     await app.cases.grant(ATTACHE, "RU", ADMIN)

@@ -55,3 +55,28 @@ async def test_the_migrant_result_ends_with_its_source(app, chat):
     assert "stay in Kazakhstan" in sent[-1].text
     sent = await user.press("I don't know yet")
     assert sent[-1].text.rstrip().endswith("call 1414.</i>")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_date_typed_after_delete_leads_to_onboarding_not_an_error(app, chat, lang):
+    """The insurance dialogue and the departure checklist, opened from a screen left from
+    before /delete: the date step onboards the user, in their app's language."""
+    user = await emigrant(chat(lang=lang), lang, "KR")
+    await user.send("/menu")
+    await user.press(translated(app, lang, "🩺 Insurance"))
+    insurance = user.last_with_buttons()
+    await user.send("/delete")
+    await user.press(translated(app, lang, "🗑 Yes, delete everything"))
+    assert await app.users.get(user.user_id) is None
+
+    await user.press(translated(app, lang, "📝 Record my policy"), insurance)
+    await user.send("Travel Guard")
+    sent = await user.send("01.11.2026")
+    texts = " ".join(s.text for s in sent)
+    assert "😔" not in texts  # no apology
+    assert any("Қазақша" in label for label, _ in user.buttons())  # onboarding first
+
+    sent = await user.press_data("cl:date")  # the checklist's "when do you leave?"
+    sent += await user.send("01.12.2026")
+    assert "😔" not in " ".join(s.text for s in sent)
+    assert await policy_of(app, user.user_id) is None

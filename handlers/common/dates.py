@@ -17,7 +17,14 @@ from handlers.filters import not_text, typed_text
 from handlers.views.callbacks import DayCb
 from handlers.views.dates import ask_date, month_markup, problem_text, question_text
 from handlers.views.guide import today_of
-from handlers.views.ui import acknowledge, current_locale, out_of_date, show
+from handlers.views.onboarding import onboard
+from handlers.views.ui import (
+    acknowledge,
+    current_locale,
+    out_of_date,
+    out_of_date_text,
+    show,
+)
 from handlers.wiring import Wiring
 
 MAX_DATE_TEXT = 40
@@ -35,6 +42,9 @@ async def on_typed_date(message: Message, state: FSMContext, wiring: Wiring, **d
     except DateInputError as error:
         await message.answer(problem_text(error.problem, text, earliest, latest))
         await ask_date(message, state, wiring=wiring, **data)
+        return
+    if data.get("profile") is None:  # deleted meanwhile: the guides need a profile
+        await onboard(message, state)
         return
     await question.answer(message, state, day, wiring=wiring, **data)
 
@@ -61,13 +71,23 @@ async def on_day_button(
     today = await today_of(data["reminders"], data.get("profile"))
     earliest, latest = question.bounds(today, await state.get_data())
     if value.startswith("m"):
-        shown = month_of(value[1:]) or today.replace(day=1)  # a forged month: this one
+        shown = month_of(value[1:])
+        forged = shown is None or not earliest.replace(day=1) <= shown <= latest
+        if shown is None or forged:  # no such month, or outside the question's range
+            shown = today.replace(day=1)
         markup = month_markup(shown.year, shown.month, earliest, latest, current_locale())
         if not isinstance(callback.message, Message):  # too old to edit: ask again below
             await show(callback, question_text(question, today), markup, edit=False)
             return
-        await acknowledge(callback)
+        if forged:
+            await callback.answer(out_of_date_text())
+        else:
+            await acknowledge(callback)
         await callback.message.edit_reply_markup(reply_markup=markup)
+        return
+    if data.get("profile") is None:  # deleted meanwhile: the guides need a profile
+        await acknowledge(callback)
+        await onboard(callback, state)
         return
     if value == "extra" and question.extra:
         await acknowledge(callback)

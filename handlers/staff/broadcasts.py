@@ -54,6 +54,7 @@ from handlers.views.broadcasts import (
 )
 from handlers.views.callbacks import BroadcastAction, BroadcastCb
 from handlers.views.desk import refuse
+from handlers.views.formatting import html_of
 from handlers.views.guide import day_text
 from handlers.views.ui import current_locale, out_of_date_text, show, user_id_of
 from handlers.wiring import Wiring
@@ -291,13 +292,13 @@ async def ask_content(event: Event, state: FSMContext, **_: Any):
 def content_from(message: Message) -> Content | None:
     """The staff member's message as a broadcast sends it: formatting kept as HTML."""
     if message.text is not None:
-        return Content(kind="text", html=message.html_text)
+        return Content(kind="text", html=html_of(message))
     if message.photo:
-        return Content(kind="photo", html=message.html_text, file_id=message.photo[-1].file_id)
+        return Content(kind="photo", html=html_of(message), file_id=message.photo[-1].file_id)
     if message.document is not None:
-        return Content(kind="document", html=message.html_text, file_id=message.document.file_id)
+        return Content(kind="document", html=html_of(message), file_id=message.document.file_id)
     if message.video is not None:
-        return Content(kind="video", html=message.html_text, file_id=message.video.file_id)
+        return Content(kind="video", html=html_of(message), file_id=message.video.file_id)
     return None
 
 
@@ -543,6 +544,8 @@ async def on_time_button(
     broadcasts: BroadcastService,
     profile: Profile | None,
 ):
+    if await staff(callback, broadcasts, "broadcast time") is None:
+        return  # refused and logged
     if not await at_step(callback, state, BroadcastFlow.time):
         return
     await take_time(callback, state, parse_time(callback_data.value), broadcasts, profile)
@@ -639,7 +642,9 @@ async def on_confirm(
     await show(callback, text)
 
 
-async def on_drop(callback: CallbackQuery, state: FSMContext):
+async def on_drop(callback: CallbackQuery, state: FSMContext, broadcasts: BroadcastService):
+    if await staff(callback, broadcasts, "broadcast discard") is None:
+        return  # refused and logged
     if not await at_step(callback, state, *BroadcastFlow.__all_states__):
         return
     await state.clear()

@@ -44,6 +44,14 @@ async def ask_language(event: Message | CallbackQuery, state: FSMContext, **extr
     await show(event, choose_language_line(i18n), language_markup(i18n.current_locale))
 
 
+async def onboard(event: Message | CallbackQuery, state: FSMContext) -> None:
+    """Someone with no profile (new, or just after /delete) answered a guide's question:
+    the guides need to know who they are, so onboarding comes first."""
+    await state.set_state(Onboarding.language)
+    await state.set_data({"flow": "onboarding"})
+    await ask_language(event, state)
+
+
 async def ask_role(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
     await show(event, role_question(), role_markup())
 
