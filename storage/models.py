@@ -25,6 +25,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# What /delete does with a column that can hold someone's Telegram user or chat id, in the
+# column's `info` (storage/repositories/users.py reads it; tests/test_storage.py checks that
+# every BigInteger column says):
+PERSON = "person"
+ERASE = {PERSON: "erase"}  # a row naming the user goes
+FORGET = {PERSON: "forget"}  # the id becomes NULL and the row stays, as "deleted staff"
+NOT_A_PERSON = {PERSON: None}  # a message or update id, never a person's
+
+
+def forget_with(*columns: str) -> dict[str, Any]:
+    """FORGET, and these columns of the row with it (a message id in the forgotten chat)."""
+    return {**FORGET, "with": columns}
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend (SQLite forgets the zone)."""
 
@@ -55,7 +69,7 @@ class User(Base):
 
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, info=ERASE)
     locale: Mapped[str | None] = mapped_column(String(8))
     role: Mapped[str | None] = mapped_column(String(16))
     citizenship: Mapped[str | None] = mapped_column(String(2))
@@ -73,7 +87,7 @@ class FsmRecord(Base):
     __tablename__ = "fsm_states"
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True, info=ERASE)
     state: Mapped[str | None] = mapped_column(String(128))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -86,7 +100,7 @@ class Deadline(Base):
     __table_args__ = (UniqueConstraint("user_id", "dedupe_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True, info=ERASE)
     dedupe_key: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))
     # the kind's typed record (storage/records.py), dumped to JSON; read it through the model
@@ -107,7 +121,7 @@ class Reminder(Base):
     deadline_id: Mapped[int] = mapped_column(
         ForeignKey("deadlines.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True, info=ERASE)
     step: Mapped[str] = mapped_column(String(16))  # "7d", "1d", "0d", "again"
     due_at: Mapped[datetime]
     # pending | sending | sent | skipped | failed | cancelled
@@ -139,7 +153,7 @@ class Trip(Base):
     __tablename__ = "trips"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True, info=ERASE)
     entered_on: Mapped[date] = mapped_column(Date)
     left_on: Mapped[date | None] = mapped_column(Date)  # None: still in Kazakhstan
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -150,7 +164,9 @@ class ChecklistMark(Base):
 
     __tablename__ = "checklist_marks"
 
-    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, info=ERASE
+    )
     item: Mapped[str] = mapped_column(String(32), primary_key=True)
     done_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -160,9 +176,11 @@ class StaffRole(Base):
 
     __tablename__ = "staff_roles"
 
-    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, info=ERASE
+    )
     country: Mapped[str] = mapped_column(String(2), primary_key=True)
-    granted_by: Mapped[int] = mapped_column(BigInteger)
+    granted_by: Mapped[int | None] = mapped_column(BigInteger, info=FORGET)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -173,7 +191,7 @@ class Case(Base):
     __table_args__ = (Index("ix_cases_status_country", "status", "country"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True, info=ERASE)
     country: Mapped[str | None] = mapped_column(String(2))  # None: not told, goes to admins
     topic: Mapped[str] = mapped_column(String(16))
     locale: Mapped[str] = mapped_column(String(8))
@@ -184,7 +202,7 @@ class Case(Base):
     waiting_since: Mapped[datetime | None]  # the user's oldest message not yet answered
     escalated_at: Mapped[datetime | None]  # SOS sent again to every admin
     staff_reminded_at: Mapped[datetime | None]
-    answered_by: Mapped[int | None] = mapped_column(BigInteger)
+    answered_by: Mapped[int | None] = mapped_column(BigInteger, info=FORGET)
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(8))  # user | staff
     resolution: Mapped[str | None] = mapped_column(String(500))
@@ -198,9 +216,9 @@ class CaseMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)  # the case's user
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True, info=ERASE)  # the case's user
     author: Mapped[str] = mapped_column(String(8))  # user | staff
-    author_id: Mapped[int] = mapped_column(BigInteger)
+    author_id: Mapped[int | None] = mapped_column(BigInteger, info=FORGET)  # None: deleted
     kind: Mapped[str] = mapped_column(String(16))  # text | photo | document | location
     text: Mapped[str | None] = mapped_column(String(4096))
     file_id: Mapped[str | None] = mapped_column(String(255))
@@ -214,10 +232,14 @@ class RelayLink(Base):
 
     __tablename__ = "relay_links"
 
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, info=ERASE
+    )
+    message_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, info=NOT_A_PERSON
+    )
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)  # the case's user
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True, info=ERASE)  # the case's user
 
 
 class Broadcast(Base):
@@ -232,7 +254,7 @@ class Broadcast(Base):
     __table_args__ = (Index("ix_broadcasts_status_scheduled_at", "status", "scheduled_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    author_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # None: deleted staff
+    author_id: Mapped[int | None] = mapped_column(BigInteger, index=True, info=FORGET)
     # scheduled | starting | running | paused | done | cancelled
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -246,8 +268,10 @@ class Broadcast(Base):
     finished_at: Mapped[datetime | None]
     total: Mapped[int] = mapped_column(default=0)
     results: Mapped[dict[str, Any]] = mapped_column(default=dict)  # counts, when it ends
-    progress_chat: Mapped[int | None] = mapped_column(BigInteger)
-    progress_message: Mapped[int | None] = mapped_column(BigInteger)
+    progress_chat: Mapped[int | None] = mapped_column(
+        BigInteger, info=forget_with("progress_message")
+    )
+    progress_message: Mapped[int | None] = mapped_column(BigInteger, info=NOT_A_PERSON)
     progress_at: Mapped[datetime | None]  # last edit of the progress message (any instance)
 
 
@@ -262,7 +286,7 @@ class BroadcastDelivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True, info=ERASE)
     # pending | sending | sent | failed | blocked | skipped | cancelled
     status: Mapped[str] = mapped_column(String(16), default="pending")
     locale: Mapped[str | None] = mapped_column(String(8))  # the content it got
@@ -295,7 +319,7 @@ class QuestionAsker(Base):
     question_id: Mapped[int] = mapped_column(
         ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True, info=ERASE)
 
 
 class InboxUpdate(Base):
@@ -305,7 +329,9 @@ class InboxUpdate(Base):
 
     __tablename__ = "inbox"
 
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, info=NOT_A_PERSON
+    )
     payload: Mapped[str | None] = mapped_column(Text)  # the update's JSON until handled
     owner: Mapped[str | None] = mapped_column(String(36))  # the ReminderInstance handling it
     received_at: Mapped[datetime]
@@ -342,7 +368,7 @@ class DirectoryConfirmation(Base):
 
     entry: Mapped[str] = mapped_column(String(8), primary_key=True)
     confirmed_on: Mapped[date] = mapped_column(Date)
-    confirmed_by: Mapped[int | None] = mapped_column(BigInteger)
+    confirmed_by: Mapped[int | None] = mapped_column(BigInteger, info=FORGET)
 
 
 class DirectoryChange(Base):
@@ -357,6 +383,6 @@ class DirectoryChange(Base):
     action: Mapped[str] = mapped_column(String(8))  # edit | confirm | revert
     old: Mapped[Any] = mapped_column(JSON, nullable=True)
     new: Mapped[Any] = mapped_column(JSON, nullable=True)
-    staff_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # None: deleted staff
+    staff_id: Mapped[int | None] = mapped_column(BigInteger, index=True, info=FORGET)
     reverts: Mapped[int | None] = mapped_column()  # the change a revert undid
     at: Mapped[datetime]

@@ -5,14 +5,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Row, delete, func, select, update
+from sqlalchemy import Column, Insert, Row, Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    PERSON,
     Base,
-    Broadcast,
-    DirectoryChange,
-    DirectoryConfirmation,
     FsmRecord,
     Question,
     QuestionAsker,
@@ -20,6 +18,18 @@ from storage.models import (
 )
 from storage.repositories import affected_rows
 from storage.writer import upsert
+
+
+@cache
+def person_columns(action: str) -> list[tuple[Table, Column[Any]]]:
+    """The columns whose `info` says /delete does `action` ("erase" or "forget"), tables
+    that others depend on last."""
+    return [
+        (table, column)
+        for table in reversed(Base.metadata.sorted_tables)
+        for column in table.c
+        if column.info.get(PERSON) == action
+    ]
 
 
 @cache
@@ -59,31 +69,19 @@ class UserRepository:
         return {row.id: row for row in rows}
 
     async def delete_everything(self, user_id: int) -> int:
-        """Remove every row about the user from every table; returns how many went.
+        """Remove every row that names the user, in every column the models mark as a
+        person's (storage/models.py: ERASE, FORGET); returns how many rows went.
 
-        Broadcasts a staff member sent, and the directory's audit trail of their changes,
-        stay, as by "deleted staff"; the questions the user typed that the knowledge base
-        kept go too."""
-        await self.session.execute(
-            update(Broadcast).where(Broadcast.author_id == user_id).values(author_id=None)
-        )
-        await self.session.execute(
-            update(DirectoryChange).where(DirectoryChange.staff_id == user_id).values(staff_id=None)
-        )
-        await self.session.execute(
-            update(DirectoryConfirmation)
-            .where(DirectoryConfirmation.confirmed_by == user_id)
-            .values(confirmed_by=None)
-        )
+        What stays without them: broadcasts a staff member sent, their answers in cases,
+        roles they granted and the directory's audit trail, as by "deleted staff". The
+        questions the user typed that the knowledge base kept go too."""
         asked = select(QuestionAsker.question_id).where(QuestionAsker.user_id == user_id)
         await self.session.execute(delete(Question).where(Question.id.in_(asked)))
+        for table, column in person_columns("forget"):
+            cleared = {column.name: None, **dict.fromkeys(column.info.get("with", ()))}
+            await self.session.execute(update(table).where(column == user_id).values(cleared))
         removed = 0
-        for table in reversed(Base.metadata.sorted_tables):
-            column = table.c.get("user_id")
-            if column is None and table.name == User.__tablename__:
-                column = table.c.id
-            if column is None:
-                continue
+        for table, column in person_columns("erase"):
             result = await self.session.execute(delete(table).where(column == user_id))
             removed += affected_rows(result)
         return removed
