@@ -1,8 +1,11 @@
 """Reminder delivery under Bot API faults: achieved rate, lost and duplicated messages.
 
-    python bench/faults.py [--reminders 1000] [--fault-rate 0.2] [--seed 1] [--limit 300]
+    python bench/faults.py [--reminders 1000] [--per-user 1] [--broadcast]
+                           [--fault-rate 0.2] [--seed 1] [--limit 300]
 
-1,000 reminders (one per user) fall due at once and go out through the real runner: the
+1,000 reminders (one per user, or `--per-user` K to each of 1,000/K users: a backlog after
+downtime, or two deadlines' ladders on one morning, where each chat takes one message a
+second) fall due at once and go out through the real runner: the
 APScheduler job of `bot/runner.py`, `ReminderService.tick`, the rate limiter at SEND_RATE
 30/s (1/s per chat) and the in-process Bot API stand-in of `bot/simulator.py`, which fails
 20% of the sendMessage calls, evenly: a 429 (retry after 1-3 s), a 500, a 502 whose body is
@@ -20,7 +23,10 @@ never hold them back whatever the hour of the run. Prints:
   - lost reminders (never delivered) and the reminders by status at the end (none should
     be left "sending"), duplicates and whether each one followed a lost answer;
   - the scheduler's runs, and the runs it skipped ("maximum number of running instances").
-Stops when no reminder is open, or after --limit seconds.
+With `--broadcast` a broadcast to all of them starts at the same moment (its messages go
+behind the reminders, in the same sender): the achieved rate then counts both, and lost
+and duplicated are counted for both. Stops when no reminder is open and the broadcast has
+ended, or after --limit seconds.
 """
 
 from __future__ import annotations
@@ -44,12 +50,15 @@ from bot.app import build_bot, create_app
 from bot.config import Settings
 from bot.runner import Delivery, start_scheduler
 from bot.simulator import FAULT_KINDS, FaultMix, LocalSession, Sent
-from storage.models import Reminder
-from storage.records import PersonalRecord
+from storage.models import Broadcast, Reminder
+from storage.records import Audience, Content, PersonalRecord
 
 SCHEDULED_AT_UTC = 4  # o'clock: 09:00 in Almaty, when the deadlines are recorded
 DUE_AT_UTC = 6  # 11:00 in Almaty: the 7-day step (10:00) of every deadline is due
 SAMPLE = 0.1  # seconds between looks at the queue
+ADMIN = 7  # the broadcast's author (not a recipient: user ids start at 1,000,000)
+FIRST_USER = 1_000_000
+NEWS = "News for everyone"
 
 
 class ShiftedClock:
@@ -86,16 +95,28 @@ async def queue_state(app, now: datetime) -> tuple[int, int]:
     return row[0], row[1]
 
 
+async def broadcast_open(app) -> bool:
+    async with app.sessionmaker() as session:
+        still = await session.scalar(
+            select(func.count()).where(Broadcast.status.not_in(("done", "cancelled")))
+        )
+    return bool(still)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reminders", type=int, default=1000)
+    parser.add_argument("--per-user", type=int, default=1, help="reminders due per user")
+    parser.add_argument("--broadcast", action="store_true", help="a broadcast to all, too")
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rate", type=float, default=30.0, help="SEND_RATE, messages/s")
     parser.add_argument("--limit", type=float, default=300.0, help="seconds at most")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # the faults are expected: their warnings are noise
-    count = args.reminders
+    each = max(1, args.per_user)
+    users = range(FIRST_USER, FIRST_USER + args.reminders // each)
+    count = len(users) * each
     clock = ShiftedClock(SCHEDULED_AT_UTC)
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
@@ -103,24 +124,34 @@ async def main() -> None:
             database_url=f"sqlite+aiosqlite:///{folder}/faults.db",
             send_rate=args.rate,
             send_rate_per_chat=1.0,
+            admin_ids=str(ADMIN),
         )
         app = await create_app(settings, clock=clock)
         due_on = clock.today() + timedelta(days=7)
-        for user_id in range(1, count + 1):
+        for user_id in users:
             await app.users.save(user_id, locale=("kk", "ru", "en")[user_id % 3])
-            title = PersonalRecord(title=f"Deadline {user_id}")
-            await app.reminders.schedule(user_id, "personal", due_on, title, "personal:1")
+            for number in range(1, each + 1):
+                title = PersonalRecord(title=f"Deadline {number}")
+                await app.reminders.schedule(user_id, "personal", due_on, title, f"p:{number}")
         clock.set(DUE_AT_UTC)
         assert (await queue_state(app, clock.now())) == (count, count)
+        if args.broadcast:
+            authority = await app.broadcasts.authority(ADMIN)
+            assert authority is not None
+            news = {code: Content(kind="text", html=NEWS) for code in ("kk", "ru", "en")}
+            await app.broadcasts.create(authority, Audience(), news, url=None, at=None)
 
         session = LocalSession(record=False)
         session.faults = FaultMix(rate=args.fault_rate, seed=args.seed)
         bot = build_bot(settings, session=session)
         arrivals: list[float] = []
+        got: Counter[tuple[int, str]] = Counter()  # (chat, "reminder" | "broadcast")
 
         def arrived(sent: Sent) -> None:
-            if sent.name == "sendMessage":
+            if sent.name == "sendMessage" and sent.chat_id != ADMIN:
                 arrivals.append(time.perf_counter())
+                kind = "broadcast" if NEWS in sent.text else "reminder"
+                got[int(sent.chat_id or 0), kind] += 1
 
         session.listeners.append(arrived)
         runs: Counter[str] = Counter()
@@ -133,16 +164,16 @@ async def main() -> None:
         started = time.perf_counter()
         scheduler = await start_scheduler(delivery)
         scheduler.add_listener(scheduler_event, EVENT_JOB_EXECUTED | EVENT_JOB_MAX_INSTANCES)
-        busy = 0.0
+        busy: list[tuple[float, float]] = []  # while some reminder was due
         try:
             while time.perf_counter() - started < args.limit:
                 before = time.perf_counter()
                 still_open, waiting = await queue_state(app, clock.now())
-                if not still_open:
+                if not still_open and not await broadcast_open(app):
                     break
                 await asyncio.sleep(SAMPLE)
                 if waiting:
-                    busy += time.perf_counter() - before
+                    busy.append((before, time.perf_counter()))
         finally:
             scheduler.shutdown(wait=False)
             await delivery.stop()
@@ -157,42 +188,51 @@ async def main() -> None:
             statuses = {status: n for status, n in rows}
         await app.close()
 
-    reached = session.delivered
-    lost = sum(1 for user_id in range(1, count + 1) if not reached[user_id])
-    duplicates = sum(n - 1 for n in reached.values() if n > 1)
-    explained = sum(min(n - 1, session.answers_lost[chat]) for chat, n in reached.items() if n > 1)
+    kinds = ("reminder", "broadcast") if args.broadcast else ("reminder",)
+    expected = {"reminder": each, "broadcast": 1}
+    lost = {k: sum(max(0, expected[k] - got[u, k]) for u in users) for k in kinds}
+    extra = {u: sum(max(0, got[u, k] - expected[k]) for k in kinds) for u in users}
+    duplicates = sum(extra.values())
+    explained = sum(min(n, session.answers_lost[u]) for u, n in extra.items())
     calls = session.calls["sendMessage"]
     failed = session.failed
-    delivered = sum(1 for n in reached.values() if n)
+    delivered = {k: sum(min(got[u, k], expected[k]) for u in users) for k in kinds}
     last = (arrivals[-1] - started) if arrivals else elapsed
     target = 0.8 * args.rate
-    rate = delivered / busy if busy else 0.0
+    window = sum(end - start for start, end in busy)
+    in_window = sum(1 for at in arrivals if any(start <= at < end for start, end in busy))
+    rate = in_window / window if window else 0.0
     print(
         f"fault mix: {args.fault_rate:.0%} of sendMessage calls fail, evenly: "
         "429 (retry after 1-3 s), 500, 502 with an HTML body, dropped connection, "
         f"answer lost after delivery (seed {args.seed})"
     )
     print(
-        f"reminders: {count:,} due at once; SEND_RATE {args.rate:g}/s (1/s per chat), "
+        f"reminders: {count:,} due at once, {each} to each of {len(users):,} users"
+        + (f", and a broadcast to all {len(users):,}" if args.broadcast else "")
+        + f"; SEND_RATE {args.rate:g}/s (1/s per chat), "
         f"a tick every {settings.reminder_tick_seconds:g} s, batches of {settings.reminder_batch}"
     )
     print(
-        f"calls: {calls:,} sendMessage ({calls / busy if busy else 0:.1f}/s while due), "
+        f"calls: {calls:,} sendMessage ({calls / last if last else 0:.1f}/s to the last), "
         f"{sum(failed.values()):,} failed ("
         + ", ".join(f"{kind}: {failed[kind]}" for kind in FAULT_KINDS)
         + ")"
     )
     print(
-        f"achieved rate: {rate:.1f} msg/s while reminders were due ({delivered:,} delivered "
-        f"in {busy:.1f} s): {'>=' if rate >= target else 'BELOW'} {target:.1f} "
+        f"achieved rate: {rate:.1f} msg/s while reminders were due ({in_window:,} messages "
+        f"in {window:.1f} s): {'>=' if rate >= target else 'BELOW'} {target:.1f} "
         f"(80% of SEND_RATE {args.rate:g})"
     )
+    total = sum(delivered.values())
     print(
-        f"whole run: {delivered:,} delivered, the last after {last:.1f} s = "
-        f"{delivered / last if last else 0:.1f} msg/s (the last retries wait out their backoff)"
+        f"whole run: {total:,} delivered, the last after {last:.1f} s = "
+        f"{total / last if last else 0:.1f} msg/s (the last retries wait out their backoff)"
     )
     print(
-        f"lost (never delivered): {lost}; reminders by status: "
+        "lost (never delivered): "
+        + ", ".join(f"{k}s {lost[k]} of {expected[k] * len(users):,}" for k in kinds)
+        + "; reminders by status: "
         + ", ".join(f"{status} {n}" for status, n in sorted(statuses.items()))
     )
     print(

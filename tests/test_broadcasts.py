@@ -614,6 +614,48 @@ async def test_a_waiting_reminder_goes_before_the_next_broadcast_message():
     assert order.index("r") <= 2  # behind at most the broadcast message already in line
 
 
+class OwnedLock(asyncio.Lock):
+    """A lock that knows which task holds it."""
+
+    owner: asyncio.Task | None = None
+
+    async def acquire(self) -> bool:
+        await super().acquire()
+        self.owner = asyncio.current_task()
+        return True
+
+    def release(self) -> None:
+        self.owner = None
+        super().release()
+
+
+async def test_a_chat_waiting_for_its_own_turn_never_holds_the_other_chats():
+    """A backlog of several messages per chat (reminders due together after downtime): a
+    message that waits for its chat's one-a-second turn waits outside the line, so the line
+    only ever waits for the global rate's next slot."""
+    fake = FakeTime()
+    limiter = RateLimiter(30, 1, clock=fake.monotonic, sleep=fake.sleep)
+    limiter._line = OwnedLock()
+    in_line: list[float] = []  # what was slept while holding the line
+
+    async def sleep(seconds: float) -> None:
+        if limiter._line.owner is asyncio.current_task():
+            in_line.append(seconds)
+        await fake.sleep(seconds)
+
+    limiter._sleep = sleep
+    order: list[int] = []
+
+    async def send(chat: int) -> None:
+        await limiter.wait(chat)
+        order.append(chat)
+
+    await asyncio.gather(*(send(chat) for chat in range(50) for _ in range(4)))
+    assert len(order) == 200
+    assert in_line and max(in_line) <= 1 / 30 + 0.001  # one global slot at most
+    assert Counter(order) == dict.fromkeys(range(50), 4)
+
+
 async def test_a_429_holds_every_sender_and_slows_broadcasts():
     fake = FakeTime()
     limiter = RateLimiter(30, 0, clock=fake.monotonic, sleep=fake.sleep, bulk_per_second=25)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -19,29 +21,35 @@ def test_console_chat_with_numbered_buttons(tmp_path):
     typed = "/start\n2\n1\n12\nhello <b>\n/profile\n/quit\n"
     command = [sys.executable, "-m", "bot", "console", "--lang", "ru"]
     command += ["--at", "2026-11-21T11:00"]  # the bot's clock, pinned
+    # communicate() with no timeout and a watchdog, rather than subprocess's own timeout:
+    # its polling sleep fails (EINVAL) under libfaketime, as CI's pinned-date runs use
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=environment,
+    )
+    watchdog = threading.Timer(LIMIT, process.kill)
+    watchdog.start()
     try:
-        done = subprocess.run(
-            command,
-            input=typed,
-            capture_output=True,
-            text=True,
-            timeout=LIMIT,
-            cwd=PROJECT_ROOT,
-            env=environment,
-        )
-    except subprocess.TimeoutExpired as late:
+        out, err = process.communicate(typed)
+    finally:
+        watchdog.cancel()
+    if process.returncode == -signal.SIGKILL:
         pytest.fail(
             f"the console had not answered {typed!r} and quit after {LIMIT} s; it printed "
-            f"{late.stdout!r} and on stderr {late.stderr!r}"
+            f"{out!r} and on stderr {err!r}"
         )
-    assert done.returncode == 0, done.stderr
-    out = done.stdout
+    assert process.returncode == 0, err
     assert "[2] ✓ Русский" in out  # the app language is pre-selected
     assert "Кто вы?" in out  # pressing 2 chose Russian and moved on
     assert "Узбекистан" in out  # pressing 1 chose "foreign citizen": countries follow
     assert "hello <b>" in out  # HTML shown as the user typed it, not as markup
     assert "Пользуетесь Joldas с: 21 ноября 2026" in out  # the day --at gave, not today
-    assert "Traceback" not in out + done.stderr
+    assert "Traceback" not in out + err
 
 
 def test_the_consoles_clock_starts_where_at_says():

@@ -222,6 +222,7 @@ async def test_two_ticks_at_once_never_send_a_reminder_twice(settings, clock):
         for user_id in range(1, 301):
             await apps[0].users.save(user_id, locale="en")
             await schedule(apps[0], user_id)
+        await apps[0].writer.barrier()  # profiles are written behind; the other app reads rows
         clock.set(utc(2026, 12, 14, 5))
         reports = await asyncio.gather(
             *(a.reminders.tick(b) for a, b in zip(apps, bots, strict=False))

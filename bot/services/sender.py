@@ -85,24 +85,27 @@ class RateLimiter:
         if not self.interval and not self.chat_interval:
             await self._held()
             return
-        # the chat's own pause first, outside the line: it holds up no other chat
-        now = self._clock()
-        chat_turn = self._next_for_chat.get(chat_id) or 0.0
-        if chat_turn > now:
-            await self._sleep(chat_turn - now)
-        # then one at a time, in order: each slot is set when its turn comes, so every
-        # refund until then counts
-        async with self._line:
+        while True:
+            # the chat's own pause first, outside the line: it holds up no other chat
             now = self._clock()
-            message = max(now, self._next_slot)
             chat_turn = self._next_for_chat.get(chat_id) or 0.0
-            slot = max(message, self._next_call, chat_turn, self._held_until)
-            self._next_slot = message + self.interval
-            self._next_call = slot + self.call_interval
-            if self.chat_interval:
-                self._next_for_chat.put(chat_id, slot + self.chat_interval)
-            if slot > now:
-                await self._sleep(slot - now)
+            if chat_turn > now:
+                await self._sleep(chat_turn - now)
+            # then one at a time, in order: each slot is set when its turn comes, so every
+            # refund until then counts
+            async with self._line:
+                now = self._clock()
+                message = max(now, self._next_slot)
+                slot = max(message, self._next_call, self._held_until)
+                if (self._next_for_chat.get(chat_id) or 0.0) > slot:
+                    continue  # another message to this chat took its turn: wait outside
+                self._next_slot = message + self.interval
+                self._next_call = slot + self.call_interval
+                if self.chat_interval:
+                    self._next_for_chat.put(chat_id, slot + self.chat_interval)
+                if slot > now:
+                    await self._sleep(slot - now)
+                return
 
     async def _held(self) -> None:
         while (left := self._held_until - self._clock()) > 0:
