@@ -19,11 +19,12 @@ from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import (
     ClientDecodeError,
+    TelegramBadRequest,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import Response, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from bot.metrics import FLOOD_WAITS
@@ -42,6 +43,15 @@ def flood_waits_only(max_wait: float) -> Iterator[None]:
         yield
     finally:
         _flood_waits_only.reset(token)
+
+
+def stale_press(method: TelegramMethod[Any], error: TelegramBadRequest) -> bool:
+    """Telegram refuses to answer a press again, or one older than its answer window (a
+    press replayed after a restart): the user saw an answer, or the press is long gone."""
+    text = error.message.lower()
+    return isinstance(method, AnswerCallbackQuery) and (
+        "query is too old" in text or "query id is invalid" in text
+    )
 
 
 def answered_ok(error: ClientDecodeError) -> bool:
@@ -76,6 +86,11 @@ class RetryMiddleware(BaseRequestMiddleware):
                 if attempt == attempts or flood_only is not None:
                     raise
                 wait = min(2.0 ** (attempt - 1), self.max_wait)
+            except TelegramBadRequest as error:
+                if not stale_press(method, error):
+                    raise
+                log.info("a press not answered again (%s)", error.message)
+                return Response[TelegramType](ok=True, result=True)
             except ClientDecodeError as error:  # not JSON: a proxy's or gateway's error page
                 if attempt == attempts or flood_only is not None or answered_ok(error):
                     raise

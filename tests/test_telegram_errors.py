@@ -47,3 +47,19 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive_until_they_return(a
     assert (await app.users.get(user.user_id)).is_active is False
     await user.send("/menu")  # they unblocked and wrote again
     assert (await app.users.get(user.user_id)).is_active is True
+
+
+async def test_a_press_replayed_after_a_restart_goes_on_without_an_apology(app, chat):
+    """Telegram will not answer a press twice, or one past its answer window: the screen
+    still changes, and the user gets no apology."""
+    user = chat()
+    await user.send("/start")
+    await user.press("English")
+    user.session.fail_next(
+        400,
+        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+        method="answerCallbackQuery",
+    )
+    sent = await user.press("🌍")  # a foreign citizen: the countries come next
+    assert "😔" not in " ".join(s.text for s in sent)
+    assert "Which country are you a citizen of?" in sent[-1].text
