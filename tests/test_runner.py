@@ -351,3 +351,48 @@ async def test_polling_goes_on_after_a_gateway_page(tmp_path):
         settings = make_settings(tmp_path, bot_token=TOKEN, telegram_api_url=url)
         await run_until_replied(server, settings, sleep)
     assert server.gateway_pages == 0 and waited  # it waited, and the /start got its answer
+
+
+async def test_updates_a_crashed_run_left_go_before_newer_ones(tmp_path):
+    """A run died after taking the user's /start into the inbox, before handling it. The
+    next run handles that /start first, then the /help the user sent after it."""
+    from storage.db import upgrade_database
+
+    server = LocalBotApi()
+    left = {"update_id": 1, **server.updates[0]}
+    left.pop("update_id")
+    newer = {**server.updates[0], "update_id": 2}
+    newer["message"] = {**newer["message"], "message_id": 2, "text": "/help"}
+    newer["message"]["entities"] = [{"type": "bot_command", "offset": 0, "length": 5}]
+    server.updates = [newer]
+    async with server as url:
+        settings = make_settings(tmp_path, bot_token=TOKEN, telegram_api_url=url)
+        engine = create_engine(settings.database_url)
+        await upgrade_database(engine)
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "insert into inbox (update_id, payload, owner, received_at) "
+                    "values (1, :payload, 'a-run-that-died', :at)"
+                ),
+                {"payload": json.dumps({"update_id": 1, **left}), "at": NOW},
+            )
+        await engine.dispose()
+        task = asyncio.create_task(run(settings, clock=FakeClock(NOW), background=False))
+        try:
+            for _ in range(400):
+                if len(user_texts(server)) >= 2:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+    first, second = user_texts(server)[:2]
+    assert "Тілді таңдаңыз" in first  # the /start from before the crash
+    assert "/profile" in second  # then /help
+    assert await inbox_of(settings) == [(1, True), (2, True)]
+
+
+def user_texts(server: LocalBotApi) -> list[str]:
+    return [p["text"] for m, p in server.calls if m == "sendMessage" and p["chat_id"] == "42"]
