@@ -15,6 +15,7 @@ import sys
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot import PROJECT_ROOT
@@ -290,7 +291,12 @@ async def test_after_a_crash_the_next_start_sends_what_the_dead_process_held(app
         stdout=asyncio.subprocess.PIPE,
     )
     assert child.stdout is not None
-    in_flight = json.loads(await asyncio.wait_for(child.stdout.readline(), timeout=60))
+    try:  # a start takes a second or two, far longer on a loaded machine
+        line = await asyncio.wait_for(child.stdout.readline(), timeout=300)
+    except TimeoutError:
+        child.kill()
+        pytest.fail("the crashing process had not put 3 reminders in flight after 300 s")
+    in_flight = json.loads(line)
     assert len(in_flight) == 3 and await step_statuses(app) == {"sending": 20}
     child.kill()  # SIGKILL: no clean stop
     await child.wait()

@@ -115,6 +115,16 @@ class LocalBotApi:
 
 
 NOW = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)  # 11:00 in Almaty, the middle of a month
+LIMIT = 120  # seconds to wait for the bot's answer: a start takes ~1 s, far longer under load
+
+
+async def answered(server: LocalBotApi) -> None:
+    """Until the bot answered the user (chat 42); a failure says what it had done."""
+    try:
+        await asyncio.wait_for(server.replied.wait(), timeout=LIMIT)
+    except TimeoutError:
+        calls = [method for method, _ in server.calls]
+        pytest.fail(f"no answer to the user after {LIMIT} s; the bot's calls: {calls}")
 
 
 async def run_until_replied(
@@ -124,7 +134,7 @@ async def run_until_replied(
     clock is pinned; the background jobs run only when the test asks for them."""
     clock = clock or FakeClock(NOW)
     task = asyncio.create_task(run(settings, sleep=sleep, clock=clock, background=background))
-    await asyncio.wait_for(server.replied.wait(), timeout=20)
+    await answered(server)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -171,7 +181,7 @@ async def test_background_jobs_asked_for_run_on_the_bots_clock(tmp_path, now, no
         settings = make_settings(tmp_path, bot_token=TOKEN, telegram_api_url=url)
         task = asyncio.create_task(run(settings, clock=FakeClock(now), background=True))
         try:
-            await asyncio.wait_for(server.replied.wait(), timeout=20)
+            await answered(server)
             if notified:
                 for _ in range(400):  # the flag is written beside the reply
                     if admin_texts(server):
@@ -241,7 +251,7 @@ async def test_webhook_mode_sets_the_webhook_once_and_answers_posted_updates(tmp
                     ) as response:
                         status = response.status
                 if status == 200:
-                    await asyncio.wait_for(server.replied.wait(), timeout=20)
+                    await answered(server)
             finally:
                 task.cancel()
                 with pytest.raises(asyncio.CancelledError):
