@@ -127,17 +127,28 @@ async def answered(server: LocalBotApi) -> None:
         pytest.fail(f"no answer to the user after {LIMIT} s; the bot's calls: {calls}")
 
 
-async def run_until_replied(
-    server: LocalBotApi, settings, sleep=asyncio.sleep, *, clock=None, background=False
+async def run_until(
+    settings, done, what: str, *, now=NOW, background=False, sleep=asyncio.sleep
 ) -> None:
-    """`python -m bot run` until the bot has answered, then stopped as Ctrl-C would. The
-    clock is pinned; the background jobs run only when the test asks for them."""
-    clock = clock or FakeClock(NOW)
+    """`python -m bot run` with its clock at `now` until `done()`, then stopped as Ctrl-C
+    would; the background jobs run only when the test asks for them."""
+    clock = FakeClock(now)
     task = asyncio.create_task(run(settings, sleep=sleep, clock=clock, background=background))
-    await answered(server)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    try:
+        for _ in range(LIMIT * 20):
+            if done() or task.done():
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail(f"{what} had not happened after {LIMIT} s")
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
+async def run_until_replied(server: LocalBotApi, settings, sleep=asyncio.sleep) -> None:
+    await run_until(settings, server.replied.is_set, "the answer to /start", sleep=sleep)
 
 
 async def test_run_polls_the_configured_api_server_and_answers(tmp_path):
@@ -179,18 +190,13 @@ async def test_background_jobs_asked_for_run_on_the_bots_clock(tmp_path, now, no
     server = LocalBotApi()
     async with server as url:
         settings = make_settings(tmp_path, bot_token=TOKEN, telegram_api_url=url)
-        task = asyncio.create_task(run(settings, clock=FakeClock(now), background=True))
-        try:
-            await answered(server)
-            if notified:
-                for _ in range(400):  # the flag is written beside the reply
-                    if admin_texts(server):
-                        break
-                    await asyncio.sleep(0.05)
-        finally:
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
+        await run_until(
+            settings,
+            lambda: server.replied.is_set() and (admin_texts(server) or not notified),
+            "the answer to /start" + (" and the monthly notice" if notified else ""),
+            now=now,
+            background=True,
+        )
     notices = admin_texts(server)
     if notified:
         assert len(notices) == 1 and "180" in notices[0]  # in Russian: admin 7 never wrote
@@ -388,16 +394,9 @@ async def test_updates_a_crashed_run_left_go_before_newer_ones(tmp_path):
                 {"payload": json.dumps({"update_id": 1, **left}), "at": NOW},
             )
         await engine.dispose()
-        task = asyncio.create_task(run(settings, clock=FakeClock(NOW), background=False))
-        try:
-            for _ in range(400):
-                if len(user_texts(server)) >= 2:
-                    break
-                await asyncio.sleep(0.05)
-        finally:
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
+        await run_until(
+            settings, lambda: len(user_texts(server)) >= 2, "the answers to /start and /help"
+        )
     first, second = user_texts(server)[:2]
     assert "Тілді таңдаңыз" in first  # the /start from before the crash
     assert "/profile" in second  # then /help
