@@ -93,7 +93,8 @@ async def console(
             else:
                 await chat.send(line)
     finally:
-        delivery.cancel()
+        delivery.cancel()  # and ended before the app closes under it (as `run` does)
+        await asyncio.gather(delivery, return_exceptions=True)
         await app.close()
         await bot.session.close()
     return 0

@@ -17,6 +17,7 @@ LIMIT = 300  # seconds: a start-up that takes 2 s takes far longer on a loaded m
 
 def test_console_chat_with_numbered_buttons(tmp_path):
     environment = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"}
+    environment["REMINDER_TICK_SECONDS"] = "0.05"  # /quit may come while reminders go out
     environment.pop("BOT_TOKEN", None)
     typed = "/start\n2\n1\n12\nhello <b>\n/profile\n/quit\n"
     command = [sys.executable, "-m", "bot", "console", "--lang", "ru"]
