@@ -26,7 +26,7 @@ def utcnow() -> datetime:
 
 
 # What /delete does with a column that can hold someone's Telegram user or chat id, in the
-# column's `info` (storage/repositories/users.py reads it; tests/test_storage.py checks that
+# column's `info` (storage/repositories/users.py reads it; tests/test_privacy.py checks that
 # every BigInteger column says):
 PERSON = "person"
 ERASE = {PERSON: "erase"}  # a row naming the user goes

@@ -140,10 +140,8 @@ async def on_country_button(callback: CallbackQuery, callback_data: ProfileCb, s
     await ask_country(callback, state)
 
 
-async def on_zone_button(
-    callback: CallbackQuery, profile: Profile | None, reminders: ReminderService
-):
-    await ask_zone(callback, profile, reminders.clock.now())
+async def on_zone_button(callback: CallbackQuery, profile: Profile | None, clock: Clock):
+    await ask_zone(callback, profile, clock.now())
 
 
 async def on_delete(
@@ -205,6 +203,7 @@ async def on_zone(
     users: UserService,
     reminders: ReminderService,
     profile: Profile | None,
+    clock: Clock,
 ):
     zone = callback_data.zone
     if zone == "search":
@@ -218,7 +217,7 @@ async def on_zone(
     if zone != profile.timezone:
         await reminders.retime(profile.id, ZoneInfo(profile.timezone), ZoneInfo(zone))
         profile = await users.save(profile.id, timezone=zone)
-    text, markup = await full_profile(profile, users, reminders.clock, reminders=reminders)
+    text, markup = await full_profile(profile, users, clock, reminders=reminders)
     lead = _("✅ Time zone saved. Reminders follow it.")
     await show(callback, f"{lead}\n\n{text}", markup)
 
@@ -230,7 +229,7 @@ async def ask_city(event: Message | CallbackQuery, state: FSMContext, **extra: A
     )
 
 
-async def on_zone_search(message: Message, state: FSMContext, reminders: ReminderService) -> None:
+async def on_zone_search(message: Message, state: FSMContext, clock: Clock) -> None:
     query = (message.text or "")[:60]  # typed_text: there is text
     found = find_zones(query)
     if not found:
@@ -242,7 +241,7 @@ async def on_zone_search(message: Message, state: FSMContext, reminders: Reminde
         return
     await message.answer(
         _("Choose your time zone:"),
-        reply_markup=zones_markup(found, current_locale(), reminders.clock.now(), search=False),
+        reply_markup=zones_markup(found, current_locale(), clock.now(), search=False),
     )
 
 

@@ -498,7 +498,7 @@ async def ask_time(event: Event, state: FSMContext, **data: Any):
     stored = (await state.get_data()).get("day")
     zone = zone_of(data.get("profile"), data["broadcasts"])
     day = day_text(date.fromisoformat(stored)) if stored else ""
-    text, markup = time_screen(day, zone, data["broadcasts"].clock.now())
+    text, markup = time_screen(day, zone, data["clock"].now())
     await show(event, text, markup, edit=False)
 
 
