@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.metrics import QUEUE, UpdateMetrics
-from bot.middlewares import ProfileMiddleware
+from bot.middlewares import ProfileMiddleware, UnitMiddleware
 from bot.retry import RetryMiddleware, Sleep
 from bot.services.broadcasts import BroadcastService
 from bot.services.cases import CaseService
@@ -152,8 +152,8 @@ def build_dispatcher(
         wiring=handlers.wiring,
     )
     dispatcher.update.outer_middleware(UpdateMetrics())
-    shared = not isinstance(storage, DatabaseStorage)  # Redis: several instances
-    dispatcher.update.outer_middleware(ProfileMiddleware(users, writer if shared else None))
+    dispatcher.update.outer_middleware(UnitMiddleware(writer, reminders.clock))
+    dispatcher.update.outer_middleware(ProfileMiddleware(users))
     dispatcher.update.outer_middleware(ProfileI18nMiddleware(i18n))
     dispatcher.message.filter(private_chat)  # checked before every router below
     dispatcher.include_routers(*handlers.routers)
@@ -180,12 +180,13 @@ async def create_app(
         users.on_delete.append(storage.forget_user)
         await users.know_all()  # a new user then costs no lookups
         storage.known = users.known
-    else:  # several instances: state, per-user order and profiles in Redis
+    else:  # several instances: per-user order and profiles in Redis, dialogues read each time
         users = UserService(
             sessionmaker, writer, settings.timezone, clock, shared=SharedProfiles(redis)
         )
-        storage, isolation = redis_state(redis)
-        users.on_delete.append(lambda user_id: forget_conversations(redis, user_id))
+        # the dialogue stays in the database, where it commits with its update's inbox mark
+        storage = DatabaseStorage(sessionmaker, writer, shared=True)
+        isolation = redis_isolation(redis)
     i18n = build_i18n(settings.default_locale)
     handlers = build_handlers(i18n, year=clock.now().year)
     # the one sender for bulk traffic: reminders first, broadcasts behind them
@@ -272,21 +273,11 @@ def connect_redis(url: str) -> Redis:
     return Redis.from_url(url, health_check_interval=30, socket_connect_timeout=5)
 
 
-def redis_state(redis: Redis) -> tuple[BaseStorage, BaseEventIsolation]:
-    """aiogram's Redis FSM storage and per-user lock (each instance handles one user's
-    updates in the order they come; a waiting update looks again every 10 ms)."""
+def redis_isolation(redis: Redis) -> BaseEventIsolation:
+    """aiogram's per-user lock in Redis: each instance handles one user's updates in the
+    order they come (a waiting update looks again every 10 ms)."""
     from aiogram.fsm.storage.base import DefaultKeyBuilder
-    from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+    from aiogram.fsm.storage.redis import RedisEventIsolation
 
     keys = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)  # fsm:bot:chat:user:destiny
-    storage = RedisStorage(redis, key_builder=keys)
-    isolation = RedisEventIsolation(redis, keys, lock_kwargs={"timeout": 60, "sleep": 0.01})
-    return storage, isolation
-
-
-async def forget_conversations(redis: Redis, user_id: int) -> None:
-    """/delete: the user's dialogue state and data go from Redis too (private chats only)."""
-    pattern = f"fsm:*:{user_id}:{user_id}:*"
-    async for key in redis.scan_iter(match=pattern, count=1000):
-        if key.endswith((b":state", b":data")):  # never the lock this update runs under
-            await redis.delete(key)
+    return RedisEventIsolation(redis, keys, lock_kwargs={"timeout": 60, "sleep": 0.01})

@@ -1,23 +1,60 @@
-"""Outer middlewares: the user's profile (from memory) before the locale is chosen."""
+"""Outer middlewares: one commit per update, then the user's profile (from memory) before
+the locale is chosen."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
+from bot.services.clock import Clock
 from bot.services.users import UserService
+from storage.unit import Unit, current
 from storage.writer import GroupWriter
 
 
-class ProfileMiddleware(BaseMiddleware):
-    def __init__(self, users: UserService, writer: GroupWriter | None = None) -> None:
-        self.users = users
-        # several instances: the user's writes are committed before their lock is released,
-        # so their next update, on whichever instance, comes after them
+class UnitMiddleware(BaseMiddleware):
+    """What the update writes is committed as one group, with its inbox mark when it came
+    through the inbox (storage/unit.py), before the user's lock is released: their next
+    update, on whichever instance, starts from it. A cancelled update (stopping) commits
+    nothing: it is replayed."""
+
+    def __init__(self, writer: GroupWriter, clock: Clock) -> None:
         self.writer = writer
+        self.clock = clock
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        unit = current.get()
+        token = None
+        if unit is None or unit.closed:  # not from the inbox (the console, a test)
+            unit = Unit(None)
+            token = current.set(unit)
+        try:
+            result = await handler(event, data)
+        except asyncio.CancelledError:
+            unit.closed = True
+            raise
+        except BaseException:
+            await self.writer.finish(unit, self.clock.now())  # what it did before failing
+            raise
+        finally:
+            if token is not None:
+                current.reset(token)
+        await self.writer.finish(unit, self.clock.now())
+        return result
+
+
+class ProfileMiddleware(BaseMiddleware):
+    def __init__(self, users: UserService) -> None:
+        self.users = users
 
     async def __call__(
         self,
@@ -30,8 +67,4 @@ class ProfileMiddleware(BaseMiddleware):
         if profile is not None and not profile.is_active:  # they unblocked the bot
             profile = await self.users.save(profile.id, is_active=True)
         data["profile"] = profile
-        try:
-            return await handler(event, data)
-        finally:
-            if self.writer is not None:
-                await self.writer.barrier()
+        return await handler(event, data)

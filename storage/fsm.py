@@ -1,8 +1,10 @@
 """FSM storage kept in the database and served from memory.
 
-Reads hit the database once per conversation key, then come from memory; every change is
-written through at once, so a restart mid-dialogue continues where the user was. The cache
-assumes one bot process: another process writing the same rows would not be seen.
+Reads hit the database once per conversation key, then come from memory; a change is
+committed with the rest of its update (storage/unit.py), so a restart mid-dialogue continues
+from where the user's last handled update left them. With several instances (`shared`) the
+cache is the update's own: each update reads its dialogue from the database, where the
+previous one, on whichever instance, committed it before the user's lock was released.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from storage.cache import BoundedCache
 from storage.loader import BatchLoader
 from storage.models import utcnow
 from storage.repositories.fsm import FSM_DELETE, FsmRepository, fsm_upsert
+from storage.unit import open_unit
 from storage.writer import GroupWriter
 
 Entry = tuple[str | None, dict[str, Any]]
@@ -36,10 +39,13 @@ class DatabaseStorage(BaseStorage):
         sessionmaker: async_sessionmaker[AsyncSession],
         writer: GroupWriter,
         cache_size: int = 100_000,
+        *,
+        shared: bool = False,
     ):
         self._sessionmaker = sessionmaker
         self._writer = writer
-        self._cache: BoundedCache[str, Entry] = BoundedCache(cache_size)
+        self._cache: BoundedCache[str, Entry] = BoundedCache(0 if shared else cache_size)
+        self.shared = shared
         self._loader: BatchLoader[str, Entry] = BatchLoader(self._fetch)
         # the users with a profile or a dialogue (UserService.known): anyone else has no
         # dialogue, and reading it runs no query
@@ -47,6 +53,9 @@ class DatabaseStorage(BaseStorage):
 
     async def _entry(self, key: StorageKey) -> Entry:
         name = key_of(key)
+        unit = open_unit()
+        if self.shared and unit is not None and name in unit.memo:
+            return unit.memo[name]
         entry = self._cache.get(name)
         if entry is None and self.known is not None and key.user_id not in self.known:
             entry = (None, {})
@@ -80,6 +89,9 @@ class DatabaseStorage(BaseStorage):
             }
             self._writer.submit(fsm_upsert(self._writer.dialect), row)
         self._cache.put(name, entry)
+        unit = open_unit()
+        if self.shared and unit is not None:
+            unit.memo[name] = entry
 
     async def get_state(self, key: StorageKey) -> str | None:
         return (await self._entry(key))[0]

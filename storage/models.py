@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -328,14 +329,26 @@ class InboxUpdate(Base):
     Telegram's redelivery is recognised and not handled twice."""
 
     __tablename__ = "inbox"
+    __table_args__ = (  # the updates still to handle, by user (see `waiting`)
+        Index(
+            "ix_inbox_waiting",
+            "user_id",
+            sqlite_where=text("handled_at IS NULL"),
+            postgresql_where=text("handled_at IS NULL"),
+        ),
+    )
 
     update_id: Mapped[int] = mapped_column(
         BigInteger, primary_key=True, autoincrement=False, info=NOT_A_PERSON
     )
     payload: Mapped[str | None] = mapped_column(Text)  # the update's JSON until handled
     owner: Mapped[str | None] = mapped_column(String(36))  # the ReminderInstance handling it
+    # whose it is: their later updates wait until it is handled (on whichever instance)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, info=FORGET)
     received_at: Mapped[datetime]
     handled_at: Mapped[datetime | None] = mapped_column(index=True)
+    # the service transactions its handling committed (a replay skips them: storage/unit.py)
+    effects: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ServiceState(Base):

@@ -5,7 +5,9 @@ the single write lock, and each statement costs a round trip to the driver's thr
 writes wait while one transaction runs, then go together, in the order they came, in the
 next one; neighbours with the same statement go as one executemany. `write` returns once
 its commit is done; `submit` does not wait (for state also kept in memory), and `barrier`
-waits for everything handed in before it.
+waits for everything handed in before it. While an update is handled, `submit` collects
+in its unit (storage/unit.py), which `finish` hands in as one group: a group is never split
+between transactions.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Executable, Insert, Table
@@ -21,8 +24,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import Transactions
+from storage.unit import MARK_HANDLED, Unit, open_unit
 
-Write = tuple[Executable | None, dict[str, Any], asyncio.Future[None]]  # None: a barrier
+Statement = tuple[Executable, dict[str, Any]]
+Group = tuple[list[Statement], asyncio.Future[None]]  # no statements: a barrier
 log = logging.getLogger(__name__)
 
 
@@ -38,29 +43,52 @@ class GroupWriter:
     def __init__(self, engine: AsyncEngine) -> None:
         self.transactions = Transactions(engine)  # on SQLite: one hop per transaction
         self.dialect: str = engine.dialect.name
-        self._pending: list[Write] = []
+        self._pending: list[Group] = []
         self._flusher: asyncio.Task[None] | None = None
 
     async def write(self, statement: Executable, params: dict[str, Any]) -> None:
         """Execute `statement` with `params`; returns once committed."""
-        await asyncio.shield(self._hand_in(statement, params))
+        await asyncio.shield(self._hand_in([(statement, params)]))
 
     def submit(self, statement: Executable, params: dict[str, Any]) -> None:
         """Hand in a write without waiting for its commit, for state the process also keeps
-        in memory (dialogue state, the profile): it is committed in order with the others,
-        and a failure is logged. `barrier()` waits for what was handed in."""
-        self._hand_in(statement, params).add_done_callback(_log_failure)
+        in memory (dialogue state, the profile). While an update is handled it waits in the
+        update's unit; otherwise it is committed in order with the others, and a failure is
+        logged. `barrier()` waits for what was handed in."""
+        unit = open_unit()
+        if unit is not None:
+            unit.writes.append((statement, params))
+        else:
+            self._hand_in([(statement, params)]).add_done_callback(_log_failure)
+
+    async def finish(self, unit: Unit, now: datetime) -> None:
+        """Commit what the update wrote, with its "handled" mark, in one transaction."""
+        if unit.closed:
+            return
+        unit.closed = True
+        writes = unit.writes
+        if unit.update_id is not None:
+            writes.append((MARK_HANDLED, {"update": unit.update_id, "at": now}))
+        if writes:
+            await asyncio.shield(self._hand_in(writes))
+
+    async def settle(self) -> None:
+        """Commit what the update being handled has written so far, and everything handed
+        in before: for a transaction that must come after them (/delete)."""
+        unit = open_unit()
+        if unit is not None and unit.writes:
+            writes, unit.writes = unit.writes, []
+            await asyncio.shield(self._hand_in(writes))
+        await self.drain()
 
     async def barrier(self) -> None:
         """Returns once every write handed in before it is committed (or has failed)."""
         if self._pending or (self._flusher is not None and not self._flusher.done()):
-            await asyncio.shield(self._hand_in(None, {}))
+            await asyncio.shield(self._hand_in([]))
 
-    def _hand_in(
-        self, statement: Executable | None, params: dict[str, Any]
-    ) -> asyncio.Future[None]:
+    def _hand_in(self, statements: list[Statement]) -> asyncio.Future[None]:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((statement, params, future))
+        self._pending.append((statements, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
         return future
@@ -71,28 +99,30 @@ class GroupWriter:
             try:
                 await self._commit(batch)
             except Exception:
-                for write in batch:
-                    await self._commit_alone(write)
+                for group in batch:
+                    await self._commit_alone(group)
                 continue
-            for *_, future in batch:
+            for _, future in batch:
                 future.set_result(None)
 
-    async def _commit(self, batch: list[Write]) -> None:
+    async def _commit(self, batch: list[Group]) -> None:
+        statements = [write for group, _ in batch for write in group]
+
         def work(connection: Connection) -> None:
-            for statement, group in itertools.groupby(batch, key=lambda write: write[0]):
-                rows = [params for _, params, _ in group]
-                if statement is not None:
-                    connection.execute(statement, rows if len(rows) > 1 else rows[0])
+            for statement, same in itertools.groupby(statements, key=lambda write: write[0]):
+                rows = [params for _, params in same]
+                connection.execute(statement, rows if len(rows) > 1 else rows[0])
 
-        await self.transactions.run(work)
+        if statements:
+            await self.transactions.run(work)
 
-    async def _commit_alone(self, write: Write) -> None:
+    async def _commit_alone(self, group: Group) -> None:
         try:
-            await self._commit([write])
+            await self._commit([group])
         except Exception as error:
-            write[2].set_exception(error)
+            group[1].set_exception(error)
         else:
-            write[2].set_result(None)
+            group[1].set_result(None)
 
     async def drain(self) -> None:
         """Wait until every write handed in so far is committed."""

@@ -160,7 +160,7 @@ async def test_an_update_accepted_by_a_crashed_instance_is_replayed_once(app, bo
 
     crashed = await create_app(settings, clock=clock)
     await crashed.reminders.heartbeat()
-    await crashed.inbox.accept([(50, json.dumps(start_update(50)))])  # accepted, never handled
+    await crashed.inbox.accept([(50, 42, json.dumps(start_update(50)))])  # accepted, never handled
     RUNNING.pop(crashed.reminders.instance_id)  # the process is gone (same machine: at once)
     await crashed.engine.dispose()
 
@@ -188,7 +188,7 @@ async def test_an_update_of_a_live_instance_is_not_taken_from_it(app, bot, setti
     other = await create_app(settings, clock=clock)
     try:
         await other.reminders.heartbeat()
-        await other.inbox.accept([(60, json.dumps(start_update(60)))])  # it is handling it
+        await other.inbox.accept([(60, 42, json.dumps(start_update(60)))])  # it is handling it
         intake = Intake(app.dispatcher, bot, app.inbox, app.writer)
         assert await intake.replay() == 0
         assert replies(bot) == []

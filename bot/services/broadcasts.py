@@ -54,6 +54,7 @@ from storage.repositories.broadcasts import (
     Claimed,
     audience_where,
 )
+from storage.unit import transaction
 from storage.writer import GroupWriter
 
 log = logging.getLogger(__name__)
@@ -270,7 +271,7 @@ class BroadcastService:
             total=0,
             results={},
         )
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             await BroadcastRepository(session).create(broadcast)
         return broadcast
 
@@ -285,14 +286,14 @@ class BroadcastService:
             return await BroadcastRepository(session).recent(author, limit)
 
     async def pause(self, broadcast_id: int) -> bool:
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             moved = await BroadcastRepository(session).move(broadcast_id, ("running",), "paused")
         if moved:
             self._halted[broadcast_id] = "paused"
         return moved
 
     async def resume(self, broadcast_id: int) -> bool:
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             moved = await BroadcastRepository(session).move(broadcast_id, ("paused",), "running")
         if moved:
             self._halted.pop(broadcast_id, None)
@@ -301,7 +302,7 @@ class BroadcastService:
     async def cancel(self, broadcast_id: int) -> bool:
         """Stop a scheduled, running or paused broadcast; what was not sent is not sent."""
         now = self.clock.now()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = BroadcastRepository(session)
             moved = await repository.move(
                 broadcast_id,
@@ -409,7 +410,7 @@ class BroadcastService:
         between goes on where it stopped (rows are keyed by broadcast and user)."""
         now = self.clock.now()
         await self._writer.barrier()  # profiles saved a moment ago are recipients too
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = BroadcastRepository(session)
             broadcast = await repository.get(broadcast_id)
             if broadcast is None:
@@ -436,7 +437,7 @@ class BroadcastService:
         async with self._sessionmaker() as session:
             after = await BroadcastRepository(session).last_recipient(broadcast_id)
         while True:
-            async with self._sessionmaker() as session, session.begin():
+            async with transaction(self._sessionmaker) as session:
                 repository = BroadcastRepository(session)
                 current = await repository.get(broadcast_id)
                 if current is None or current.status != "starting":
@@ -445,7 +446,7 @@ class BroadcastService:
             if last is None:
                 break
             after = last
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = BroadcastRepository(session)
             total = await repository.recipients(broadcast_id)
             if not await repository.move(broadcast_id, ("starting",), "running", total=total):
@@ -462,7 +463,7 @@ class BroadcastService:
         self._halted.pop(broadcast.id, None)
         rate = self.limiter.bulk_rate_for(broadcast.paid)
         now = self.clock.now()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             claimed = await BroadcastRepository(session).claim(
                 broadcast.id, now, batch_size(rate), self.instance_id
             )
@@ -582,7 +583,7 @@ class BroadcastService:
         if halted == "cancelled":
             await self._close(marks, "cancelled", None, None)
         else:
-            async with self._sessionmaker() as session, session.begin():
+            async with transaction(self._sessionmaker) as session:
                 await BroadcastRepository(session).release([marks["did"]], self.instance_id)
         return True
 
@@ -626,7 +627,7 @@ class BroadcastService:
 
     async def remember_progress(self, broadcast_id: int, chat_id: int, message_id: int) -> None:
         """The message to edit from now on (/broadcasts can show a new one)."""
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             broadcast = await BroadcastRepository(session).get(broadcast_id)
             if broadcast is not None:
                 broadcast.progress_chat, broadcast.progress_message = chat_id, message_id
@@ -637,7 +638,7 @@ class BroadcastService:
     ) -> None:
         """Edit the progress message, if no instance did in PROGRESS_EVERY (or `now_`)."""
         now = self.clock.now()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = BroadcastRepository(session)
             if not (final or now_) and not await repository.progress_turn(
                 broadcast.id, now, now - self.PROGRESS_EVERY
@@ -674,7 +675,7 @@ class BroadcastService:
 
     async def _finish(self, bot: Bot, broadcast: Broadcast) -> bool:
         now = self.clock.now()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             if not await BroadcastRepository(session).finish(broadcast.id, now):
                 return False
         await self.conclude(bot, broadcast.id)
@@ -684,7 +685,7 @@ class BroadcastService:
         """A broadcast ended (done or cancelled): its counts are kept on its row, the
         progress message shows the end, and its author gets the summary."""
         await self._writer.drain()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = BroadcastRepository(session)
             broadcast = await repository.get(broadcast_id)
             if broadcast is None:
@@ -729,7 +730,7 @@ class BroadcastService:
             return
         self._recovered_at = now
         await self.reminders.release_stopped()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             released = await BroadcastRepository(session).release_orphans(broadcast_ids)
         if released:
             log.warning("%d broadcast deliveries of stopped instances put back", released)
@@ -738,5 +739,5 @@ class BroadcastService:
         if self._purged_at is not None and now - self._purged_at < self.PURGE_EVERY:
             return
         self._purged_at = now
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             await BroadcastRepository(session).forget_deliveries(now - self.KEEP_DELIVERIES)

@@ -18,6 +18,7 @@ from storage.cache import UserCaches
 from storage.models import Case, CaseMessage, StaffRole
 from storage.repositories.cases import CaseRepository
 from storage.repositories.staff import StaffRepository
+from storage.unit import transaction
 
 SOS_ESCALATION = timedelta(minutes=15)
 STAFF_REMINDER = timedelta(hours=24)
@@ -96,13 +97,13 @@ class CaseService:
         return staff or sorted(self.admin_ids)
 
     async def grant(self, user_id: int, country: str, granted_by: int) -> bool:
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             granted = await StaffRepository(session).grant(user_id, country, granted_by)
         self.forget_staff()
         return granted
 
     async def revoke(self, user_id: int, country: str) -> bool:
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             revoked = await StaffRepository(session).revoke(user_id, country)
         self.forget_staff()
         return revoked
@@ -117,7 +118,7 @@ class CaseService:
         self, user_id: int, country: str | None, topic: str, locale: str, entry: Entry | None
     ) -> Case:
         now = self.clock.now()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = CaseRepository(session)
             case = await repository.add(
                 user_id=user_id,
@@ -147,7 +148,7 @@ class CaseService:
     async def add(self, case_id: int, entry: Entry) -> Case | None:
         """Add a message to an open case; None if the case is gone or closed."""
         now = self.clock.now()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = CaseRepository(session)
             case = await repository.get(case_id)
             if case is None or case.status == "closed":
@@ -177,7 +178,7 @@ class CaseService:
     async def close(self, case_id: int, by: str, resolution: str | None = None) -> Case | None:
         """Close an open case; None if it was already closed or is gone."""
         now = self.clock.now()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             case = await CaseRepository(session).get(case_id)
             if case is None or case.status == "closed":
                 return None
@@ -189,7 +190,7 @@ class CaseService:
         return case
 
     async def rate(self, user_id: int, case_id: int, stars: int) -> Case | None:
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             case = await CaseRepository(session).get(case_id)
             if case is None or case.user_id != user_id or case.status != "closed":
                 return None
@@ -222,7 +223,7 @@ class CaseService:
     # --- relay links ----------------------------------------------------------------
 
     async def link(self, case: Case, chat_id: int, message_ids: Iterable[int]) -> None:
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             await CaseRepository(session).link(case, chat_id, message_ids)
 
     async def linked(self, chat_id: int, message_id: int) -> Case | None:
@@ -239,7 +240,7 @@ class CaseService:
     async def due_escalations(self) -> list[Case]:
         """SOS cases nobody answered within 15 minutes; marked so they go out once."""
         now = self.clock.now()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             cases = await CaseRepository(session).unanswered_sos(now - SOS_ESCALATION)
             for case in cases:
                 case.escalated_at = now
@@ -248,7 +249,7 @@ class CaseService:
     async def due_staff_reminders(self) -> list[Case]:
         """Cases a user has waited on for 24 hours; each reminds once a day."""
         now = self.clock.now()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             cases = await CaseRepository(session).waiting(
                 now - STAFF_REMINDER, now - STAFF_REMINDER
             )

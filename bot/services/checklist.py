@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.cache import UserCaches
 from storage.loader import BatchLoader
 from storage.repositories.checklist import ChecklistRepository
+from storage.unit import transaction
 
 
 class ChecklistService:
@@ -32,7 +33,7 @@ class ChecklistService:
 
     async def toggle(self, user_id: int, item: str) -> set[str]:
         """Tick or untick the item; what is ticked afterwards."""
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = ChecklistRepository(session)
             await repository.toggle(user_id, item)
             done = await repository.done(user_id)

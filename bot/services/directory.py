@@ -25,6 +25,7 @@ from bot.content.directory import Contact, Directory, country_of, merge, seed, s
 from bot.services.clock import Clock
 from storage.models import DirectoryChange
 from storage.repositories.directory import DirectoryRepository
+from storage.unit import transaction
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -156,7 +157,7 @@ class DirectoryService:
         save stops and says which, with their values."""
         now = self.clock.now()
         file_values = seed()[key].values
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = DirectoryRepository(session)
             await repository.lock(key, today, staff_id)
             current = merge(seed(), await repository.edits(), {})[key].values
@@ -203,7 +204,7 @@ class DirectoryService:
     async def revert(self, change_id: int, admin_id: int) -> DirectoryChange | None:
         """Put a field back as it was before the change (None: no such change of a field).
         Back to the file's value, the field follows the file again."""
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = DirectoryRepository(session)
             change = await repository.change(change_id)
             if change is None or not change.field or change.entry not in seed():
@@ -258,7 +259,7 @@ class DirectoryService:
             return 0
         if self._next_try is not None and now < self._next_try:
             return 0
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             previous = await DirectoryRepository(session).claim_month(month, now)
         self._flagged = month
         if previous is None:  # another instance has it
@@ -297,7 +298,7 @@ class DirectoryService:
             if sent + unreachable == 0 and stale != []:  # failed for now: not flagged yet
                 self._flagged = None  # nobody heard: tried again in a while
                 self._next_try = now + FLAG_RETRY
-                async with self._sessionmaker() as session, session.begin():
+                async with transaction(self._sessionmaker) as session:
                     await DirectoryRepository(session).give_back_month(month, previous, now)
         log.info("directory: %d entries flagged to %d admins for %s", len(stale or []), sent, month)
         return sent

@@ -8,11 +8,11 @@ deliver an update again (polling after a crash, a webhook whose 200 was lost): t
 its `update_id` and it is not handled again.
 
 One durable write per polled batch, or per group of concurrent webhook requests: arrivals
-wait while a transaction runs, then go together in the next one, which also marks what was
-handled since (a mark waits at most FLUSH_AFTER for an arrival to carry it).
-
-What remains: an update whose handler had finished when the process died, but whose mark
-had not been written yet (at most FLUSH_AFTER), is handled again after the replay.
+wait while a transaction runs, then go together in the next one. An update's "handled" mark
+is committed with what handling it wrote (storage/unit.py), so a replay starts from the
+state the update found. A user's update waits while an older one of theirs is unhandled
+on another instance (or by one that stopped, until it is replayed): their messages are
+handled in the order they sent them.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from aiogram import Bot, Dispatcher
+from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.types import Update
 from pydantic import ValidationError
 
@@ -31,16 +32,15 @@ from bot.metrics import INBOX
 from bot.services.clock import Clock
 from storage.db import Transactions
 from storage.repositories import inbox as repository
+from storage.unit import Unit, current
 from storage.writer import GroupWriter
 
 log = logging.getLogger(__name__)
 
-FLUSH_AFTER = 0.2  # seconds a handled mark waits for the next arrival to carry it
-RETRY_AFTER = 1.0  # seconds before marks that failed to be written are tried again
 KEEP = timedelta(days=2)  # Telegram keeps an update for 24 hours; its id stays longer
 REPLAY_BATCH = 100
 
-Arrival = tuple[list[int], list[dict[str, object]], asyncio.Future[set[int]]]
+Arrival = tuple[list[int], list[dict[str, object]], asyncio.Future[repository.Accepted]]
 
 
 class Inbox:
@@ -49,72 +49,58 @@ class Inbox:
         self.owner = owner  # this instance's id (its heartbeat row: see ReminderService)
         self.clock = clock
         self._arrivals: list[Arrival] = []
-        self._handled: list[int] = []
         self._flusher: asyncio.Task[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
         self._purged_at: datetime | None = None
 
-    async def accept(self, updates: Sequence[tuple[int, str]]) -> set[int]:
-        """Write (update_id, JSON payload) pairs durably; returns the ids never seen before.
-        Raises what the database raised: then nothing is accepted."""
+    async def accept(self, updates: Sequence[tuple[int, int | None, str]]) -> repository.Accepted:
+        """Write (update_id, user_id, JSON payload) triples durably; returns the ids never
+        seen before, and of those the ones that wait for an older update of their user still
+        unhandled elsewhere. Raises what the database raised: then nothing is accepted."""
         now = self.clock.now()
-        ids = [update_id for update_id, _ in updates]
+        ids = [update_id for update_id, _, _ in updates]
         rows: list[dict[str, object]] = [
             {
                 "update_id": update_id,
+                "user_id": user_id,
                 "payload": payload,
                 "owner": self.owner,
                 "received_at": now,
                 "handled_at": None,
             }
-            for update_id, payload in updates
+            for update_id, user_id, payload in updates
         ]
-        future: asyncio.Future[set[int]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[repository.Accepted] = asyncio.get_running_loop().create_future()
         self._arrivals.append((ids, rows, future))
-        self._kick()
-        return await asyncio.shield(future)
-
-    def handled(self, update_id: int) -> None:
-        self._handled.append(update_id)
-        if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(FLUSH_AFTER, self._kick)
-
-    def _kick(self) -> None:
-        self._timer = None
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
+        return await asyncio.shield(future)
 
     async def _flush(self) -> None:
-        while self._arrivals or self._handled:
+        while self._arrivals:
             arrivals, self._arrivals = self._arrivals, []
-            handled, self._handled = self._handled, []
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
             rows = [row for _, batch, _ in arrivals for row in batch]
-            work = partial(repository.accept, rows=rows, handled=handled, now=self.clock.now())
+            work = partial(repository.accept, rows=rows, owner=self.owner)
             try:
-                new = await self.transactions.run(work)
+                new, waiting = await self.transactions.run(work)
             except Exception as error:
                 for *_, future in arrivals:
                     if not future.done():
                         future.set_exception(error)
-                self._handled[:0] = handled
-                if arrivals:
-                    log.warning("updates not accepted: %s", error)
-                else:
-                    log.warning("handled marks not written (tried again): %s", error)
-                if self._arrivals:  # arrived meanwhile: they try now
-                    continue
-                self._timer = asyncio.get_running_loop().call_later(RETRY_AFTER, self._kick)
-                return
+                log.warning("updates not accepted: %s", error)
+                continue
             for ids, _, future in arrivals:  # the same update twice in one group: once
                 mine = new.intersection(ids)
                 new -= mine
                 INBOX.labels("accepted").inc(len(mine))
                 INBOX.labels("duplicate").inc(len(ids) - len(mine))
                 if not future.done():
-                    future.set_result(mine)
+                    future.set_result((mine, waiting.intersection(mine)))
+
+    async def waiting(self, update_ids: Sequence[int]) -> set[int]:
+        """Which of these (held by this instance) still wait for an older update."""
+        return await self.transactions.run(
+            lambda connection: repository.waiting(connection, list(update_ids), self.owner)
+        )
 
     async def orphans(self) -> list[tuple[int, str]]:
         """Take over updates accepted by instances that stopped before handling them."""
@@ -131,14 +117,14 @@ class Inbox:
         self._purged_at = now
 
     async def close(self) -> None:
-        """Write the marks still waiting."""
-        if self._handled or self._arrivals:
-            self._kick()
+        """Wait for the arrivals being written."""
         while self._flusher is not None and not self._flusher.done():
             await asyncio.shield(self._flusher)
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+
+
+def user_of(update: Update) -> int | None:
+    user = UserContextMiddleware.resolve_event_context(update).user
+    return user.id if user is not None else None
 
 
 def payload_of(update: Update) -> str:
@@ -153,34 +139,48 @@ class Intake:
         self.dispatcher = dispatcher
         self.bot = bot
         self.inbox = inbox
-        self.writer = writer  # the handler's writes are committed before its mark
+        self.writer = writer  # commits each update's writes with its mark
         self._tasks: set[asyncio.Task[None]] = set()
+        self._held: dict[int, Update] = {}  # waiting for an older update of their user
 
     async def take(self, updates: Sequence[Update], payloads: Sequence[str] | None = None) -> int:
         """Accept the updates (raises if they could not be written) and start handling those
         never seen before; returns how many."""
         texts = payloads if payloads is not None else [payload_of(u) for u in updates]
-        pairs = [(u.update_id, text) for u, text in zip(updates, texts, strict=True)]
-        new = await self.inbox.accept(pairs)
+        triples = [(u.update_id, user_of(u), text) for u, text in zip(updates, texts, strict=True)]
+        new, waiting = await self.inbox.accept(triples)
         for update in updates:
-            if update.update_id in new:
+            if update.update_id in waiting:
+                self._held[update.update_id] = update
+                log.info("update %s waits for an older one of its user", update.update_id)
+            elif update.update_id in new:
                 self._start(update)
         return len(new)
 
     async def replay(self) -> int:
-        """Handle what stopped instances accepted and never handled."""
+        """Handle what stopped instances accepted and never handled, then what waited for
+        updates that are handled now."""
         orphans = await self.inbox.orphans()
         for update_id, payload in orphans:
             try:
                 update = Update.model_validate_json(payload, context={"bot": self.bot})
             except ValidationError:
                 log.error("update %s in the inbox is unreadable; dropped", update_id)
-                self.inbox.handled(update_id)
+                await self.writer.finish(Unit(update_id), self.inbox.clock.now())
                 continue
             log.info("update %s replayed (its instance stopped)", update_id)
             INBOX.labels("replayed").inc()
             self._start(update)
+        await self.release_held()
         return len(orphans)
+
+    async def release_held(self) -> None:
+        """Start the held updates whose user has nothing older left unhandled elsewhere."""
+        if not self._held:
+            return
+        still = await self.inbox.waiting(sorted(self._held))
+        for update_id in sorted(set(self._held) - still):
+            self._start(self._held.pop(update_id))
 
     def _start(self, update: Update) -> None:
         task = asyncio.create_task(self._handle(update))
@@ -188,12 +188,18 @@ class Intake:
         task.add_done_callback(self._tasks.discard)
 
     async def _handle(self, update: Update) -> None:
+        unit = Unit(update.update_id)
+        token = current.set(unit)
         try:
             await self.dispatcher.feed_update(self.bot, update)
-            await self.writer.barrier()  # what it wrote without waiting is in first
         except Exception:  # the errors router failed too: logged, and not tried again
             log.exception("update %s could not be handled", update.update_id)
-        self.inbox.handled(update.update_id)  # not when cancelled: it is replayed
+        finally:  # cancelled (stopping): nothing is committed, and it is replayed
+            current.reset(token)
+        try:  # the dispatcher did it, unless the update stopped before reaching it
+            await self.writer.finish(unit, self.inbox.clock.now())
+        except Exception:
+            log.exception("update %s: its writes and mark were not committed", update.update_id)
 
     async def idle(self) -> None:
         """Wait until every update started so far is handled."""
@@ -202,7 +208,7 @@ class Intake:
 
     async def stop(self, grace: float = 10.0) -> None:
         """Let running handlers finish for up to `grace` seconds; what is left is replayed
-        later. Then write the marks."""
+        later."""
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=grace)
             for task in pending:

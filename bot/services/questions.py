@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.services.clock import Clock
 from storage.models import Question
 from storage.repositories.questions import QuestionRepository
+from storage.unit import transaction
 
 KEEP_DAYS = 90
 MAX_TEXT = 300
@@ -39,7 +40,7 @@ class QuestionLog:
             text=normalised(text), locale=locale, outcome=outcome, answer=answer, created_at=now
         )
         purge = self._purged_at is None or now - self._purged_at >= PURGE_EVERY
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = QuestionRepository(session)
             if purge:  # questions older than KEEP_DAYS go, looked for once an hour
                 await repository.forget_before(now - timedelta(days=KEEP_DAYS))

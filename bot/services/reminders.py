@@ -69,6 +69,7 @@ from storage.repositories.reminders import (
     Claimed,
     ReminderRepository,
 )
+from storage.unit import transaction
 from storage.writer import GroupWriter
 
 log = logging.getLogger(__name__)
@@ -200,7 +201,7 @@ class ReminderService:
         `record` is what the feature keeps on the deadline (storage/records.py)."""
         payload = record.model_dump(mode="json")
         steps = ladder(due_on, await self.zone_of(user_id), self.clock.now(), days_before, at)
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = ReminderRepository(session)
             deadline_id = await repository.save_deadline(
                 user_id, dedupe_key, kind, payload, due_on, self.clock.now()
@@ -216,7 +217,7 @@ class ReminderService:
 
     async def cancel(self, user_id: int, dedupe_key: str) -> bool:
         """The deadline no longer exists: remove it with its reminders."""
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             removed = await ReminderRepository(session).delete_deadline(user_id, dedupe_key)
         self._changed(user_id)
         return removed
@@ -254,7 +255,7 @@ class ReminderService:
 
     async def close(self, user_id: int, deadline_id: int, status: str) -> Deadline | None:
         """ "done" (the user did it) or "off" (no reminders wanted): the ladder stops."""
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = ReminderRepository(session)
             deadline = await repository.deadline(user_id, deadline_id)
             if deadline is not None:
@@ -265,7 +266,7 @@ class ReminderService:
     async def snooze(self, user_id: int, deadline_id: int, days: int) -> datetime | None:
         """Move the next reminder `days` later (or add one); None if past the deadline."""
         zone = await self.zone_of(user_id)
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = ReminderRepository(session)
             deadline = await repository.active_deadline(user_id, deadline_id)
             if deadline is None:
@@ -286,7 +287,7 @@ class ReminderService:
 
         Pressing it again moves that reminder rather than adding another."""
         zone = await self.zone_of(user_id)
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = ReminderRepository(session)
             deadline = await repository.active_deadline(user_id, deadline_id)
             if deadline is None:
@@ -299,7 +300,7 @@ class ReminderService:
 
     async def retime(self, user_id: int, old: ZoneInfo, new: ZoneInfo) -> None:
         """After a change of time zone, pending reminders keep their local wall time."""
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             for _deadline, pending in await ReminderRepository(session).upcoming(user_id):
                 for reminder in pending:
                     wall = reminder.due_at.astimezone(old)
@@ -325,7 +326,7 @@ class ReminderService:
         if self._pause_end(now) is not None:
             return TickReport()
         await self.heartbeat()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = ReminderRepository(session)
             released = await self._release_stopped(repository, now)
             await repository.release_stale(now - self.LEASE)
@@ -504,7 +505,7 @@ class ReminderService:
         """Telegram answered 403: the user is inactive and their reminders stop (broadcasts
         call this too)."""
         await self.users.save(user_id, is_active=False)
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             await ReminderRepository(session).cancel_all_for(user_id)
 
     # --- instances: heartbeats, and the claims of those that stopped -----------------
@@ -517,7 +518,7 @@ class ReminderService:
     async def stop(self) -> None:
         """A clean stop: this instance's claims go back to the queue at once."""
         await self._writer.drain()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             released = await ReminderRepository(session).unregister(self.instance_id)
         RUNNING.pop(self.instance_id, None)
         self._registered = False
@@ -526,7 +527,7 @@ class ReminderService:
 
     async def _check_in(self) -> None:
         now = self.clock.now()
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             repository = ReminderRepository(session)
             if self._registered and await repository.beat(self.instance_id, now):
                 alive = True
@@ -556,7 +557,7 @@ class ReminderService:
     async def release_stopped(self) -> int:
         """Forget instances that stopped and put their reminder claims back (broadcasts
         then put back their deliveries: claims of instances that no longer exist)."""
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             return await self._release_stopped(ReminderRepository(session), self.clock.now())
 
     async def _release_stopped(self, repository: ReminderRepository, now: datetime) -> int:

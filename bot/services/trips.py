@@ -10,6 +10,7 @@ from bot.rules.stay import Trip
 from storage.cache import UserCaches
 from storage.loader import BatchLoader
 from storage.repositories.trips import TripRepository
+from storage.unit import transaction
 
 
 class TripService:
@@ -34,12 +35,12 @@ class TripService:
             return await TripRepository(session).of_users(user_ids)
 
     async def add(self, user_id: int, entered: date, left: date | None) -> None:
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             await TripRepository(session).add(user_id, entered, left)
         self._changed(user_id)
 
     async def remove_latest(self, user_id: int) -> bool:
-        async with self._sessionmaker() as session, session.begin():
+        async with transaction(self._sessionmaker) as session:
             removed = await TripRepository(session).remove_latest(user_id)
         self._changed(user_id)
         return removed

@@ -21,6 +21,7 @@ from storage.cache import BoundedCache, UserCaches
 from storage.loader import BatchLoader
 from storage.models import User
 from storage.repositories.users import UserRepository, user_upsert
+from storage.unit import transaction
 from storage.writer import GroupWriter
 
 if TYPE_CHECKING:
@@ -210,8 +211,8 @@ class UserService:
 
     async def delete(self, user_id: int) -> int:
         """Remove every row about the user; returns how many rows went."""
-        await self._writer.drain()
-        async with self._sessionmaker() as session, session.begin():
+        await self._writer.settle()
+        async with transaction(self._sessionmaker) as session:
             removed = await UserRepository(session).delete_everything(user_id)
         await self._remember(user_id, _MISSING)
         if self.caches is not None:

@@ -2,7 +2,8 @@
 
 The inbox works on a connection, not a session, in plain (sync) functions that
 `storage.db.Transactions` runs in one transaction: one per polled batch or group of
-webhook requests records what arrived and marks what was handled since the last one.
+webhook requests records what arrived. An update's "handled" mark is written with the rest
+of its update (storage/unit.py).
 """
 
 from __future__ import annotations
@@ -40,22 +41,35 @@ def record(connection: Connection, rows: list[dict[str, Any]]) -> set[int]:
     return set(result.scalars())
 
 
-def mark_handled(connection: Connection, ids: Collection[int], now: datetime) -> None:
-    """The payload goes (nothing a user wrote stays); the id stays to recognise redelivery."""
-    if ids:
-        connection.execute(
-            update(INBOX)
-            .where(INBOX.c.update_id.in_(list(ids)))
-            .values(handled_at=now, payload=None)
-        )
+Accepted = tuple[set[int], set[int]]  # the new ids; those of them that wait (see `waiting`)
 
 
-def accept(
-    connection: Connection, rows: list[dict[str, Any]], handled: Collection[int], now: datetime
-) -> set[int]:
-    """One write: mark what was handled, record what arrived; returns the new ids."""
-    mark_handled(connection, handled, now)
-    return record(connection, rows)
+def accept(connection: Connection, rows: list[dict[str, Any]], owner: str) -> Accepted:
+    """Record what arrived; returns the new ids, and which of them wait."""
+    new = record(connection, rows)
+    return new, waiting(connection, sorted(new), owner)
+
+
+def waiting(connection: Connection, ids: Collection[int], owner: str) -> set[int]:
+    """Those of `ids` whose user has an older update not handled yet by another instance
+    (running or stopped): they go after it."""
+    if not ids:
+        return set()
+    older = INBOX.alias("older")
+    unhandled_elsewhere = (
+        select(older.c.update_id)
+        .where(older.c.user_id == INBOX.c.user_id)
+        .where(older.c.update_id < INBOX.c.update_id)
+        .where(older.c.handled_at.is_(None))
+        .where(or_(older.c.owner.is_(None), older.c.owner != owner))
+    )
+    chosen = (
+        select(INBOX.c.update_id)
+        .where(INBOX.c.update_id.in_(list(ids)))
+        .where(INBOX.c.user_id.is_not(None))
+        .where(unhandled_elsewhere.exists())
+    )
+    return set(connection.scalars(chosen))
 
 
 def _orphaned() -> Any:
