@@ -12,6 +12,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.services.clock import clock_at
 
 log = logging.getLogger("joldas")
 
@@ -40,10 +41,19 @@ def moment(text: str) -> datetime:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="joldas", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
+    run = commands.add_parser(
         "run", help="run the bot: long polling, or webhooks when WEBHOOK_URL is set"
     )
     console = commands.add_parser("console", help="chat with the bot in this terminal")
+    for command in (run, console):
+        command.add_argument(
+            "--at",
+            type=moment,
+            default=None,
+            metavar="YYYY-MM-DDTHH:MM",
+            help="start the bot's clock at this moment (in TIMEZONE unless it has an offset), "
+            "to see the bot on another day (a rehearsal on a test bot, or tests)",
+        )
     console.add_argument(
         "--lang",
         choices=("kk", "ru", "en"),
@@ -51,14 +61,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the language your 'Telegram app' reports",
     )
     console.add_argument("--user-id", type=int, default=100, help="your simulated Telegram id")
-    console.add_argument(
-        "--at",
-        type=moment,
-        default=None,
-        metavar="YYYY-MM-DDTHH:MM",
-        help="start the bot's clock at this moment (in TIMEZONE unless it has an offset), "
-        "to see the bot on another day",
-    )
     db = commands.add_parser("db", help="database schema and data")
     actions = db.add_subparsers(dest="action", required=True)
     actions.add_parser("upgrade", help="bring DATABASE_URL's schema to the latest revision")
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "run":
         from bot.runner import run
 
-        code = asyncio.run(run(settings))
+        code = asyncio.run(run(settings, clock=clock_at(args.at, settings.timezone)))
     elif args.command == "console":
         from bot.console import console
 

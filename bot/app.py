@@ -273,6 +273,17 @@ def connect_redis(url: str) -> Redis:
     return Redis.from_url(url, health_check_interval=30, socket_connect_timeout=5)
 
 
+async def release_user_lock(isolation: BaseEventIsolation, bot_id: int, user_id: int) -> None:
+    """Several instances: the per-user lock a stopped instance held on a user's private chat
+    goes, when their update is replayed (instead of after the lock's 60 s)."""
+    from aiogram.fsm.storage.base import StorageKey
+    from aiogram.fsm.storage.redis import RedisEventIsolation
+
+    if isinstance(isolation, RedisEventIsolation):
+        key = StorageKey(bot_id=bot_id, chat_id=user_id, user_id=user_id)
+        await isolation.redis.delete(isolation.key_builder.build(key, "lock"))
+
+
 def redis_isolation(redis: Redis) -> BaseEventIsolation:
     """aiogram's per-user lock in Redis: each instance handles one user's updates in the
     order they come (a waiting update looks again every 10 ms)."""

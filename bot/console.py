@@ -7,7 +7,6 @@ import html
 import logging
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument
@@ -15,7 +14,7 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument
 from bot.app import App, build_bot, create_app
 from bot.config import Settings
 from bot.runner import deliver_reminders
-from bot.services.clock import ShiftedClock
+from bot.services.clock import clock_at
 from bot.simulator import Conversation, LocalSession, Sent
 
 TAG = re.compile(r"<[^>]+>")
@@ -59,11 +58,7 @@ async def console(
     """Chat in the terminal; `at` starts the bot's clock at that moment (naive: in the bot's
     time zone) instead of now."""
     logging.getLogger().setLevel(logging.WARNING)  # the terminal is for the conversation
-    clock = None
-    if at is not None:
-        start = at if at.tzinfo else at.replace(tzinfo=ZoneInfo(settings.timezone))
-        clock = ShiftedClock(start)
-    app = await create_app(settings, clock=clock)
+    app = await create_app(settings, clock=clock_at(at, settings.timezone))
     session = LocalSession(record=False)
     bot = build_bot(settings.model_copy(update={"bot_token": None}), session=session)
     chat = Conversation(

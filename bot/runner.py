@@ -14,6 +14,7 @@ import logging
 import signal
 from collections.abc import Callable, Coroutine
 from datetime import UTC, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -271,7 +272,7 @@ async def run(
     directory's monthly flag, the inbox's replay) off unless they are what is tested."""
     from aiogram.utils.token import TokenValidationError
 
-    from bot.app import build_bot, create_app
+    from bot.app import build_bot, create_app, release_user_lock
 
     if settings.bot_token is None:
         log.error(
@@ -306,7 +307,9 @@ async def run(
         await bot.session.close()
         await app.close()
         return 1
-    intake = Intake(app.dispatcher, bot, app.inbox, app.writer)
+    isolation = app.dispatcher.fsm.events_isolation
+    free_user = partial(release_user_lock, isolation, bot.id) if app.redis else None
+    intake = Intake(app.dispatcher, bot, app.inbox, app.writer, free_user)
     await replay_left_over(app, intake)
     # What start-up built (handlers, content, catalogs: ~270,000 objects) lives as long as
     # the process: out of the collector's sight, a full collection takes ~0 ms, not ~200 ms
@@ -337,12 +340,12 @@ async def run(
 
 async def replay_left_over(app: App, intake: Intake) -> None:
     """What a stopped run accepted and never handled (a crash: its process is gone from this
-    machine, or its heartbeat stopped) is handled first, in order, before any newer update:
-    a user's message from before the crash never comes after their next one."""
+    machine, or its heartbeat stopped) is taken first: each user's replayed updates are
+    under way before any newer one of theirs, which waits behind them in the user's queue."""
     try:
         await app.reminders.release_stopped()
         while await intake.replay():
-            await intake.idle()
+            pass
     except (SQLAlchemyError, OSError) as error:  # the background job tries again
         log.warning("updates left by a stopped run not replayed yet: %s", error)
 

@@ -14,7 +14,7 @@ input) and skips those that were committed before the crash.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -46,6 +46,7 @@ class Unit:
     effects: int = 0  # the service transactions committed so far (see `transaction`)
     closed: bool = False  # handed to the writer (or dropped): writes go straight there
     memo: dict[str, Any] = field(default_factory=dict)  # what it wrote, where no cache keeps it
+    after: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # once committed
 
 
 current: ContextVar[Unit | None] = ContextVar("joldas_unit", default=None)

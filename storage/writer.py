@@ -71,6 +71,8 @@ class GroupWriter:
             writes.append((MARK_HANDLED, {"update": unit.update_id, "at": now}))
         if writes:
             await asyncio.shield(self._hand_in(writes))
+        for then in unit.after:
+            await then()
 
     async def settle(self) -> None:
         """Commit what the update being handled has written so far, and everything handed

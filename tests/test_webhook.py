@@ -239,3 +239,92 @@ async def test_healthz_names_what_is_down_and_metrics_survive_a_failed_count():
     finally:
         bot.web.HEALTH_TIMEOUT = saved
         await client.close()
+
+
+async def test_a_users_update_waits_while_an_older_one_is_unhandled_elsewhere(
+    app, bot, settings, clock
+):
+    """Another instance (alive) took the user's /start and has not handled it yet: this
+    instance takes their /help but handles it only after that /start is handled."""
+    from aiogram.types import Update
+
+    from bot.app import create_app
+
+    other = await create_app(settings, clock=clock)
+    try:
+        await other.reminders.heartbeat()
+        await other.inbox.accept([(70, 42, json.dumps(start_update(70)))])
+        await app.reminders.heartbeat()
+        intake = Intake(app.dispatcher, bot, app.inbox, app.writer)
+        help_ = start_update(71, text="/help")
+        assert await intake.take([Update.model_validate(help_, context={"bot": bot})]) == 1
+        await intake.idle()
+        assert replies(bot) == []  # held: the /start comes first
+        await intake.release_held()
+        await intake.idle()
+        assert replies(bot) == []  # still unhandled over there
+
+        other_intake = Intake(other.dispatcher, bot, other.inbox, other.writer)
+        started = Update.model_validate(start_update(70), context={"bot": bot})
+        other_intake._start(started)  # the other instance handles its update
+        await other_intake.idle()
+        await intake.release_held()
+        await intake.idle()
+        first, second = [reply.text for reply in replies(bot)]
+        assert "Тілді таңдаңыз" in first and "/profile" in second
+        await intake.stop()
+        await other_intake.stop()
+    finally:
+        await other.reminders.stop()
+        await other.close()
+
+
+async def test_a_replay_does_not_repeat_a_transaction_committed_before_the_crash(
+    app, bot, settings, clock
+):
+    """The run that died had pressed "Remove the last trip" for the user and committed it
+    (the inbox counts it), but not its mark: the replay removes no second trip."""
+    from datetime import date
+
+    from sqlalchemy import update
+
+    from bot.app import create_app
+    from bot.runner import Delivery
+    from bot.services.reminders import RUNNING
+    from handlers.views.callbacks import StayAction, StayCb
+
+    await app.users.save(42, locale="en", role="migrant", citizenship="UZ")
+    await app.writer.barrier()
+    trips = app.dispatcher["trips"]
+    await trips.add(42, date(2026, 6, 1), date(2026, 6, 10))
+    press = {
+        "update_id": 80,
+        "callback_query": {
+            "id": "q80",
+            "from": {"id": 42, "is_bot": False, "first_name": "A", "language_code": "en"},
+            "chat_instance": "ci",
+            "data": StayCb(action=StayAction.remove).pack(),
+            "message": {
+                "message_id": 5,
+                "date": int(time.time()),
+                "chat": {"id": 42, "type": "private"},
+                "text": "…",
+            },
+        },
+    }
+    crashed = await create_app(settings, clock=clock)
+    await crashed.reminders.heartbeat()
+    await crashed.inbox.accept([(80, 42, json.dumps(press))])
+    async with app.engine.begin() as connection:  # what the dead run did and committed
+        await connection.execute(update(InboxUpdate).values(effects=1))
+    RUNNING.pop(crashed.reminders.instance_id)
+    await crashed.engine.dispose()
+
+    await app.reminders.heartbeat()
+    intake = Intake(app.dispatcher, bot, app.inbox, app.writer)
+    await Delivery(app, bot, intake=intake)._replay()
+    await intake.idle()
+    assert await trips.of(42) == [(date(2026, 6, 1), date(2026, 6, 10))]  # still there
+    [row] = await inbox_rows(app)
+    assert row.handled_at is not None and row.effects == 1
+    await intake.stop()

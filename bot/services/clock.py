@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -25,3 +26,10 @@ class ShiftedClock:
 
     def now(self) -> datetime:
         return self._base.now() + self._shift
+
+
+def clock_at(at: datetime | None, timezone: str) -> Clock | None:
+    """The clock `--at` asks for (a naive moment is in `timezone`), or None for the system's."""
+    if at is None:
+        return None
+    return ShiftedClock(at if at.tzinfo else at.replace(tzinfo=ZoneInfo(timezone)))

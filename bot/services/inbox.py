@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -133,14 +134,26 @@ def payload_of(update: Update) -> str:
 
 class Intake:
     """Updates from long polling, webhook requests and replays: accepted in the inbox, then
-    each handled as its own task, as aiogram's polling does."""
+    handled as tasks, as aiogram's polling does, one user's in the order they came (a later
+    one waits in the user's queue until the one before it is handled)."""
 
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, inbox: Inbox, writer: GroupWriter) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        inbox: Inbox,
+        writer: GroupWriter,
+        free_user: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
         self.dispatcher = dispatcher
         self.bot = bot
         self.inbox = inbox
         self.writer = writer  # commits each update's writes with its mark
+        # several instances: a stopped instance's hold on a user (their per-user lock) goes
+        # when their update is replayed, instead of after the lock's timeout
+        self.free_user = free_user
         self._tasks: set[asyncio.Task[None]] = set()
+        self._queues: dict[int, deque[Update]] = {}  # users with an update being handled
         self._held: dict[int, Update] = {}  # waiting for an older update of their user
 
     async def take(self, updates: Sequence[Update], payloads: Sequence[str] | None = None) -> int:
@@ -151,28 +164,39 @@ class Intake:
         new, waiting = await self.inbox.accept(triples)
         for update in updates:
             if update.update_id in waiting:
-                self._held[update.update_id] = update
-                log.info("update %s waits for an older one of its user", update.update_id)
+                self._hold(update)
             elif update.update_id in new:
                 self._start(update)
         return len(new)
 
     async def replay(self) -> int:
         """Handle what stopped instances accepted and never handled, then what waited for
-        updates that are handled now."""
+        updates that are handled now; returns how many were taken over."""
         orphans = await self.inbox.orphans()
+        updates = []
         for update_id, payload in orphans:
             try:
-                update = Update.model_validate_json(payload, context={"bot": self.bot})
+                updates.append(Update.model_validate_json(payload, context={"bot": self.bot}))
             except ValidationError:
                 log.error("update %s in the inbox is unreadable; dropped", update_id)
                 await self.writer.finish(Unit(update_id), self.inbox.clock.now())
-                continue
-            log.info("update %s replayed (its instance stopped)", update_id)
+        waiting = await self.inbox.waiting([update.update_id for update in updates])
+        for update in updates:
             INBOX.labels("replayed").inc()
+            if update.update_id in waiting:
+                self._hold(update)
+                continue
+            log.info("update %s replayed (its instance stopped)", update.update_id)
+            user = user_of(update)
+            if self.free_user is not None and user is not None and user not in self._queues:
+                await self.free_user(user)
             self._start(update)
         await self.release_held()
         return len(orphans)
+
+    def _hold(self, update: Update) -> None:
+        self._held[update.update_id] = update
+        log.info("update %s waits for an older one of its user", update.update_id)
 
     async def release_held(self) -> None:
         """Start the held updates whose user has nothing older left unhandled elsewhere."""
@@ -183,9 +207,26 @@ class Intake:
             self._start(self._held.pop(update_id))
 
     def _start(self, update: Update) -> None:
-        task = asyncio.create_task(self._handle(update))
+        user = user_of(update)
+        if user is not None and user in self._queues:
+            self._queues[user].append(update)
+            return
+        if user is not None:
+            self._queues[user] = deque()
+        task = asyncio.create_task(self._handle_in_turn(user, update))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _handle_in_turn(self, user: int | None, update: Update) -> None:
+        """This update, then the user's others that came meanwhile, in order."""
+        while True:
+            await self._handle(update)
+            if user is None:
+                return
+            if not self._queues[user]:
+                del self._queues[user]
+                return
+            update = self._queues[user].popleft()
 
     async def _handle(self, update: Update) -> None:
         unit = Unit(update.update_id)

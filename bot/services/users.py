@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from enum import Enum
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Row
@@ -21,7 +22,7 @@ from storage.cache import BoundedCache, UserCaches
 from storage.loader import BatchLoader
 from storage.models import User
 from storage.repositories.users import UserRepository, user_upsert
-from storage.unit import transaction
+from storage.unit import open_unit, transaction
 from storage.writer import GroupWriter
 
 if TYPE_CHECKING:
@@ -135,6 +136,10 @@ class UserService:
 
     async def get(self, user_id: int) -> Profile | None:
         if self._shared is not None:
+            unit = open_unit()
+            key = f"profile:{user_id}"
+            if unit is not None and key in unit.memo:
+                return None if unit.memo[key] is _MISSING else unit.memo[key]
             shared = await self._shared.get(user_id)
             if shared is None:
                 shared = await self._loader.load(user_id) or _MISSING
@@ -201,7 +206,13 @@ class UserService:
         return profile
 
     async def _remember(self, user_id: int, value: Cached) -> None:
-        if self._shared is not None:
+        """Several instances: the others see a change once its update is committed (a crash
+        before that leaves Redis as the database is); this update sees it at once."""
+        unit = open_unit()
+        if self._shared is not None and unit is not None:
+            unit.memo[f"profile:{user_id}"] = value
+            unit.after.append(partial(self._shared.put, user_id, value))
+        elif self._shared is not None:
             await self._shared.put(user_id, value)
         else:
             self._cache.put(user_id, value)

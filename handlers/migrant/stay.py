@@ -323,9 +323,10 @@ async def on_left(
     **extra: Any,
 ):
     entered = date.fromisoformat((await state.get_data())["entered"])
-    clash = overlapping(
-        await trips.of(profile.id), (entered, day), await today_of(reminders, profile)
-    )
+    recorded = await trips.of(profile.id)
+    clash = overlapping(recorded, (entered, day), await today_of(reminders, profile))
+    if (entered, day) in recorded:  # this very trip (typed again, or a replay after a crash)
+        clash = None
     if clash is not None:
         await state.set_state(StayFlow.entered)
         await state.set_data({})
@@ -339,7 +340,8 @@ async def on_left(
         )
         await ask_date(event, state, profile=profile, reminders=reminders, **extra)
         return
-    await trips.add(profile.id, entered, day)
+    if (entered, day) not in recorded:
+        await trips.add(profile.id, entered, day)
     await state.clear()
     await show_stay(event, profile, trips, reminders, _("✅ Trip saved."))
 
