@@ -67,4 +67,6 @@ class ProfileMiddleware(BaseMiddleware):
         if profile is not None and not profile.is_active:  # they unblocked the bot
             profile = await self.users.save(profile.id, is_active=True)
         data["profile"] = profile
+        if user is not None and (profile is None or not profile.locale):
+            self.users.note_app_language(user.id, user.language_code)
         return await handler(event, data)

@@ -708,7 +708,7 @@ class BroadcastService:
 
     async def _reader(self, user_id: int) -> tuple[str, str]:
         profile = await self.users.get(user_id)
-        locale = (profile.locale if profile else None) or self.default_locale
+        locale = self.users.locale_of(profile, user_id, self.default_locale)
         zone = profile.timezone if profile else self.users.default_timezone
         return locale, zone
 

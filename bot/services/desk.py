@@ -80,7 +80,7 @@ class Desk:
     async def _reader(self, user_id: int) -> tuple[str, str]:
         """The recipient's language and time zone."""
         profile = await self.users.get(user_id)
-        locale = (profile.locale if profile else None) or self.default_locale
+        locale = self.users.locale_of(profile, user_id, self.default_locale)
         return locale, self.zone_of(profile)
 
     # --- sending --------------------------------------------------------------------

@@ -272,7 +272,7 @@ class DirectoryService:
                 return 0
             for admin in sorted(self.admin_ids):
                 profile = await self.users.get(admin)
-                locale = profile.locale if profile and profile.locale else self.default_locale
+                locale = self.users.locale_of(profile, admin, self.default_locale)
                 try:
                     await bot.send_message(admin, self.view.stale_notice(stale, today, locale))
                 except (TelegramForbiddenError, TelegramBadRequest) as error:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config import supported_locale
 from storage.cache import BoundedCache, UserCaches
 from storage.loader import BatchLoader
 from storage.models import User
@@ -133,6 +134,21 @@ class UserService:
         self._loader: BatchLoader[int, Profile] = BatchLoader(self._fetch)
         self._holdings: BatchLoader[int, Any] = BatchLoader(self._fetch_holdings)
         self.on_delete: list[Callable[[int], Awaitable[None] | None]] = []
+        # the Telegram app's language (one of ours) of people who chose none here, staff who
+        # deleted their data say: notices to them are written in it (memory only)
+        self.app_locales: BoundedCache[int, str] = BoundedCache(10_000)
+
+    def note_app_language(self, user_id: int, language_code: str | None) -> None:
+        locale = supported_locale(language_code)
+        if locale is not None:
+            self.app_locales.put(user_id, locale)
+
+    def locale_of(self, profile: Profile | None, user_id: int, default: str) -> str:
+        """What to write to someone in outside their update: their choice here, else their
+        app's language as last seen, else `default`."""
+        if profile is not None and profile.locale:
+            return profile.locale
+        return self.app_locales.get(user_id) or default
 
     async def get(self, user_id: int) -> Profile | None:
         if self._shared is not None:

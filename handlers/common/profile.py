@@ -157,6 +157,7 @@ async def on_delete(
         return
     await desk.erase(bot, callback.from_user.id)  # staff learn the cases closed
     removed = await users.delete(callback.from_user.id)  # conversations and cases included
+    users.note_app_language(callback.from_user.id, callback.from_user.language_code)
     text = ngettext(
         "🗑 Done: I deleted everything I stored about you ({count} record). "
         "If you write again, I will start from scratch.",
