@@ -7,11 +7,13 @@ prepared statement (a module-level Core constant or a cached upsert, bound param
 on the hot path, whose caller needs nothing back but the commit: the profile
 (`users.user_upsert`), FSM state (`fsm.fsm_upsert`, `fsm.FSM_DELETE`) and the outcome of
 each delivered reminder (`reminders.MARK_SENT`, `MARK_CLOSED`, `RESCHEDULE`). Every other
-write opens its own session (`async with sessionmaker() as session, session.begin():`) and
-goes through a repository: rare user or staff actions, and operations that need several
+write opens its own transaction (`async with transaction(sessionmaker) as session:`, from
+`storage/unit.py`: inside an update it is counted, so a replay does not repeat it) and goes
+through a repository: rare user or staff actions, and operations that need several
 statements in one transaction, read their own writes or return a result (claiming reminders,
 scheduling and closing deadlines, creating cases, toggles, grants, deletes). Deleting a user
-drains the writer first, so no queued write lands after the delete.
+commits the update's writes so far and drains the writer first, so no queued write lands
+after the delete.
 """
 
 from __future__ import annotations
