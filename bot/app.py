@@ -169,6 +169,7 @@ async def create_app(
         await upgrade_database(engine)
     sessionmaker = create_sessionmaker(engine)
     writer = GroupWriter(engine)
+    writer.wait_for_units = settings.redis_url is not None
     redis = connect_redis(settings.redis_url) if settings.redis_url else None
     storage: BaseStorage
     isolation: BaseEventIsolation

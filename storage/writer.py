@@ -45,6 +45,9 @@ class GroupWriter:
         self.dialect: str = engine.dialect.name
         self._pending: list[Group] = []
         self._flusher: asyncio.Task[None] | None = None
+        # several instances: an update returns only once committed, so the user's next update,
+        # on whichever instance, reads what it wrote; one process hands its groups in order
+        self.wait_for_units = False
 
     async def write(self, statement: Executable, params: dict[str, Any]) -> None:
         """Execute `statement` with `params`; returns once committed."""
@@ -62,15 +65,20 @@ class GroupWriter:
             self._hand_in([(statement, params)]).add_done_callback(_log_failure)
 
     async def finish(self, unit: Unit, now: datetime) -> None:
-        """Commit what the update wrote, with its "handled" mark, in one transaction."""
+        """Commit what the update wrote, with its "handled" mark, in one transaction (waiting
+        for it only with several instances, or when something waits for the commit)."""
         if unit.closed:
             return
         unit.closed = True
         writes = unit.writes
         if unit.update_id is not None:
             writes.append((MARK_HANDLED, {"update": unit.update_id, "at": now}))
-        if writes:
-            await asyncio.shield(self._hand_in(writes))
+        if not writes:
+            return
+        if not (self.wait_for_units or unit.after):
+            self._hand_in(writes).add_done_callback(_log_failure)
+            return
+        await asyncio.shield(self._hand_in(writes))
         for then in unit.after:
             await then()
 

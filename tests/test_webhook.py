@@ -268,6 +268,7 @@ async def test_a_users_update_waits_while_an_older_one_is_unhandled_elsewhere(
         started = Update.model_validate(start_update(70), context={"bot": bot})
         other_intake._start(started)  # the other instance handles its update
         await other_intake.idle()
+        await other.writer.barrier()  # and commits it
         await intake.release_held()
         await intake.idle()
         first, second = [reply.text for reply in replies(bot)]
