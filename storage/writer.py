@@ -73,12 +73,11 @@ class GroupWriter:
         writes = unit.writes
         if unit.update_id is not None:
             writes.append((MARK_HANDLED, {"update": unit.update_id, "at": now}))
-        if not writes:
-            return
-        if not (self.wait_for_units or unit.after):
+        if writes and not (self.wait_for_units or unit.after):
             self._hand_in(writes).add_done_callback(_log_failure)
             return
-        await asyncio.shield(self._hand_in(writes))
+        if writes:
+            await asyncio.shield(self._hand_in(writes))
         for then in unit.after:
             await then()
 

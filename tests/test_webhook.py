@@ -325,6 +325,7 @@ async def test_a_replay_does_not_repeat_a_transaction_committed_before_the_crash
     intake = Intake(app.dispatcher, bot, app.inbox, app.writer)
     await Delivery(app, bot, intake=intake)._replay()
     await intake.idle()
+    await app.writer.barrier()  # its mark is committed
     assert await trips.of(42) == [(date(2026, 6, 1), date(2026, 6, 10))]  # still there
     [row] = await inbox_rows(app)
     assert row.handled_at is not None and row.effects == 1
