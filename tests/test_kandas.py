@@ -81,7 +81,8 @@ def test_the_2026_figures_are_those_of_the_statement_and_the_quota_order():
     assert facts.total_quota == 2281
     assert facts.relocation_mci_per_member == 70 and facts.rent_mci_per_month == (15, 30)
     assert (facts.rent_months, facts.employer_subsidy_mci) == (12, 400)
-    assert (facts.certificate_share_percent, facts.certificate_cap_tenge) == (50, 4_200_000)
+    assert facts.certificate_mci == 1625  # a fixed sum from 2026, no longer half the cost
+    assert "Ministry of Labour" in facts.source_in("en")
     assert (facts.university_quota_percent, facts.contract_years, facts.status_years) == (4, 5, 1)
     assert "12 Dec 2025" in facts.source_in("en") and "8 Jan 2026" in facts.source_in("en")
     assert mci_of(2026) == MCI_2026
@@ -95,6 +96,7 @@ def test_support_for_a_family_at_the_2026_mci(members, relocation):
     assert found.rent_per_month == (64_875, 129_750)  # 15 and 30 MCI, per family
     assert found.rent_total == (778_500, 1_557_000)  # for 12 months
     assert found.employer == 1_730_000
+    assert found.certificate == 7_028_125 == 1625 * MCI_2026  # per family, not per member
     with pytest.raises(ValueError):
         support_for(0, facts, MCI_2026)
 
@@ -175,7 +177,11 @@ def test_the_pages_data_has_every_route_and_organisation_the_issue_names():
     figures = {r.id: r.figures for r in data.routes}
     assert figures["neo_nomad"] == {"income_usd_month": 3000}
     assert figures["investor"] == {"investment_usd": 300000}
-    assert figures["mobility_certificate"] == {"share_percent": 50, "cap_tenge": 4_200_000}
+    certificate = figures["mobility_certificate"]  # the 2026 sum at the 2026 MCI
+    assert certificate == {"cap_mci": 1625, "cap_tenge": 1625 * MCI_2026} == {
+        "cap_mci": 1625,
+        "cap_tenge": 7_028_125,
+    }
     assert len(data.arrival) >= 4
     kazakh = re.compile("[әғқңөұүһі]", re.IGNORECASE)
     for route in data.routes:
@@ -253,9 +259,11 @@ async def test_the_regions_and_the_support_for_families_of_1_4_and_7(app, chat, 
         assert f"<b>{tenge(relocation, lang)}</b>" in text
         assert f"<b>{tenge(778_500, lang)}–{tenge(1_557_000, lang)}</b>" in text
         assert tenge(64_875, lang) in text and tenge(129_750, lang) in text
-        assert tenge(4_200_000, lang) in text and tenge(1_730_000, lang) in text
+        assert tenge(7_028_125, lang) in text and tenge(1_730_000, lang) in text
+        assert format_decimal(1625, locale=lang) in text  # the certificate's MCI
+        assert tenge(4_200_000, lang) not in text  # the old cap: half the cost, up to ~4.2 M
         assert f"{tenge(relocation + 778_500, lang)}–{tenge(relocation + 1_557_000, lang)}" in text
-        assert "4%" in text and "50%" in text
+        assert "4%" in text and "50%" not in text
 
 
 @pytest.mark.parametrize("lang", LOCALES)

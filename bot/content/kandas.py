@@ -40,8 +40,7 @@ class SupportFacts(LocalizedSource):
     rent_mci_per_month: tuple[int, int]  # the range, per family
     rent_months: int
     employer_subsidy_mci: int
-    certificate_share_percent: int  # of the housing cost
-    certificate_cap_tenge: int  # "up to about": the cap is approximate
+    certificate_mci: int  # the economic mobility certificate, per family (a fixed sum from 2026)
     university_quota_percent: int
     contract_years: int
     status_years: int

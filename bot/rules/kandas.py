@@ -24,8 +24,8 @@ class Support:
     rent_total: tuple[int, int]  # over rent_months
     rent_months: int
     employer: int  # to an employer who hires a kandas
-    certificate_share_percent: int
-    certificate_cap: int
+    certificate_mci: int
+    certificate: int  # in tenge at the year's MCI
     university_quota_percent: int
 
 
@@ -41,8 +41,8 @@ def support_for(members: int, facts: SupportFacts, mci: int) -> Support:
         rent_total=(low * facts.rent_months, high * facts.rent_months),
         rent_months=facts.rent_months,
         employer=facts.employer_subsidy_mci * mci,
-        certificate_share_percent=facts.certificate_share_percent,
-        certificate_cap=facts.certificate_cap_tenge,
+        certificate_mci=facts.certificate_mci,
+        certificate=facts.certificate_mci * mci,
         university_quota_percent=facts.university_quota_percent,
     )
 

@@ -192,10 +192,9 @@ def support_screen(support: Support, facts: SupportFacts) -> tuple[str, InlineKe
             low_total=tenge(low_total),
             high_total=tenge(high_total),
         ),
-        _(
-            "• Economic mobility certificate: {share}% of the cost of a home, up to about "
-            "{cap} per family"
-        ).format(share=support.certificate_share_percent, cap=tenge(support.certificate_cap)),
+        _("• Economic mobility certificate: {amount} ({mci} MCI) per family towards a home").format(
+            amount=tenge(support.certificate), mci=number(support.certificate_mci)
+        ),
         _("• A subsidy of {amount} to the employer who hires you").format(
             amount=tenge(support.employer)
         ),
