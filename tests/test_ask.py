@@ -5,6 +5,7 @@ without user ids, and /delete."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
 from babel.numbers import format_decimal
@@ -21,7 +22,7 @@ from handlers.views.callbacks import (
     TopicCb,
 )
 from storage.models import Case, Question, QuestionAsker
-from tests.conftest import translated
+from tests.conftest import FakeClock, translated
 
 LANG_BUTTON = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 ADMIN = 7
@@ -81,9 +82,46 @@ async def test_the_permit_tax_question_gets_the_fact_and_the_guide(app, chat, la
     [*_, answer] = await user.send("сколько платить за патент в месяц")
     assert answer.text.startswith(t(app, lang, "🔎 Here is what I found:"))
     assert f"{format_decimal(17_300, locale=lang)} ₸" in answer.text  # 4 MCI × 4,325 ₸
+    assert "2026" in answer.text and "2027" not in answer.text  # the year its data is for
+    for only_online in ("тек онлайн", "только онлайн", "online only"):  # a pilot that ended
+        assert only_online not in answer.text
     assert MenuCb(item="permit").pack() in targets(answer)
     assert AskCb(action=AskAction.unhelpful).pack() in targets(answer)
     assert len(answer.text) <= 1500
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+async def test_in_2027_the_answers_say_their_figures_are_for_2026(settings, bot, lang):
+    """A bot started in 2027 with 2026 data: the tax and the quota are called 2026 figures,
+    and the 2027 ones are said to be missing (facts review row 5)."""
+    from bot.app import create_app
+    from bot.simulator import Conversation
+
+    app = await create_app(
+        settings, migrate=True, clock=FakeClock(datetime(2027, 1, 15, 6, tzinfo=UTC))
+    )
+    try:
+
+        def chat(user_id: int = 500, lang: str = lang) -> Conversation:
+            return Conversation(app.dispatcher, bot, user_id=user_id, language_code=lang)
+
+        user = await person(chat, lang)
+        [*_, tax] = await user.send("сколько платить за патент в месяц")
+        assert f"{format_decimal(17_300, locale=lang)} ₸" in tax.text
+        missing = t(
+            app,
+            lang,
+            " (a {data_year} figure: the {year} MCI is not in my data yet, "
+            "and egov.kz computes the exact sum)",
+        ).format(data_year=2026, year=2027)
+        assert missing in tax.text
+        [*_, quota] = await user.send("региональная квота кандасов сколько мест")
+        assert format_decimal(2281, locale=lang) in quota.text
+        assert t(app, lang, " (the {year} quota is not in my data yet)").format(year=2027) in (
+            quota.text
+        )
+    finally:
+        await app.close()
 
 
 @pytest.mark.parametrize(

@@ -178,10 +178,14 @@ def test_the_pages_data_has_every_route_and_organisation_the_issue_names():
     assert figures["neo_nomad"] == {"income_usd_month": 3000}
     assert figures["investor"] == {"investment_usd": 300000}
     certificate = figures["mobility_certificate"]  # the 2026 sum at the 2026 MCI
-    assert certificate == {"cap_mci": 1625, "cap_tenge": 1625 * MCI_2026} == {
-        "cap_mci": 1625,
-        "cap_tenge": 7_028_125,
-    }
+    assert (
+        certificate
+        == {"cap_mci": 1625, "cap_tenge": 1625 * MCI_2026}
+        == {
+            "cap_mci": 1625,
+            "cap_tenge": 7_028_125,
+        }
+    )
     assert len(data.arrival) >= 4
     kazakh = re.compile("[әғқңөұүһі]", re.IGNORECASE)
     for route in data.routes:

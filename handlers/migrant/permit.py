@@ -153,10 +153,17 @@ def permit_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboar
         "",
         _(
             "<b>To renew</b>: pay the tax for the next months ({per_month} a month at the MCI "
-            "of {year}), then extend online on egov.kz or migration.enbek.kz before {end}. "
-            "Since 21 December 2025 a pilot makes this online only, with an electronic "
-            "signature."
-        ).format(per_month=tenge(renewal.per_month), year=renewal.mci_year, end=day_text(end)),
+            "of {year}), then extend the permit before {end} on egov.kz or migration.enbek.kz. "
+            "A pilot from {since} to {until} took applications online only (with an electronic "
+            "signature), and a paper application at a Government for Citizens centre was still "
+            "accepted; check the current procedure on egov.kz."
+        ).format(
+            per_month=tenge(renewal.per_month),
+            year=renewal.mci_year,
+            end=day_text(end),
+            since=day_text(rules.online_pilot.since),
+            until=day_text(rules.online_pilot.until),
+        ),
     ]
     if not renewal.mci_known:
         lines.append(

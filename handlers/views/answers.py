@@ -140,17 +140,31 @@ def static_source(entry_id: str) -> Sourced | None:
 
 
 def figures(year: int, locale: str) -> dict[str, str]:
-    """The figures a hand-written answer may name, formatted for `locale`."""
+    """The figures a hand-written answer may name, formatted for `locale` (rendered in it:
+    the notes are gettext). Each dated figure names the year its data is for, and says so
+    when `year` has none yet."""
     facts = migrant_facts()
     mci_table = facts.permit.mci
-    mci = mci_table.get(year) or mci_table[max(mci_table)]
+    mci_year = year if year in mci_table else max(mci_table)
+    mci = mci_table[mci_year]
     kandas = support(year)
 
     def num(value: int) -> str:
         return format_decimal(value, locale=locale)
 
+    mci_note = quota_note = ""
+    if mci_year != year:
+        mci_note = _(
+            " (a {data_year} figure: the {year} MCI is not in my data yet, and egov.kz "
+            "computes the exact sum)"
+        ).format(data_year=mci_year, year=year)
+    if kandas.year != year:
+        quota_note = _(" (the {year} quota is not in my data yet)").format(year=year)
     return {
-        "year": str(year),
+        "mci_year": str(mci_year),
+        "mci_note": mci_note,
+        "quota_year": str(kandas.year),
+        "quota_note": quota_note,
         "mci": f"{num(mci)} ₸",
         "permit_tax_mci": num(facts.permit.tax_mci_per_month),
         "permit_tax_tenge": f"{num(facts.permit.tax_mci_per_month * mci)} ₸",
@@ -252,8 +266,11 @@ class AnswerBook:
         found = []
         for entry in data.entries:
             target, title = STATIC[entry.id]
-            numbers = {locale: figures(self.year, locale) for locale in LOCALES}
-            texts = {locale: fill(entry.answer.in_(locale), numbers[locale]) for locale in LOCALES}
+            texts = self._in_every_language(
+                lambda locale, entry=entry: fill(
+                    entry.answer.in_(locale), figures(self.year, locale)
+                )
+            )
             titles = self._in_every_language(lambda _locale, title=title: str(title))
             facts = static_source(entry.id)
             sources = self._in_every_language(lambda locale, facts=facts: source_of(facts, locale))
