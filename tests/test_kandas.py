@@ -172,7 +172,10 @@ def test_the_pages_data_has_every_route_and_organisation_the_issue_names():
         "mobility_certificate",
     }
     statuses = {r.id: r.status for r in data.routes}
-    assert statuses["kazakh_card"] == "planned"
+    assert statuses["kazakh_card"] == "in_force"  # the «Ata Zholy» card, issued since July 2023
+    card = next(r for r in data.routes if r.id == "kazakh_card")
+    assert "July 2023" in card.summary.en and "V2300032983" in card.source_in("en")
+    assert "Nowhere yet" not in card.apply.en and "planned" not in card.summary.en
     assert statuses["valued_skills"] == statuses["science_teaching"] == "unconfirmed"
     figures = {r.id: r.figures for r in data.routes}
     assert figures["neo_nomad"] == {"income_usd_month": 3000}
