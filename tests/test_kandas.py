@@ -241,6 +241,8 @@ async def test_status_apply_and_the_two_paths(app, chat, lang):
     text = screen.text
     assert text.startswith(t(app, lang, "🪪 <b>Kandas status</b>"))
     assert pages().status_documents.in_(lang).split("{")[0][:40] in text
+    pilot = {"kk": "2026 жылғы 13 ақпан", "ru": "13 февраля 2026", "en": "13 February 2026"}
+    assert "A1" in text and pilot[lang] in text  # the status goes through the test (row 7)
     [*_, abroad] = await user.press_data(kd(KandasPage.apply, "abroad"))
     assert "migration.enbek.kz" in abroad.text
     [*_, home] = await user.press_data(kd(KandasPage.apply, "home"))
