@@ -289,3 +289,14 @@ async def test_a_short_question_of_common_words_is_still_answered(app, chat, que
     user = await person(chat, "en")
     [*_, answer] = await user.send(question)
     assert target.pack() in targets(answer)[:3]
+
+
+def test_the_residence_answer_calls_the_scoring_a_pilot():
+    """Facts review row 11: the scoring is a pilot since 13 Feb 2026, in every language."""
+    from bot.content import load
+    from handlers.views.answers import Entries
+
+    entry = next(e for e in load("answers.json", Entries).entries if e.id == "residence")
+    assert "13 February 2026 (a pilot)" in entry.answer.en
+    assert "13 февраля 2026 года (пилот)" in entry.answer.ru
+    assert "2026 жылғы 13 ақпаннан бастап (пилот)" in entry.answer.kk
