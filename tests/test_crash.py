@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from handlers.views.callbacks import KandasCb, KandasPage, MenuCb
 from storage.db import create_engine
 from storage.models import Deadline, Trip
+from tests.conftest import reset_servers
 
 pytestmark = pytest.mark.crash
 
@@ -623,21 +624,10 @@ async def upgrade(url: str) -> None:
         await engine.dispose()
 
 
-async def flush_redis(url: str) -> None:
-    """Profiles cached by earlier runs for the same user ids go."""
-    from redis.asyncio import Redis
-
-    redis = Redis.from_url(url)
-    try:
-        await redis.flushdb()
-    finally:
-        await redis.aclose()
-
-
 async def matrix(tmp_path: Path, backend: str) -> list[str]:
     chains = []
     if backend == "postgres":
-        await flush_redis(os.environ["JOLDAS_TEST_REDIS_URL"])
+        await reset_servers()  # profiles cached by earlier runs for the same user ids go
     for number, dialogue in enumerate(DIALOGUES):
         workdir = tmp_path / f"{backend}-{number}"
         workdir.mkdir()
