@@ -398,6 +398,21 @@ async def test_self_registration_scope_and_who_is_fined_are_said(app, chat):
     assert "Not confirmed for citizens of" not in result.text
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_permit_across_new_year_takes_each_month_at_its_years_mci(app, chat, lang):
+    """The facts review's case: from 15 Dec 2025 for 3 months is one month at the 2025 MCI
+    and two at the 2026 MCI, 50,328 ₸, not 3 months at one year's MCI (47,184 ₸)."""
+    user = await migrant(chat(lang=lang), lang)
+    await open_guide(app, user, lang, "permit")
+    await user.press(translated(app, lang, "🆕 New permit"))
+    await user.send("15.12.2025")
+    screen = (await user.press("3"))[-1].text
+    for amount in (50_328, 15_728, 34_600, 3_932, 4_325):
+        assert f"{format_decimal(amount, locale=lang)} ₸" in screen, amount
+    assert f"{format_decimal(47_184, locale=lang)} ₸" not in screen
+    assert "2025" in screen and "2026" in screen
+
+
 async def test_permit_renewal_uses_the_mci_of_the_payment_year(app, chat):
     user = await migrant(chat())
     await open_guide(app, user, "en", "permit")

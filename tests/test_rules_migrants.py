@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.content.migrants import category_of, facts
 from bot.rules.insurance import coverage
+from bot.content.facts import mci_for_taxes
 from bot.rules.permit import add_months, months_used, permit_tax, valid_until
 from bot.rules.registration import address_change_deadline
 from bot.rules.stay import overstay_band, stay_days, stay_picture, used_in_window
@@ -168,19 +169,22 @@ def test_add_months_keeps_the_day_or_the_month_end():
 
 
 @pytest.mark.parametrize(
-    ("months", "paid_on", "total", "year", "known"),
+    ("start", "months", "parts", "total"),
     [
-        (1, date(2026, 11, 21), 17_300, 2026, True),  # 4 MCI x 4,325
-        (3, date(2026, 1, 5), 51_900, 2026, True),
-        (2, date(2025, 6, 1), 31_456, 2025, True),  # 4 x 3,932 x 2
-        (1, date(2027, 1, 10), 17_300, 2026, False),  # 2027's MCI not in the data yet
+        (date(2026, 11, 21), 1, [(2026, 1, 4325, True)], 17_300),  # 4 MCI x 4,325
+        (date(2026, 1, 5), 3, [(2026, 3, 4325, True)], 51_900),
+        (date(2025, 6, 1), 2, [(2025, 2, 3932, True)], 31_456),  # 4 x 3,932 x 2
+        # the facts review's case: each month at the MCI of its own year, 15,728 + 2 x 17,300
+        (date(2025, 12, 15), 3, [(2025, 1, 3932, True), (2026, 2, 4325, True)], 50_328),
+        # 2027's MCI is not in the data yet: the 2026 figure stands in, marked inexact
+        (date(2026, 12, 10), 2, [(2026, 1, 4325, True), (2027, 1, 4325, False)], 34_600),
     ],
 )
-def test_permit_tax_in_advance(months, paid_on, total, year, known):
-    permit = facts().permit
-    tax = permit_tax(months, paid_on, permit.mci, permit.tax_mci_per_month)
-    assert (tax.total, tax.mci_year, tax.mci_known) == (total, year, known)
-    assert tax.per_month * months == tax.total
+def test_permit_tax_takes_each_month_at_its_years_mci(start, months, parts, total):
+    tax = permit_tax(start, months, mci_for_taxes, facts().permit.tax_mci_per_month)
+    assert [(p.year, p.months, p.mci.value, p.mci.exact) for p in tax.parts] == parts
+    assert tax.total == total
+    assert tax.missing_years == [year for year, _, _, exact in parts if not exact]
 
 
 def test_months_used_towards_the_twelve_month_maximum():

@@ -52,7 +52,6 @@ class PermitFacts(Sourced):
     tax_mci_per_month: int
     min_months: int
     max_months: int
-    mci: dict[int, int]
     online_pilot: Period  # applications online only, with paper still accepted at a CSC
     work_without_permit_fine_mci: int  # or expulsion (Code of Administrative Offences)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from bot.content.facts import Reading
 
 
 def add_months(day: date, months: int) -> date:
@@ -20,33 +23,47 @@ def valid_until(start: date, months: int) -> date:
 
 
 @dataclass(frozen=True)
-class PermitTax:
+class TaxPart:
+    """The months of one calendar year, each taxed at that year's MCI."""
+
+    year: int
     months: int
-    mci: int  # tenge, of the payment year
-    mci_year: int
-    mci_known: bool  # False: the payment year's MCI is not in our data yet
+    mci: Reading  # inexact when the year's MCI is not in the data yet
     per_month: int
-    total: int
+
+    @property
+    def amount(self) -> int:
+        return self.per_month * self.months
+
+
+@dataclass(frozen=True)
+class PermitTax:
+    parts: tuple[TaxPart, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(part.amount for part in self.parts)
+
+    @property
+    def missing_years(self) -> list[int]:
+        return [part.year for part in self.parts if not part.mci.exact]
 
 
 def permit_tax(
-    months: int, paid_on: date, mci_by_year: dict[int, int], mci_per_month: int
+    start: date, months: int, mci_on: Callable[[date], Reading], mci_per_month: int
 ) -> PermitTax:
-    """Individual income tax paid in advance: `mci_per_month` MCI for each month, at the MCI
-    of the year of payment (the last known one when that year's is not in the data)."""
-    mci, year, known = mci_of(paid_on.year, mci_by_year)
-    per_month = mci_per_month * mci
-    return PermitTax(months, mci, year, known, per_month, per_month * months)
-
-
-def mci_of(year: int, mci_by_year: dict[int, int]) -> tuple[int, int, bool]:
-    """The MCI in tenge for `year`: (amount, the year it is of, whether that is `year`).
-    A year not in the data yet gets the latest earlier one."""
-    if year in mci_by_year:
-        return mci_by_year[year], year, True
-    earlier = [known for known in mci_by_year if known <= year]
-    used = max(earlier, default=min(mci_by_year))
-    return mci_by_year[used], used, False
+    """Individual income tax paid in advance: `mci_per_month` MCI for each month of work, at
+    the MCI of 1 January of the year that month begins in (a permit from 15 Dec 2025 for 3
+    months: one month at the 2025 MCI, two at the 2026 MCI)."""
+    by_year: dict[int, int] = {}
+    for month in range(months):
+        year = add_months(start, month).year
+        by_year[year] = by_year.get(year, 0) + 1
+    parts = []
+    for year, count in by_year.items():
+        mci = mci_on(date(year, 1, 1))
+        parts.append(TaxPart(year, count, mci, mci_per_month * mci.value))
+    return PermitTax(tuple(parts))
 
 
 def months_used(first_start: date, valid_through: date) -> int:

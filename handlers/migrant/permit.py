@@ -13,8 +13,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from bot.content.facts import mci_for_taxes
 from bot.content.migrants import category_of, facts
-from bot.rules.permit import months_used, permit_tax, valid_until
+from bot.rules.permit import PermitTax, months_used, permit_tax, valid_until
 from bot.services.reminders import ReminderService
 from bot.services.users import Profile
 from handlers.filters import menu_item
@@ -118,38 +119,73 @@ async def on_permit(
     )
 
 
+def tax_lines(tax: PermitTax, per_mci: int) -> list[str]:
+    """The advance tax: one line, or a line per calendar year when the permit crosses one
+    (each month at the MCI of its own year)."""
+    if len(tax.parts) == 1:
+        [part] = tax.parts
+        return [
+            ngettext(
+                "Tax paid in advance: <b>{total}</b> = {per_mci} MCI × {months} month × "
+                "{mci} (MCI {year}).",
+                "Tax paid in advance: <b>{total}</b> = {per_mci} MCI × {months} months × "
+                "{mci} (MCI {year}).",
+                part.months,
+            ).format(
+                total=tenge(tax.total),
+                per_mci=per_mci,
+                months=part.months,
+                mci=tenge(part.mci.value),
+                year=part.mci.year,
+            )
+        ]
+    lines = [
+        _("Tax paid in advance: <b>{total}</b>, each month at the MCI of its year:").format(
+            total=tenge(tax.total)
+        )
+    ]
+    for part in tax.parts:
+        lines.append(
+            ngettext(
+                "• {months} month in {year}: {per_mci} MCI × {months} × {mci} (MCI {mci_year}) "
+                "= {amount}",
+                "• {months} months in {year}: {per_mci} MCI × {months} × {mci} (MCI {mci_year}) "
+                "= {amount}",
+                part.months,
+            ).format(
+                months=part.months,
+                year=part.year,
+                per_mci=per_mci,
+                mci=tenge(part.mci.value),
+                mci_year=part.mci.year,
+                amount=tenge(part.amount),
+            )
+        )
+    return lines
+
+
+def missing_mci(*taxes: PermitTax) -> list[tuple[int, int]]:
+    """(year, the year whose MCI stands in) for each year without its MCI, once."""
+    found: dict[int, int] = {}
+    for tax in taxes:
+        for part in tax.parts:
+            if not part.mci.exact:
+                found.setdefault(part.year, part.mci.year)
+    return sorted(found.items())
+
+
 def permit_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboardMarkup]:
     rules = facts().permit
     start, end, first, months = permit.start, permit.end, permit.first_start, permit.months
-    tax = permit_tax(months, start, rules.mci, rules.tax_mci_per_month)
+    tax = permit_tax(start, months, mci_for_taxes, rules.tax_mci_per_month)
+    renewal = permit_tax(end + timedelta(days=1), 1, mci_for_taxes, rules.tax_mci_per_month)
+    [next_month] = renewal.parts
     lines = [
         _("💼 <b>Your work permit</b>"),
         _("Valid: {start} – {end} ({when}).").format(
             start=day_text(start), end=day_text(end), when=when_phrase((end - today).days)
         ),
-        ngettext(
-            "Tax paid in advance: <b>{total}</b> = {per_mci} MCI × {months} month × "
-            "{mci} (MCI {year}).",
-            "Tax paid in advance: <b>{total}</b> = {per_mci} MCI × {months} months × "
-            "{mci} (MCI {year}).",
-            months,
-        ).format(
-            total=tenge(tax.total),
-            per_mci=rules.tax_mci_per_month,
-            months=months,
-            mci=tenge(tax.mci),
-            year=tax.mci_year,
-        ),
-    ]
-    if not tax.mci_known:
-        lines.append(
-            _(
-                "<i>The MCI for {year} is not in my data yet: this uses {used}'s. Check "
-                "the amount on egov.kz.</i>"
-            ).format(year=start.year, used=tax.mci_year)
-        )
-    renewal = permit_tax(1, end, rules.mci, rules.tax_mci_per_month)  # paid by the end day
-    lines += [
+        *tax_lines(tax, rules.tax_mci_per_month),
         "",
         _(
             "<b>To renew</b>: pay the tax for the next months ({per_month} a month at the MCI "
@@ -158,19 +194,19 @@ def permit_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboar
             "signature), and a paper application at a Government for Citizens centre was still "
             "accepted; check the current procedure on egov.kz."
         ).format(
-            per_month=tenge(renewal.per_month),
-            year=renewal.mci_year,
+            per_month=tenge(next_month.per_month),
+            year=next_month.mci.year,
             end=day_text(end),
             since=day_text(rules.online_pilot.since),
             until=day_text(rules.online_pilot.until),
         ),
     ]
-    if not renewal.mci_known:
+    for year, used in missing_mci(tax, renewal):
         lines.append(
             _(
-                "<i>The MCI for {year} is not in my data yet: the renewal amount uses {used}'s "
-                "and may change. Check it on egov.kz before you pay.</i>"
-            ).format(year=end.year, used=renewal.mci_year)
+                "<i>The MCI for {year} is not in my data yet: amounts for {year} use the {used} "
+                "MCI and may change. egov.kz computes the exact sum.</i>"
+            ).format(year=year, used=used)
         )
     lines += [
         _(

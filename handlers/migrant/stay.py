@@ -13,8 +13,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.dates import get_month_names
 
+from bot.content.facts import mci_for_taxes
 from bot.content.migrants import category_of, facts, per_entry_days
-from bot.rules.permit import mci_of
 from bot.rules.stay import StayPicture, Trip, overstay_band, stay_days, stay_picture
 from bot.services.reminders import ReminderService
 from bot.services.trips import TripService
@@ -165,7 +165,7 @@ def overstay_text(picture: StayPicture, today: date) -> str:
             "{days} days is punished with a warning."
         ).format(days=rules.warning_up_to_days)
     elif band == "fine":
-        mci, _year, _known = mci_of(today.year, facts().permit.mci)
+        mci = mci_for_taxes(today).value
         law = _(
             "Under art. 517 of the Code of Administrative Offences, an overstay of "
             "{first}–{last} days is punished with a fine of {mci} MCI ({amount})."

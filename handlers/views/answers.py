@@ -30,6 +30,7 @@ from bot.content import Sourced, load
 from bot.content.abroad import Text, checklist, country_codes, country_page, general_guide
 from bot.content.abroad import offer_check as offer_check_facts
 from bot.content.countries import country_name
+from bot.content.facts import mci_for_taxes
 from bot.content.kandas import pages, residence, support
 from bot.content.migrants import facts as migrant_facts
 from bot.i18n import speaking
@@ -144,16 +145,15 @@ def figures(year: int, locale: str) -> dict[str, str]:
     the notes are gettext). Each dated figure names the year its data is for, and says so
     when `year` has none yet."""
     facts = migrant_facts()
-    mci_table = facts.permit.mci
-    mci_year = year if year in mci_table else max(mci_table)
-    mci = mci_table[mci_year]
+    reading = mci_for_taxes(date(year, 1, 1))
+    mci_year, mci = reading.year, reading.value
     kandas = support(year)
 
     def num(value: int) -> str:
         return format_decimal(value, locale=locale)
 
     mci_note = quota_note = ""
-    if mci_year != year:
+    if not reading.exact:
         mci_note = _(
             " (a {data_year} figure: the {year} MCI is not in my data yet, and egov.kz "
             "computes the exact sum)"

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_decimal
 
 from bot.content.abroad import Text
+from bot.content.facts import mci_for_benefits
 from bot.content.kandas import (
     PLACEHOLDER,
     Organisation,
@@ -23,7 +24,6 @@ from bot.content.kandas import (
     residence,
     support,
 )
-from bot.content.migrants import facts as migrant_facts
 from bot.rules.kandas import MAX_FAMILY, Support
 from handlers.views.callbacks import KandasCb, KandasPage, MenuCb
 from handlers.views.guide import day_text, source_line, tenge
@@ -35,10 +35,11 @@ FAMILY_CHOICES = range(1, MAX_FAMILY + 1)  # five buttons a row
 YES, NO = "y", "n"
 
 
-def mci_of(year: int) -> int:
-    """The MCI of `year` (the latest known for a year not in the data yet)."""
-    table = migrant_facts().permit.mci
-    return table.get(year) or table[max(table)]
+def mci_of(when: int | date) -> int:
+    """The MCI for benefits (support is a social payment) on a day, or on 1 January of a
+    year; the latest known for a day not in the data yet."""
+    day = when if isinstance(when, date) else date(when, 1, 1)
+    return mci_for_benefits(day).value
 
 
 def number(value: int) -> str:
