@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.content.facts import mci_for_taxes
 from bot.content.migrants import category_of, facts
 from bot.rules.insurance import coverage
-from bot.content.facts import mci_for_taxes
 from bot.rules.permit import add_months, months_used, permit_tax, valid_until
 from bot.rules.registration import address_change_deadline
 from bot.rules.stay import overstay_band, stay_days, stay_picture, used_in_window
