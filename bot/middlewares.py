@@ -11,7 +11,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
 from bot.services.clock import Clock
-from bot.services.users import UserService
+from bot.services.users import ABROAD_ROLES, UserService, reader_abroad
 from storage.unit import Unit, current
 from storage.writer import GroupWriter
 
@@ -67,6 +67,7 @@ class ProfileMiddleware(BaseMiddleware):
         if profile is not None and not profile.is_active:  # they unblocked the bot
             profile = await self.users.save(profile.id, is_active=True)
         data["profile"] = profile
+        reader_abroad.set(profile is not None and profile.role in ABROAD_ROLES)
         if user is not None and (profile is None or not profile.locale):
             self.users.note_app_language(user.id, user.language_code)
         return await handler(event, data)

@@ -19,7 +19,7 @@ from datetime import date
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, model_validator
 
 from bot.content import load
 from bot.content.abroad import (
@@ -67,6 +67,13 @@ class HelpLines(LocalizedSource):
     """Numbers for people in Kazakhstan (helplines.json)."""
 
     lines: list[EmergencyNumber]
+    contact_centre: str  # the line every "call …" names: the eGov contact centre
+
+    @model_validator(mode="after")
+    def _contact_centre_is_a_line(self) -> HelpLines:
+        if self.contact_centre not in {line.number for line in self.lines}:
+            raise ValueError("the contact centre must be one of the help lines")
+        return self
 
 
 def help_lines() -> HelpLines:

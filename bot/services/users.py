@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from enum import Enum
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from bot.services.clock import Clock
 
 ROLES = ("migrant", "emigrant", "kandas")
+ABROAD_ROLES = ("emigrant", "kandas")  # readers who may be outside Kazakhstan
+# whether the update being handled is from a reader who may be abroad (set per update)
+reader_abroad: ContextVar[bool] = ContextVar("reader_abroad", default=False)
 HELD_TABLES = ("deadlines", "trips", "checklist_marks", "cases")
 
 

@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.users import Profile
 from handlers.filters import menu_item
+from handlers.views.guide import contact_centre
 from handlers.views.ui import LANGUAGE_NAMES, back_to_menu_markup, show, show_menu
 
 
@@ -26,8 +27,8 @@ def help_text() -> str:
         "/delete — delete all your data\n"
         "/cancel — leave the current dialogue\n\n"
         "I inform, I do not decide. Check official answers at egov.kz and "
-        "migration.enbek.kz, or call the 1414 contact centre."
-    )
+        "migration.enbek.kz, or call the contact centre: {contact_centre}."
+    ).format(contact_centre=contact_centre())
 
 
 async def on_menu(event: Message | CallbackQuery, profile: Profile | None) -> None:

@@ -22,6 +22,7 @@ from bot.services.clock import Clock
 from bot.services.users import ROLES, Profile, UserService
 from handlers.filters import menu_item, not_a_command, not_text, typed_text
 from handlers.views.callbacks import CountryCb, LangCb, RoleCb
+from handlers.views.guide import contact_centre
 from handlers.views.onboarding import (
     Onboarding,
     ask_country,
@@ -57,8 +58,8 @@ async def on_start(message: Message, state: FSMContext, profile: Profile | None,
         "Kazakhstan's borders: foreigners in Kazakhstan, Kazakhstanis working abroad and "
         "kandas coming home.\n\nI explain the rules, count your deadlines and remind you in "
         "time. I inform, I do not decide: official answers come from egov.kz, "
-        "migration.enbek.kz and the 1414 contact centre."
-    )
+        "migration.enbek.kz and the contact centre {contact_centre}."
+    ).format(contact_centre=contact_centre())
     await message.answer(
         f"{greeting}\n\n{choose_language_line(i18n)}",
         reply_markup=language_markup(i18n.current_locale),

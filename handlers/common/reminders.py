@@ -23,6 +23,7 @@ from bot.services.users import Profile
 from handlers.filters import menu_item, typed_text
 from handlers.views.callbacks import DeadlineAction, DeadlineCb, MenuCb
 from handlers.views.dates import text_then_date
+from handlers.views.guide import contact_centre
 from handlers.views.reminders import (
     PERSONAL,
     local_moment,
@@ -239,7 +240,9 @@ async def on_calendar(
             uid=f"joldas-{deadline.id}-{deadline.dedupe_key}",
             day=deadline.due_on,
             title=html.unescape(title_of(wiring, deadline.kind, deadline.payload)),
-            description=_("Reminder from Joldas. Check the rules at egov.kz or call 1414."),
+            description=_(
+                "Reminder from Joldas. Check the rules at egov.kz or call {contact_centre}."
+            ).format(contact_centre=contact_centre()),
         )
         for deadline, _pending in items
     ]

@@ -23,6 +23,7 @@ from handlers.views.callbacks import PermitAction, PermitCb
 from handlers.views.dates import ask_date
 from handlers.views.guide import (
     citizenship_name,
+    contact_centre,
     day_text,
     source_line,
     tenge,
@@ -80,8 +81,8 @@ def not_for_you(profile: Profile) -> str | None:
     if category == "unknown":
         text += "\n" + _(
             "<i>Not confirmed for citizens of {country}: check at "
-            "migration.enbek.kz or call 1414.</i>"
-        ).format(country=country)
+            "migration.enbek.kz or call {contact_centre}.</i>"
+        ).format(country=country, contact_centre=contact_centre())
     return f"{text}\n{work_without_permit()}"
 
 
@@ -222,8 +223,8 @@ def permit_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboar
             _(
                 "⚠️ Your permit has reached {max} months. <i>Not confirmed: whether it can "
                 "be extended further or a new one is needed; ask migration.enbek.kz or "
-                "1414.</i>"
-            ).format(max=rules.max_months)
+                "{contact_centre}.</i>"
+            ).format(max=rules.max_months, contact_centre=contact_centre())
         )
     lines += ["", _("⏰ I will remind you before it ends. See /reminders."), "", source_line(rules)]
     markup = column(

@@ -50,6 +50,7 @@ from handlers.views.callbacks import (
     RegCb,
     RightsCb,
 )
+from handlers.views.guide import contact_centre
 from handlers.views.kandas import filled
 from handlers.views.ui import Button, current_locale, keyboard, menu_button, menu_markup
 
@@ -396,7 +397,10 @@ def answer_screen(found: list[Answer], emigrant: bool) -> tuple[str, InlineKeybo
         blocks.append(block)
         shown.append(answer)
     blocks.append(
-        _("I inform, I do not decide: check at egov.kz or migration.enbek.kz, or call 1414.")
+        _(
+            "I inform, I do not decide: check at egov.kz or migration.enbek.kz, or call "
+            "{contact_centre}."
+        ).format(contact_centre=contact_centre())
     )
     rows = [
         [InlineKeyboardButton(text=answer.titles[locale], callback_data=answer.target)]

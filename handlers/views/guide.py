@@ -11,9 +11,10 @@ from babel.numbers import format_decimal
 
 from bot.content import Sourced
 from bot.content.countries import country_name
+from bot.content.directory import help_lines
 from bot.rules.reminders import local_today
 from bot.services.reminders import ReminderService
-from bot.services.users import Profile
+from bot.services.users import Profile, reader_abroad
 from handlers.views.callbacks import ProfileAction, ProfileCb
 from handlers.views.ui import column, current_locale, menu_button, show
 
@@ -33,13 +34,27 @@ def tenge(amount: int) -> str:
     return f"{format_decimal(amount, locale=current_locale())} ₸"
 
 
+def contact_centre() -> str:
+    """The eGov contact centre's number, from the help-lines data. It is a short number, so
+    a reader who may be abroad is told where else to turn."""
+    number = help_lines().contact_centre
+    if reader_abroad.get():
+        return _(
+            "{number} (from Kazakhstan; from abroad the call may not connect: use "
+            "migration.enbek.kz or an embassy of Kazakhstan)"
+        ).format(number=number)
+    return number
+
+
 def source_line(facts: Sourced) -> str:
     """Every rule screen ends with where it comes from and where to check it."""
     checked = day_text(date.fromisoformat(facts.checked_on))
     return _(
         "<i>Source: {source}. Checked on {checked}. I inform, I do not decide: check at "
-        "egov.kz or migration.enbek.kz, or call 1414.</i>"
-    ).format(source=facts.source_in(current_locale()), checked=checked)
+        "egov.kz or migration.enbek.kz, or call {contact_centre}.</i>"
+    ).format(
+        source=facts.source_in(current_locale()), checked=checked, contact_centre=contact_centre()
+    )
 
 
 def citizenship_name(profile: Profile) -> str:
