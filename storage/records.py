@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
 class Record(BaseModel):
@@ -58,9 +58,10 @@ class PersonalRecord(Record):
 
 
 class ContractRecord(Record):
-    """A kandas family's 5-year social contract: when and where it settled."""
+    """A kandas family's social contract: the date written in it, the region, the family."""
 
-    moved_on: date
+    # rows written before Dec 2026 keep it as `moved_on` (it was asked as the arrival date)
+    signed_on: date = Field(validation_alias=AliasChoices("signed_on", "moved_on"))
     region: str = Field(pattern=r"^[a-z_]{2,24}$")
     members: int = Field(ge=1, le=15)
     end: date

@@ -11,10 +11,7 @@ from tests.conftest import translated
 from tests.test_ask import person
 
 LANGS = ["kk", "ru", "en"]
-ABROAD = (
-    "{number} (from Kazakhstan; from abroad the call may not connect: use "
-    "migration.enbek.kz or an embassy of Kazakhstan)"
-)
+ABROAD = "{number} (from abroad: an embassy of Kazakhstan)"
 
 
 def test_the_contact_centre_is_one_of_the_help_lines_and_confirmed():

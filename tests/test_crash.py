@@ -118,9 +118,9 @@ async def check_insurance(engine: AsyncEngine, user_id: int) -> None:
 
 async def check_contract(engine: AsyncEngine, user_id: int) -> None:
     saved = await deadline(engine, user_id, "social_contract")
-    assert saved.due_on == date(2029, 2, 28)
+    assert saved.due_on == date(2031, 3, 15)
     payload = saved.payload if isinstance(saved.payload, dict) else json.loads(saved.payload)
-    assert (payload["moved_on"], payload["members"]) == ("2024-02-29", 4)
+    assert (payload["signed_on"], payload["members"]) == ("2026-03-15", 4)
     assert payload["region"] == "pavlodar"
 
 
@@ -200,7 +200,7 @@ DIALOGUES = [
         KANDAS,
         [
             ("data", MenuCb(item="kandas_contract").pack()),
-            ("send", "29.02.2024"),
+            ("send", "15.03.2026"),  # a contract of 2024 would get no terms, no region
             ("data", KandasCb(page=KandasPage.region, value="pavlodar").pack()),
             ("data", KandasCb(page=KandasPage.members, value="4").pack()),
         ],

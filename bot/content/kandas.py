@@ -41,7 +41,7 @@ class SupportFacts(LocalizedSource):
     rent_months: int
     employer_subsidy_mci: int
     certificate_mci: int  # the economic mobility certificate, per family (a fixed sum from 2026)
-    university_quota_percent: int
+    university_quota_percent: int  # of state grant places, outside the quota (Resolution 264)
     contract_years: int
     status_years: int
 
@@ -69,10 +69,22 @@ class TestBlock(BaseModel):
     pass_mark: int = Field(gt=0)
 
 
-class CitizenshipTest(BaseModel):
-    since: date
+class TestSession(BaseModel):
+    day: date
+    apply_from: date  # the window for applications before it
+    apply_to: date
+
+
+class CitizenshipTest(LocalizedSource):
+    """The National Testing Centre's test for applicants for citizenship, held in sessions."""
+
+    sessions: list[TestSession] = Field(min_length=1)  # examples, oldest first
+    fee_tenge: int  # as announced for those sessions
     minutes: int
+    extra_minutes_disability: int
     blocks: list[TestBlock]
+    max_points: int
+    pass_points: int  # overall, besides each block's pass mark
 
 
 class ResidenceFacts(LocalizedSource):
@@ -139,6 +151,12 @@ def support(year: int | None = None) -> SupportFacts:
     years = support_years()
     chosen = year if year in years else max(years)
     return load(f"kandas/support_{chosen}.json", SupportFacts)
+
+
+def contract_terms(year: int) -> SupportFacts | None:
+    """The figures for a social contract signed in `year`: none before the first year with
+    data (those contracts' terms are only in the contract itself), else as `support`."""
+    return support(year) if year >= min(support_years()) else None
 
 
 @cache

@@ -55,20 +55,22 @@ def years_after(day: date, years: int) -> date:
     return day.replace(year=year, day=min(day.day, last))
 
 
-def contract_end(moved_on: date, years: int) -> date:
-    return years_after(moved_on, years)
+def contract_end(signed_on: date, years: int) -> date:
+    """The end of a term of `years` counted from the date written in the contract (what the
+    contract itself says prevails)."""
+    return years_after(signed_on, years)
 
 
-def anniversaries(moved_on: date, years: int) -> list[date]:
+def anniversaries(signed_on: date, years: int) -> list[date]:
     """The contract's yearly anniversaries before its end."""
-    return [years_after(moved_on, n) for n in range(1, years)]
+    return [years_after(signed_on, n) for n in range(1, years)]
 
 
-def reminder_days(moved_on: date, years: int, today: date) -> tuple[int, ...]:
+def reminder_days(signed_on: date, years: int, today: date) -> tuple[int, ...]:
     """Days before the end for each reminder still ahead: every anniversary, then 30, 7
     and 1 days before the end."""
-    end = contract_end(moved_on, years)
-    steps = [(end - day).days for day in anniversaries(moved_on, years) if day > today]
+    end = contract_end(signed_on, years)
+    steps = [(end - day).days for day in anniversaries(signed_on, years) if day > today]
     steps += [days for days in FINAL_DAYS if end.toordinal() - days > today.toordinal()]
     return tuple(sorted(set(steps), reverse=True))
 
@@ -81,10 +83,10 @@ def months_since(start: date, today: date) -> int:
     return max(months, 0)
 
 
-def received_so_far(support: Support, moved_on: date, today: date) -> tuple[int, int]:
+def received_so_far(support: Support, start: date, today: date) -> tuple[int, int]:
     """What the family would have received by `today` in the usual case: the relocation
-    subsidy, and rent for the months passed (at most rent_months): a range."""
-    months = min(months_since(moved_on, today), support.rent_months)
+    subsidy, and rent for the months passed since `start` (at most rent_months): a range."""
+    months = min(months_since(start, today), support.rent_months)
     low, high = support.rent_per_month
     return support.relocation + low * months, support.relocation + high * months
 

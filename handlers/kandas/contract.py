@@ -1,5 +1,7 @@
-"""My social contract: when the family moved, where, how many; the end of the 5 years, what
-leaving now would cost, and reminders on every anniversary and before the end."""
+"""My social contract: the date written in it, where, how many; the end of the term counted
+from that date (the contract's own dates prevail), what leaving now would cost, and reminders
+on every anniversary and before the end. A contract signed before the first year with data
+gets no terms at all: they are the ones written in it."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.content.kandas import support
+from bot.content.kandas import contract_terms, support
 from bot.rules.kandas import (
     MAX_FAMILY,
     contract_end,
@@ -33,10 +35,11 @@ from handlers.views.kandas import (
     contract_title,
     mci_of,
     members_question,
-    moved_question,
+    older_contract_screen,
     region_question,
+    signed_question,
 )
-from handlers.views.ui import out_of_date, show
+from handlers.views.ui import out_of_date, show, user_id_of
 from handlers.wiring import Wiring
 from storage.records import ContractRecord
 
@@ -44,13 +47,19 @@ KEY = CONTRACT_KEY
 
 
 class ContractFlow(StatesGroup):
-    moved = State()
-    region = State()  # data: moved
-    members = State()  # data: moved, region
+    signed = State("moved")  # named as when it asked for the arrival date: open dialogues go on
+    region = State()  # data: signed
+    members = State()  # data: signed, region
+
+
+def signed_of(data: dict[str, Any]) -> date | None:
+    """The contract's date from the dialogue's data (`moved` in dialogues opened before)."""
+    value = data.get("signed") or data.get("moved")
+    return date.fromisoformat(value) if value else None
 
 
 def reminder_title(record: ContractRecord) -> str:
-    return contract_title(record.region, support(record.moved_on.year))
+    return contract_title(record.region)
 
 
 async def on_contract(
@@ -70,40 +79,49 @@ async def on_change(
 
 
 async def start(event: CallbackQuery, state: FSMContext, **data: Any) -> None:
-    await state.set_state(ContractFlow.moved)
+    await state.set_state(ContractFlow.signed)
     await state.set_data({})
     await ask_date(event, state, **data)
 
 
-def moved_bounds(today: date, _data: dict[str, Any]) -> tuple[date, date]:
+def signed_bounds(today: date, _data: dict[str, Any]) -> tuple[date, date]:
     """From the first day a contract could still run until today."""
     years = support(today.year).contract_years
     return years_after(today, -years), today
 
 
-async def on_moved(event: Message | CallbackQuery, state: FSMContext, day: date | None, **_: Any):
+async def on_signed(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    day: date | None,
+    reminders: ReminderService,
+    **_: Any,
+):
     if day is None:
         return
-    await state.update_data(moved=day.isoformat())
+    if contract_terms(day.year) is None:  # no sourced terms for that year: none are given
+        await state.clear()
+        await reminders.cancel(user_id_of(event), KEY)  # a record kept before no longer holds
+        await show(event, *older_contract_screen(day), edit=False)
+        return
+    await state.update_data(signed=day.isoformat())
     await state.set_state(ContractFlow.region)
     await ask_region(event, state)
 
 
 async def ask_region(event: Message | CallbackQuery, state: FSMContext, **_: Any):
-    moved = (await state.get_data()).get("moved")
-    year = date.fromisoformat(moved).year if moved else None
-    await show(event, *region_question(support(year)), edit=False)
+    signed = signed_of(await state.get_data())
+    await show(event, *region_question(support(signed.year if signed else None)), edit=False)
 
 
 async def on_region(
     callback: CallbackQuery, callback_data: KandasCb, state: FSMContext, profile: Profile | None
 ):
-    data = await state.get_data()
-    moved = data.get("moved")
-    if await state.get_state() != ContractFlow.region.state or not moved:
+    signed = signed_of(await state.get_data())
+    if await state.get_state() != ContractFlow.region.state or signed is None:
         await out_of_date(callback, profile)
         return
-    if callback_data.value not in support(date.fromisoformat(moved).year).regions:
+    if callback_data.value not in support(signed.year).regions:
         await out_of_date(callback, profile)
         return
     await state.update_data(region=callback_data.value)
@@ -125,21 +143,26 @@ async def on_members(
     data = await state.get_data()
     value = callback_data.value
     valid = value.isdecimal() and 1 <= int(value) <= MAX_FAMILY
-    if await state.get_state() != ContractFlow.members.state or not valid or not data.get("region"):
+    signed = signed_of(data)
+    if (
+        await state.get_state() != ContractFlow.members.state
+        or not valid
+        or not data.get("region")
+        or signed is None
+    ):
         await out_of_date(callback, profile)
         return
-    moved = date.fromisoformat(data["moved"])
-    facts = support(moved.year)
+    facts = support(signed.year)
     record = ContractRecord(
-        moved_on=moved,
+        signed_on=signed,
         region=data["region"],
         members=int(value),
-        end=contract_end(moved, facts.contract_years),
+        end=contract_end(signed, facts.contract_years),
     )
     await state.clear()
     user_id = callback.from_user.id
     today = await today_of(reminders, profile)
-    days = reminder_days(moved, facts.contract_years, today)
+    days = reminder_days(signed, facts.contract_years, today)
     if days:
         await reminders.schedule(user_id, KEY, record.end, record, KEY, days_before=days)
     else:
@@ -153,20 +176,23 @@ async def show_contract(
     reminders: ReminderService,
     profile: Profile | None,
 ) -> None:
-    facts = support(record.moved_on.year)
+    facts = contract_terms(record.signed_on.year)
+    if facts is None:  # kept before the date was asked this way
+        await show(event, *older_contract_screen(record.signed_on))
+        return
     today = await today_of(reminders, profile)
-    supported = support_for(record.members, facts, mci_of(record.moved_on.year))
-    months = min(months_since(record.moved_on, today), supported.rent_months)
+    supported = support_for(record.members, facts, mci_of(record.signed_on))
+    months = min(months_since(record.signed_on, today), supported.rent_months)
     upcoming = await reminders.active_by_key(event.from_user.id, KEY)
     await show(
         event,
         *contract_screen(
-            record.moved_on,
+            record.signed_on,
             record.region,
             record.members,
             record.end,
             today,
-            received_so_far(supported, record.moved_on, today),
+            received_so_far(supported, record.signed_on, today),
             months,
             supported,
             facts,
@@ -183,7 +209,9 @@ def build_router(wiring: Wiring) -> Router:
     )
     router.callback_query.register(on_region, KandasCb.filter(F.page == KandasPage.region))
     router.callback_query.register(on_members, KandasCb.filter(F.page == KandasPage.members))
-    wiring.date_question(ContractFlow.moved, moved_question, moved_bounds, on_moved, quick=(0, -1))
+    wiring.date_question(
+        ContractFlow.signed, signed_question, signed_bounds, on_signed, quick=(0, -1)
+    )
     wiring.prompt(ContractFlow.region, ask_region)
     wiring.prompt(ContractFlow.members, ask_members)
     wiring.reminder_kind(KEY, reminder_title, guide="kandas_contract", record=ContractRecord)

@@ -39,10 +39,7 @@ def contact_centre() -> str:
     a reader who may be abroad is told where else to turn."""
     number = help_lines().contact_centre
     if reader_abroad.get():
-        return _(
-            "{number} (from Kazakhstan; from abroad the call may not connect: use "
-            "migration.enbek.kz or an embassy of Kazakhstan)"
-        ).format(number=number)
+        return _("{number} (from abroad: an embassy of Kazakhstan)").format(number=number)
     return number
 
 

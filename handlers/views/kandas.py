@@ -11,6 +11,7 @@ from datetime import date
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from bot.content.abroad import Text
@@ -20,9 +21,11 @@ from bot.content.kandas import (
     Organisation,
     Route,
     SupportFacts,
+    contract_terms,
     pages,
     residence,
     support,
+    support_years,
 )
 from bot.rules.kandas import MAX_FAMILY, Support
 from handlers.views.callbacks import KandasCb, KandasPage, MenuCb
@@ -174,9 +177,7 @@ def support_screen(support: Support, facts: SupportFacts) -> tuple[str, InlineKe
         _("🤝 <b>Support in the quota for a family of {members}</b>").format(
             members=support.members
         ),
-        _("Figures of {year}, at the MCI of {mci}.").format(
-            year=facts.year, mci=tenge(support.mci)
-        ),
+        _("{year} figures, with the MCI at {mci}.").format(year=facts.year, mci=tenge(support.mci)),
         "",
         _("• Relocation subsidy: {mci} MCI × {members} = <b>{amount}</b>").format(
             mci=facts.relocation_mci_per_member,
@@ -199,17 +200,22 @@ def support_screen(support: Support, facts: SupportFacts) -> tuple[str, InlineKe
         _("• A subsidy of {amount} to the employer who hires you").format(
             amount=tenge(support.employer)
         ),
-        _("• {percent}% of university places are kept for kandas").format(
-            percent=support.university_quota_percent
-        ),
         "",
-        _("Subsidies for your family in all: <b>{low}–{high}</b>, the certificate aside.").format(
+        _(
+            "Subsidies for your family in all: <b>{low}–{high}</b>, not counting the certificate."
+        ).format(
             low=tenge(support.relocation + low_total), high=tenge(support.relocation + high_total)
         ),
         _(
             "⚠️ In return you sign a {years}-year social contract: a family that leaves the "
             "region earlier repays all the support it received."
         ).format(years=facts.contract_years),
+        "",
+        _(
+            "🎓 Outside the quota: {percent}% of state-funded (grant) university places are "
+            "reserved for ethnic Kazakhs without Kazakh citizenship (Government Resolution "
+            "No. 264)."
+        ).format(percent=support.university_quota_percent),
         "",
         source_line(facts),
     ]
@@ -226,8 +232,11 @@ def support_screen(support: Support, facts: SupportFacts) -> tuple[str, InlineKe
 # --- the social contract ------------------------------------------------------------------------
 
 
-def moved_question() -> str:
-    return _("🤝 <b>Social contract</b>\nWhen did your family arrive in the region you settled in?")
+def signed_question() -> str:
+    return _(
+        "🤝 <b>Social contract</b>\nWhat date was your social contract signed on? Take it "
+        "from the contract itself."
+    )
 
 
 def region_question(facts: SupportFacts) -> tuple[str, InlineKeyboardMarkup]:
@@ -249,7 +258,7 @@ def members_question() -> tuple[str, InlineKeyboardMarkup]:
 
 
 def contract_screen(
-    moved_on: date,
+    signed_on: date,
     region: str,
     members: int,
     end: date,
@@ -264,24 +273,23 @@ def contract_screen(
     left = (end - today).days
     lines = [
         _("🤝 <b>Your social contract</b>"),
-        _("Moved on {day} to {region}; family of {members}.").format(
-            day=day_text(moved_on), region=html.escape(region_name), members=members
+        _("Signed on {day}; {region}; family of {members}.").format(
+            day=day_text(signed_on), region=html.escape(region_name), members=members
         ),
     ]
     if left > 0:
-        lines.append(
-            _(
-                "The {years} years end on <b>{day}</b>: {left} day from today.",
-                "The {years} years end on <b>{day}</b>: {left} days from today.",
-                left,
-            ).format(years=facts.contract_years, day=day_text(end), left=number(left))
-        )
         lines += [
+            _(
+                "The {years}-year term ends on <b>{day}</b>: {left} day left.",
+                "The {years}-year term ends on <b>{day}</b>: {left} days left.",
+                left,
+            ).format(years=facts.contract_years, day=day_text(end), left=number(left)),
+            prevail_line(),
             "",
             _(
                 "If the family left the region now, it would have to repay <b>all</b> the "
                 "support it received. In the usual case, by the rules of {year} and the MCI of "
-                "the year you moved ({mci}), that is about:"
+                "the year the contract was signed ({mci}), that is about:"
             ).format(year=facts.year, mci=tenge(support.mci)),
             _("• relocation subsidy: {amount}").format(amount=tenge(support.relocation)),
             _("• rent and utilities for {months} of {total} months: {low}–{high}").format(
@@ -304,20 +312,52 @@ def contract_screen(
                 ),
             ]
     else:
-        lines.append(
-            _("The {years} years ended on <b>{day}</b>: the contract no longer ties you.").format(
+        lines += [
+            _("Counted from that date, the {years}-year term ended on <b>{day}</b>.").format(
                 years=facts.contract_years, day=day_text(end)
-            )
-        )
+            ),
+            prevail_line(),
+        ]
     lines += ["", source_line(facts)]
-    markup = column(
+    return "\n".join(lines), contract_markup()
+
+
+def prevail_line() -> str:
+    """Every date the contract screens give is checked against the contract itself."""
+    return _(
+        "⚠️ The dates in your contract prevail: check the end date in your contract before "
+        "you leave the region."
+    )
+
+
+def contract_markup() -> InlineKeyboardMarkup:
+    return column(
         [
             (_("✏️ Change the details"), KandasCb(page=KandasPage.contract, value="new")),
             (_("⏰ My reminders"), MenuCb(item="reminders")),
             menu_button(),
         ]
     )
-    return "\n".join(lines), markup
+
+
+def older_contract_screen(signed_on: date) -> tuple[str, InlineKeyboardMarkup]:
+    """A contract signed before the first year the bot has terms for: no 2026 terms for it."""
+    first = min(support_years())
+    lines = [
+        _("🤝 <b>Your social contract</b>"),
+        _("Signed on {day}.").format(day=day_text(signed_on)),
+        "",
+        _(
+            "The terms of a contract signed in {year} are the ones written in it: I have no "
+            "sourced data on that year's contracts (the regions, the term, what is repaid on "
+            "leaving early). My figures are for contracts signed from {first} on."
+        ).format(year=signed_on.year, first=first),
+        prevail_line(),
+        _("The akimat of your region can confirm the terms."),
+        "",
+        source_line(support(first)),
+    ]
+    return "\n".join(lines), contract_markup()
 
 
 def region_label(region: str, facts: SupportFacts) -> str:
@@ -327,19 +367,26 @@ def region_label(region: str, facts: SupportFacts) -> str:
 
 def contract_line(record: ContractRecord) -> str:
     """The social contract as /profile shows it."""
-    facts = support(record.moved_on.year)
-    return _("Social contract: moved on {day} to {region}; the {years} years end on {end}.").format(
-        day=day_text(record.moved_on),
+    facts = contract_terms(record.signed_on.year)
+    if facts is None:
+        return _("Social contract signed on {day}: its terms are the ones written in it.").format(
+            day=day_text(record.signed_on)
+        )
+    return _(
+        "Social contract signed on {day} ({region}): the {years}-year term ends on {end}; the "
+        "dates in the contract prevail."
+    ).format(
+        day=day_text(record.signed_on),
         region=region_label(record.region, facts),
         years=facts.contract_years,
         end=day_text(record.end),
     )
 
 
-def contract_title(region: str, facts: SupportFacts) -> str:
-    name = region_label(region, facts)
-    return _("Social contract in {region}: the end of the {years} years").format(
-        region=name, years=facts.contract_years
+def contract_title(region: str) -> str:
+    name = region_label(region, support())
+    return _("Social contract in {region}: the end of its term (check the date in it)").format(
+        region=name
     )
 
 
@@ -377,7 +424,7 @@ def residence_screen(done: set[str]) -> tuple[str, InlineKeyboardMarkup]:
     markup = column(
         [
             (
-                _("🗒 My practice checklist ({done} of {total})").format(
+                _("🗒 My test preparation checklist ({done} of {total})").format(
                     done=ticked, total=len(facts.practice)
                 ),
                 KandasCb(page=KandasPage.practice),
@@ -400,7 +447,7 @@ def practice_screen(done: set[str]) -> tuple[str, InlineKeyboardMarkup]:
     ticked = sum(practice_id(item.id) in done for item in facts.practice)
     text = "\n".join(
         [
-            _("🗒 <b>My practice checklist</b>"),
+            _("🗒 <b>My test preparation checklist</b>"),
             _("Done: {done} of {total}. Tap an item to tick it or untick it.").format(
                 done=ticked, total=len(facts.practice)
             ),
@@ -418,13 +465,27 @@ def practice_screen(done: set[str]) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def citizenship_screen() -> tuple[str, InlineKeyboardMarkup]:
-    facts = residence()
-    test = facts.citizenship_test
+    test = residence().citizenship_test
     locale = current_locale()
     hours, minutes = divmod(test.minutes, 60)
+    last = test.sessions[-1]
     lines = [
-        _("🇰🇿 <b>The citizenship test</b> (since {day})").format(day=day_text(test.since)),
-        _("Three blocks, {hours} h {minutes} min in all:").format(hours=hours, minutes=minutes),
+        _("🇰🇿 <b>The citizenship test</b>"),
+        _(
+            "The National Testing Centre holds it in sessions from time to time, e.g. on {days}. "
+            "Apply in the window before a session (for {day}: {start} to {end}) on "
+            "app.testcenter.kz or in the UTO app."
+        ).format(
+            days=format_list([day_text(session.day) for session in test.sessions], locale=locale),
+            day=day_text(last.day),
+            start=day_text(last.apply_from),
+            end=day_text(last.apply_to),
+        ),
+        "",
+        _(
+            "Three blocks, {hours} h {minutes} min in all ({extra} min more for people with "
+            "disabilities):"
+        ).format(hours=hours, minutes=minutes, extra=test.extra_minutes_disability),
     ]
     lines += [
         _("• {block}: {questions} questions, pass mark {mark}").format(
@@ -432,7 +493,16 @@ def citizenship_screen() -> tuple[str, InlineKeyboardMarkup]:
         )
         for block in test.blocks
     ]
-    lines += ["", source_line(facts)]
+    lines += [
+        _("Overall pass mark: {mark} of {total} points.").format(
+            mark=test.pass_points, total=test.max_points
+        ),
+        _("Fee: {fee}, as announced for these sessions; check it when you apply.").format(
+            fee=tenge(test.fee_tenge)
+        ),
+        "",
+        source_line(test),
+    ]
     back = (_("◀️ Residence permit"), MenuCb(item="residence"))
     return "\n".join(lines), column([back, menu_button()])
 
