@@ -7,6 +7,7 @@ reader's language; texts about the world are data in kk/ru/en; the rest is gette
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 
 from aiogram.types import InlineKeyboardMarkup
@@ -29,7 +30,7 @@ from bot.content.kandas import (
 )
 from bot.rules.kandas import MAX_FAMILY, Support
 from handlers.views.callbacks import KandasCb, KandasPage, MenuCb
-from handlers.views.guide import day_text, source_line, tenge
+from handlers.views.guide import contact_centre, day_text, source_line, tenge
 from handlers.views.ui import Button, column, current_locale, keyboard, menu_button
 from storage.records import ContractRecord
 
@@ -64,9 +65,12 @@ def figures_of(facts: SupportFacts) -> dict[str, int]:
 
 def filled(text: Text, figures: dict[str, int]) -> str:
     """A data text in the reader's language with its placeholders as formatted numbers."""
-    return PLACEHOLDER.sub(
-        lambda match: number(figures[match.group(1)]), text.in_(current_locale())
-    )
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return contact_centre() if name == "contact_centre" else number(figures[name])
+
+    return PLACEHOLDER.sub(value, text.in_(current_locale()))
 
 
 # --- kandas status and the two paths ---------------------------------------------------------
@@ -415,8 +419,8 @@ def residence_screen(done: set[str]) -> tuple[str, InlineKeyboardMarkup]:
         "",
         _(
             "⚠️ Not confirmed: how the questionnaire awards its points, and what the "
-            "interview asks. Check on egov.kz or call 1414."
-        ),
+            "interview asks. Check on egov.kz or call {contact_centre}."
+        ).format(contact_centre=contact_centre()),
         "",
         source_line(facts),
     ]
