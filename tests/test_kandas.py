@@ -5,7 +5,7 @@ contract from before 2026 gets no 2026 terms), the routes' questions, and screen
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from babel.numbers import format_decimal
@@ -796,3 +796,23 @@ async def test_the_contracts_anniversary_reminder_arrives_in_the_users_language(
     [reminder] = bot.session.requests[before:]
     title = t(app, "kk", "Social contract in {region}: the end of its term (check the date in it)")
     assert title.format(region="Абай облысы") in reminder.text
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+async def test_in_2027_the_quota_screens_say_their_figures_are_for_2026(app, chat, clock, lang):
+    """A year without quota data: the regions and the support are the 2026 figures, and
+    the screens say the 2027 ones are missing (facts review, item 2)."""
+    clock.set(datetime(2027, 1, 10, 9, 0, tzinfo=UTC))
+    user, _ = await kandas(chat, lang)
+    note = translated(
+        app,
+        lang,
+        "<i>The {year} quota and support are not in my data yet: these are the {data_year} "
+        "figures. Check on egov.kz.</i>",
+    ).format(year=2027, data_year=2026)
+    for data in (menu("kandas_regions"), kd(KandasPage.family, "5")):
+        [*_, screen] = await user.press_data(data)
+        assert note in screen.text, data
+    clock.set(datetime(2026, 12, 10, 9, 0, tzinfo=UTC))
+    [*_, screen] = await user.press_data(menu("kandas_regions"))
+    assert note not in screen.text

@@ -7,9 +7,11 @@ from aiogram.types import CallbackQuery
 
 from bot.content.kandas import organisation, support
 from bot.rules.kandas import MAX_FAMILY, support_for
+from bot.services.reminders import ReminderService
 from bot.services.users import Profile
 from handlers.filters import menu_item
 from handlers.views.callbacks import KandasCb, KandasPage
+from handlers.views.guide import today_of
 from handlers.views.kandas import (
     apply_screen,
     arrival_screen,
@@ -39,11 +41,19 @@ async def on_paths(callback: CallbackQuery):
     await show(callback, *paths_screen(support()))
 
 
-async def on_regions(callback: CallbackQuery):
-    await show(callback, *regions_screen(support()))
+async def on_regions(
+    callback: CallbackQuery, profile: Profile | None, reminders: ReminderService
+):
+    year = (await today_of(reminders, profile)).year
+    await show(callback, *regions_screen(support(year), year))
 
 
-async def on_family(callback: CallbackQuery, callback_data: KandasCb, profile: Profile | None):
+async def on_family(
+    callback: CallbackQuery,
+    callback_data: KandasCb,
+    profile: Profile | None,
+    reminders: ReminderService,
+):
     """The family-size question, or (with a size) the support it brings this year."""
     value = callback_data.value
     if not value:
@@ -52,8 +62,10 @@ async def on_family(callback: CallbackQuery, callback_data: KandasCb, profile: P
     if not value.isdecimal() or not 1 <= int(value) <= MAX_FAMILY:
         await out_of_date(callback, profile)
         return
-    facts = support()
-    await show(callback, *support_screen(support_for(int(value), facts, mci_of(facts.year)), facts))
+    year = (await today_of(reminders, profile)).year
+    facts = support(year)
+    supported = support_for(int(value), facts, mci_of(facts.year))
+    await show(callback, *support_screen(supported, facts, year))
 
 
 async def on_arrival(callback: CallbackQuery):

@@ -137,10 +137,23 @@ def paths_screen(facts: SupportFacts) -> tuple[str, InlineKeyboardMarkup]:
 # --- where to settle, and the support ---------------------------------------------------------
 
 
-def regions_screen(facts: SupportFacts) -> tuple[str, InlineKeyboardMarkup]:
+def year_missing(facts: SupportFacts, year: int) -> list[str]:
+    """A note when `year` has no quota and support data yet and older figures are shown."""
+    if year <= facts.year:
+        return []
+    return [
+        _(
+            "<i>The {year} quota and support are not in my data yet: these are the {data_year} "
+            "figures. Check on egov.kz.</i>"
+        ).format(year=year, data_year=facts.year)
+    ]
+
+
+def regions_screen(facts: SupportFacts, year: int) -> tuple[str, InlineKeyboardMarkup]:
     locale = current_locale()
     lines = [
         _("🗺 <b>Where to settle with state support in {year}</b>").format(year=facts.year),
+        *year_missing(facts, year),
         _(
             "Kandas who want the state's support settle in one of these labour-deficit "
             "regions, in its quota for {year}:"
@@ -174,7 +187,9 @@ def family_question() -> tuple[str, InlineKeyboardMarkup]:
     return text, keyboard(*(buttons[i : i + 5] for i in range(0, len(buttons), 5)), [menu_button()])
 
 
-def support_screen(support: Support, facts: SupportFacts) -> tuple[str, InlineKeyboardMarkup]:
+def support_screen(
+    support: Support, facts: SupportFacts, year: int
+) -> tuple[str, InlineKeyboardMarkup]:
     low_month, high_month = support.rent_per_month
     low_total, high_total = support.rent_total
     lines = [
@@ -182,6 +197,7 @@ def support_screen(support: Support, facts: SupportFacts) -> tuple[str, InlineKe
             members=support.members
         ),
         _("{year} figures, with the MCI at {mci}.").format(year=facts.year, mci=tenge(support.mci)),
+        *year_missing(facts, year),
         "",
         _("• Relocation subsidy: {mci} MCI × {members} = <b>{amount}</b>").format(
             mci=facts.relocation_mci_per_member,
