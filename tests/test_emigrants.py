@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.content.abroad import checklist, consulates, country_codes, country_page, general_guide
-from bot.content.countries import country_name
+from bot.content.countries import country_in_sentence, country_name
 from bot.simulator import Conversation
 from handlers.views.callbacks import StaffCb
 from storage.models import Case, CaseMessage, ChecklistMark, Deadline, RelayLink, Reminder
@@ -114,6 +114,41 @@ async def test_a_country_without_a_page_gets_the_general_guide(app, chat, lang):
     assert consulates().directory.in_(lang) in page.text
     section = last(await user.press(t(app, lang, "🛂 Working legally")))
     assert guide.sections.legal_work.in_(lang).split("\n")[0] in section.text
+
+
+def test_english_names_take_the_inside_a_sentence():
+    """In English: "citizens of the United States", never "of United States"; kk, ru: no article."""
+    for code, name in {
+        "US": "the United States",
+        "GB": "the United Kingdom",
+        "AE": "the United Arab Emirates",
+        "NL": "the Netherlands",
+        "PH": "the Philippines",
+    }.items():
+        assert country_in_sentence(code, "en") == name
+        for lang in ("kk", "ru"):
+            assert country_in_sentence(code, lang) == country_name(code, lang)
+    for code in ("DE", "KR", "RU", "TR"):
+        assert country_in_sentence(code, "en") == country_name(code, "en")
+    assert country_in_sentence(None, "en") == "—"
+
+
+@pytest.mark.parametrize("code", ["US", "GB", "AE"])
+async def test_the_rights_page_and_the_attache_say_the_united_states(app, chat, code):
+    user = await emigrant(chat(lang="en"), "en", code)
+    page = last(await press_menu(app, user, "en", "⚖️ My rights abroad"))
+    name = country_name(code, "en")
+    assert f"Your rights in the {name}" in page.text
+    assert f"Emergency numbers in the {name}" in page.text
+    assert f"in {name}" not in page.text
+    screen = last(await press_menu(app, user, "en", "✉️ Write to the labour attaché"))
+    assert f"the labour attaché for the {name}." in screen.text
+
+
+async def test_no_page_for_the_netherlands(app, chat):
+    user = await emigrant(chat(lang="en"), "en", "NL")
+    page = last(await press_menu(app, user, "en", "⚖️ My rights abroad"))
+    assert "I have no page for the Netherlands yet." in page.text
 
 
 async def test_without_a_country_the_user_chooses_one(app, chat):

@@ -26,6 +26,7 @@ class CountryFacts(Sourced):
 class CountryAliases(Sourced):
     overrides: dict[str, dict[str, str]]  # language -> code -> the name shown instead of CLDR's
     aliases: dict[str, list[str]]  # code -> other names people type, in any language
+    with_the: dict[str, list[str]]  # language -> codes whose name takes "the" in a sentence
 
 
 def facts() -> CountryFacts:
@@ -52,6 +53,16 @@ def country_name(code: str | None, locale: str) -> str:
     if not code:
         return "—"
     return names(locale).get(code) or names("en").get(code) or code
+
+
+def country_in_sentence(code: str | None, locale: str) -> str:
+    """The name as it reads inside a sentence: "citizens of the United States", "in the
+    Netherlands" (English only; a heading or a button keeps `country_name`)."""
+    name = country_name(code, locale)
+    language = Locale.parse(locale).language
+    if code and name == names(language).get(code) and code in aliases().with_the.get(language, []):
+        return f"the {name}"
+    return name
 
 
 def _fold(text: str) -> str:

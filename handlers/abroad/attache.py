@@ -20,7 +20,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from bot.content.countries import country_name
+from bot.content.countries import country_in_sentence
 from bot.services.cases import CaseService, Entry
 from bot.services.desk import Desk
 from bot.services.directory import DirectoryService
@@ -101,7 +101,7 @@ def country_line(profile: Profile | None) -> str:
     code = profile.country_abroad if profile else None
     if code:
         return _("Your messages go to the labour attaché for {country}.").format(
-            country=country_name(code, current_locale())
+            country=country_in_sentence(code, current_locale())
         )
     return _(
         "I don't know your country of work, so your messages go to the desk's coordinators. "

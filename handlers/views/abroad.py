@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.content.abroad import LocalizedSource, country_page, general_guide
-from bot.content.countries import country_name
+from bot.content.countries import country_in_sentence
 from bot.content.directory import Directory
 from handlers.views.contacts import consulate_block, emergency_block
 from handlers.views.guide import day_text
@@ -101,7 +101,9 @@ def rights_page_text(code: str, directory: Directory, asked: str | None = None) 
     page = country_page(code) if code != GENERAL else None
     if page is not None:
         parts = [
-            _("⚖️ <b>Your rights in {country}</b>").format(country=country_name(code, locale)),
+            _("⚖️ <b>Your rights in {country}</b>").format(
+                country=country_in_sentence(code, locale)
+            ),
             f"{AGREEMENT_LABELS[page.agreement.status]} {page.agreement.text.in_(locale)}",
             emergency_block(code, directory),
             consulate_block(code, directory, full=False),
@@ -111,7 +113,7 @@ def rights_page_text(code: str, directory: Directory, asked: str | None = None) 
         guide = general_guide()
         lead = (
             _("I have no page for {country} yet. Here is what holds almost everywhere.").format(
-                country=country_name(asked, locale)
+                country=country_in_sentence(asked, locale)
             )
             if asked
             else _("Here is what holds almost everywhere.")

@@ -9,7 +9,7 @@ import html
 from aiogram.utils.i18n import gettext as _
 
 from bot.content.abroad import EmergencyNumber, consulates
-from bot.content.countries import country_name
+from bot.content.countries import country_in_sentence
 from bot.content.directory import HELP_LINES, Contact, Directory
 from handlers.views.guide import day_text
 from handlers.views.ui import current_locale, one_stop
@@ -40,7 +40,7 @@ def emergency_block(code: str | None, directory: Directory) -> str:
     numbers, contact, own = directory.emergency(code)
     if own:
         title = _("<b>Emergency numbers in {country}:</b>").format(
-            country=country_name(code, current_locale())
+            country=country_in_sentence(code, current_locale())
         )
     else:
         title = _("<b>Emergency numbers:</b>")
