@@ -20,7 +20,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_timedelta
 
 from bot.commands import forget_staff_commands, register_staff_commands
-from bot.content.countries import country_name, names
+from bot.content.countries import country_in_sentence, country_name, names
 from bot.services.cases import MAX_RESOLUTION, CaseService, Entry
 from bot.services.desk import Desk
 from bot.services.users import Profile, UserService
@@ -281,7 +281,7 @@ async def on_staff(
             _("I don't know the country code {code}.").format(code=html.escape(args[2]))
         )
         return
-    name = country_name(country, current_locale())
+    name = country_in_sentence(country, current_locale())
     if action == "add":
         changed = await cases.grant(staff_id, country, admin_id)
         text = (
@@ -296,7 +296,7 @@ async def on_staff(
                 lambda: _(
                     "You now answer the labour attaché cases for {country} in Joldas. "
                     "/cases lists the open ones; /desk shows everything staff can do."
-                ).format(country=country_name(country, current_locale())),
+                ).format(country=country_in_sentence(country, current_locale())),
             )
             profile = await users.get(staff_id)
             await register_staff_commands(

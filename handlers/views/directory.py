@@ -16,7 +16,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from babel.dates import format_datetime
 
 from bot import LOCALES
-from bot.content.countries import country_name
+from bot.content.countries import country_in_sentence, country_name
 from bot.content.directory import (
     GENERAL,
     HELP_LINES,
@@ -81,7 +81,7 @@ def entry_title(key: str, values: dict[str, Any]) -> str:
     if key == HELP_LINES or key == f"e.{GENERAL}":
         return entry_label(key)
     return _("🚨 Emergency numbers in {country}").format(
-        country=country_name(key[2:], current_locale())
+        country=country_in_sentence(key[2:], current_locale())
     )
 
 
