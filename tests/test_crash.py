@@ -82,7 +82,7 @@ async def deadline(engine: AsyncEngine, user_id: int, key: str) -> Deadline:
 
 async def check_registration(engine: AsyncEngine, user_id: int) -> None:
     saved = await deadline(engine, user_id, "registration")
-    assert saved.due_on == date(2026, 12, 10)
+    assert saved.due_on == date(2026, 12, 9)  # entered 10.11.2026: day 30 of the stay
 
 
 async def check_stay(engine: AsyncEngine, user_id: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -15,6 +16,7 @@ from bot.simulator import Conversation
 from storage.models import Deadline, Reminder
 from storage.records import PersonalRecord
 from tests.conftest import translated
+from tests.test_screens import visible
 
 LANGS = ["kk", "ru", "en"]
 LANG_BUTTON = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
@@ -30,6 +32,11 @@ MENU = {
     "permit": "💼 Work permit (patent)",
     "insurance": "🩺 Insurance",
 }
+DAY_ONE = (
+    "<i>I count the day you crossed the border as day 1: the rules on registration "
+    "do not say how the days are counted (not confirmed).</i>"
+)
+STEPS = "📝 How registration works"
 
 
 async def migrant(user: Conversation, lang: str = "en", citizenship: str = "UZ"):
@@ -74,14 +81,14 @@ async def test_registration_deadline_steps_and_reminders(app, chat, lang):
     user = await migrant(chat(lang=lang), lang)
     sent = await open_guide(app, user, lang, "registration")
     assert translated(app, lang, "Today") in labels(sent[-1])
-    sent = await user.send("10.11.2026")  # 30th calendar day after: 10 December
+    sent = await user.send("10.11.2026")  # day 30, the day of entry being day 1: 9 December
     result = sent[-1]
-    assert long_day(date(2026, 12, 10), lang) in result.text
+    assert long_day(date(2026, 12, 9), lang) in result.text
     assert translated(app, lang, "⏰ Remind me") in labels(result)
     assert "egov.kz" in result.text and "2025" in result.text  # the source is shown
     await user.press(translated(app, lang, "⏰ Remind me"))
     saved = (await deadlines(app, user.user_id))["registration"]
-    assert (saved.kind, saved.due_on) == ("registration", date(2026, 12, 10))
+    assert (saved.kind, saved.due_on) == ("registration", date(2026, 12, 9))
     assert await pending_count(app, saved.id) == 4
 
 
@@ -106,7 +113,7 @@ async def test_wrong_dates_get_a_reason_and_the_question_again(app, chat, lang):
     sent = await user.send_sticker()
     assert sent[0].text == translated(app, lang, "Please type a date, or use the buttons.")
     sent = await user.send("21.11.2026")
-    assert long_day(date(2026, 12, 21), lang) in sent[-1].text
+    assert long_day(date(2026, 12, 20), lang) in sent[-1].text
 
 
 async def test_calendar_buttons_pick_a_day(app, chat):
@@ -117,7 +124,7 @@ async def test_calendar_buttons_pick_a_day(app, chat):
     assert "November 2026" in markup and "22" not in markup  # no future days for an entry
     sent = await user.press("◀️")  # October
     sent = await user.press("15")
-    assert long_day(date(2026, 11, 14), "en") in sent[-1].text
+    assert long_day(date(2026, 11, 13), "en") in sent[-1].text
 
 
 async def test_address_change_counts_working_days(app, chat, clock):
@@ -140,7 +147,7 @@ async def test_restart_in_the_middle_of_a_guide(settings, bot, clock):
     try:
         again = Conversation(second.dispatcher, bot, user_id=77, language_code="kk")
         sent = await again.send("10.11.2026")
-        assert long_day(date(2026, 12, 10), "kk") in sent[-1].text
+        assert long_day(date(2026, 12, 9), "kk") in sent[-1].text
     finally:
         await second.close()
 
@@ -368,15 +375,29 @@ async def test_overstay_bands_on_the_screen(app, chat, clock):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-async def test_a_thirty_day_visitor_is_told_to_leave_before_registration_is_due(app, chat, lang):
-    # a US citizen entering 15.11.2026 must leave by 14.12; registration would be due 15.12
+async def test_a_thirty_day_visitor_is_told_to_leave_by_the_day_registration_is_due(
+    app, chat, clock, lang
+):
+    # a US citizen entering 1.8.2026: day 30 of the stay is 30.8, for leaving and registering
+    clock.set(datetime(2026, 8, 1, 6, tzinfo=UTC))
     user = await us_citizen(chat(lang=lang), lang)
     await open_guide(app, user, lang, "registration")
-    [result] = await user.send("15.11.2026")
+    [result] = await user.send("01.08.2026")
+    assert result.text.count(long_day(date(2026, 8, 30), lang)) == 2  # leave by, register by
+    assert long_day(date(2026, 8, 31), lang) not in result.text  # no other "30th day"
+    assert not re.search(r"\d+(th|-й|-күні)", visible(result.text))  # no ordinal to misread
+    assert result.text.count(translated(app, lang, DAY_ONE)) == 1
+    assert translated(app, lang, "📝 How registration works") in labels(result)
+    assert len(visible(result.text)) <= 1500
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_thirty_day_visitor_is_reminded_of_the_leaving_day(app, chat, lang):
+    user = await us_citizen(chat(lang=lang), lang)
+    await open_guide(app, user, lang, "registration")
+    [result] = await user.send("15.11.2026")  # day 30: 14 December
     assert long_day(date(2026, 12, 14), lang) in result.text
-    assert result.text.index(long_day(date(2026, 12, 14), lang)) < result.text.index(
-        long_day(date(2026, 12, 15), lang)
-    )  # the earlier date leads
+    assert long_day(date(2026, 12, 15), lang) not in result.text
     await user.press(translated(app, lang, "⏰ Remind me"))
     saved = await deadlines(app, user.user_id)
     assert "registration" not in saved
@@ -390,12 +411,14 @@ async def test_self_registration_scope_and_who_is_fined_are_said(app, chat):
     user = await migrant(chat(), "en", "CN")  # China: not in the rule's categories
     await open_guide(app, user, "en", "registration")
     [result] = await user.send("10.11.2026")
-    assert "Not confirmed for citizens of China" in result.text
+    assert "Your citizenship (China) is not in my data" in result.text
+    assert "the general visa-free limit is 30 days" in result.text  # not stated as China's
     assert "not confirmed: what happens to a foreigner" in result.text
+    assert "art. 518" not in result.text  # the host's fine ended on 1 July 2026
     user = await migrant(chat(user_id=101), "en", "UZ")  # covered: no such warning
     await open_guide(app, user, "en", "registration")
     [result] = await user.send("10.11.2026")
-    assert "Not confirmed for citizens of" not in result.text
+    assert "is not in my data" not in result.text
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -423,3 +446,148 @@ async def test_permit_renewal_uses_the_mci_of_the_payment_year(app, chat):
     assert "17,300 ₸ a month at the MCI of 2026" in screen
     assert "The MCI for 2027 is not in my data yet" in screen and "may change" in screen
     assert "25 MCI or expulsion" in screen
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("citizenship", ["KG", "UZ"])
+async def test_registration_is_due_on_day_thirty_counting_the_day_of_entry(
+    app, chat, clock, lang, citizenship
+):
+    clock.set(datetime(2026, 8, 1, 6, tzinfo=UTC))
+    user = await citizen(chat(lang=lang), lang, citizenship)
+    await open_guide(app, user, lang, "registration")
+    [result] = await user.send("01.08.2026")
+    assert long_day(date(2026, 8, 30), lang) in result.text  # 1 August is day 1
+    assert long_day(date(2026, 8, 31), lang) not in result.text
+    assert result.text.count(translated(app, lang, DAY_ONE)) == 1  # said once
+    assert result.text.count("1414") == 1  # only the source line sends there
+    await user.press(translated(app, lang, "⏰ Remind me"))
+    saved = (await deadlines(app, user.user_id))["registration"]
+    assert saved.due_on == date(2026, 8, 30)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_uzbek_thirty_days_without_registration_count_the_day_of_entry(
+    app, chat, clock, lang
+):
+    clock.set(datetime(2026, 7, 1, 6, tzinfo=UTC))
+    user = await migrant(chat(lang=lang), lang, "UZ")
+    await open_guide(app, user, lang, "registration")
+    [result] = await user.send("26.06.2026")  # before the new rules: day 30 is 25 July
+    assert long_day(date(2026, 7, 25), lang) in result.text
+    assert long_day(date(2026, 7, 26), lang) not in result.text
+    assert translated(app, lang, DAY_ONE) in result.text
+    assert translated(app, lang, STEPS) not in labels(result)  # the steps are the new rules'
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_registration_steps_come_as_their_own_message(app, chat, lang):
+    user = await migrant(chat(lang=lang), lang)
+    await open_guide(app, user, lang, "registration")
+    [screen] = await user.send("10.11.2026")
+    assert "3." not in screen.text  # the steps are not on the deadline screen
+    sent = await user.press(translated(app, lang, STEPS))
+    [steps] = [s for s in sent if s.text]
+    assert steps.name == "sendMessage"  # the deadline screen stays above it
+    assert "1." in steps.text and "3." in steps.text and "egov.kz" in steps.text
+    assert steps.text.count("1414") == 1
+
+
+async def citizen(user: Conversation, lang: str, code: str) -> Conversation:
+    await user.send("/start")
+    await user.press(LANG_BUTTON[lang])
+    await user.press("🌍")
+    await user.press("🔎")
+    await user.send(country_name(code, lang))
+    await user.press(country_name(code, lang))
+    return user
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("code", ["UZ", "US", "KG", "CN"])
+async def test_registration_and_stay_screens_fit_one_message(app, chat, lang, code):
+    # a 90-day, a 30-day-per-entry, an EAEU and an unknown citizenship (the issue's limit)
+    user = await citizen(chat(lang=lang), lang, code)
+    await open_guide(app, user, lang, "registration")
+    shown = await user.send("10.11.2026")
+    screen = user.last_with_buttons()
+    shown += await user.press(translated(app, lang, STEPS))
+    await user.press(translated(app, lang, "🏠 I moved to a new address"), screen)
+    shown += await user.send("20.11.2026")
+    await open_guide(app, user, lang, "stay")
+    await user.press(translated(app, lang, "➕ Add a trip"))
+    await user.send("10.11.2026")
+    shown += await user.press(translated(app, lang, "🇰🇿 I am still in Kazakhstan"))
+    texts = [s.text for s in shown if s.text]
+    assert len(texts) >= 4
+    for text in texts:
+        assert len(visible(text)) <= 1500, (len(visible(text)), text[:80])
+        assert text.count("1414") <= 1, text[:80]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_days_left_agree_with_the_last_allowed_day(app, chat, clock, lang):
+    # the facts review's case: a US citizen with three earlier trips enters on 1 July 2026;
+    # old days leave the window as new ones come, so the 30-day entry is the limit
+    clock.set(datetime(2026, 7, 1, 6, tzinfo=UTC))
+    user = await us_citizen(chat(lang=lang), lang)
+    await open_guide(app, user, lang, "stay")
+    for entered, left in [("01.01.2026", "30.01.2026"), ("10.02.2026", "11.03.2026")]:
+        await user.press(translated(app, lang, "➕ Add a trip"))
+        await user.send(entered)
+        await user.send(left)
+    await user.press(translated(app, lang, "➕ Add a trip"))
+    await user.send("20.03.2026")
+    await user.send("18.04.2026")
+    await user.press(translated(app, lang, "➕ Add a trip"))
+    await user.send("01.07.2026")
+    sent = await user.press(translated(app, lang, "🇰🇿 I am still in Kazakhstan"))
+    screen = sent[-1].text
+    assert "<b>89</b>" in screen and "<b>29</b>" in screen  # 29 days after today
+    assert long_day(date(2026, 7, 30), lang) in screen  # 1 July + 29
+    assert "<b>1</b>" not in screen
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_still_in_kazakhstan_can_be_typed(app, chat, lang):
+    user = await migrant(chat(lang=lang), lang)
+    await open_guide(app, user, lang, "stay")
+    await user.press(translated(app, lang, "➕ Add a trip"))
+    await user.send("10.11.2026")
+    label = translated(app, lang, "🇰🇿 I am still in Kazakhstan")
+    sent = await user.send(label.replace("🇰🇿", "").strip().lower())
+    screen = sent[-1].text
+    assert "<b>12</b>" in screen  # 10.11 to today, 21.11
+    assert translated(app, lang, "➕ Add a trip") in labels(sent[-1])
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "phrase"),
+    [
+        ("en", "how many days do i have to register", "the guide checks yours"),
+        ("ru", "сколько дней на регистрацию", "раздел проверит ваше"),
+        ("kk", "тіркелу үшін қанша күн бар", "нұсқаулық соны тексереді"),
+        ("en", "how long can I stay in kazakhstan", "the guide checks yours"),
+        ("ru", "сколько можно находиться в казахстане", "раздел проверит ваше"),
+        ("kk", "Қазақстанда қанша күн болуға болады?", "нұсқаулық азаматтығыңызды тексереді"),
+    ],
+)
+async def test_typed_registration_and_stay_answers_say_the_guide_checks_citizenship(
+    app, chat, lang, question, phrase
+):
+    user = await migrant(chat(lang=lang), lang)
+    sent = await user.send(question)
+    assert any(phrase in s.text for s in sent), [s.text[:200] for s in sent]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_away_the_days_left_are_those_of_an_entry_today(app, chat, clock, lang):
+    clock.set(datetime(2026, 7, 1, 6, tzinfo=UTC))
+    user = await migrant(chat(lang=lang), lang)  # Uzbekistan: 90 in 180, no per-entry cap
+    await open_guide(app, user, lang, "stay")
+    await user.press(translated(app, lang, "➕ Add a trip"))
+    await user.send("03.01.2026")
+    sent = await user.send("01.04.2026")  # 89 days from the window's first day
+    screen = sent[-1].text
+    assert "<b>89</b>" in screen and "<b>90</b>" in screen  # each new day pushes one out
+    assert "<b>1</b>" not in screen

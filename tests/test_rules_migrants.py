@@ -38,19 +38,28 @@ def test_working_days_skip_weekends_and_holidays(start, count, expected):
 @pytest.mark.parametrize(
     ("entered", "citizenship", "rule", "last_day"),
     [
-        (date(2026, 7, 1), "TJ", "self_online", date(2026, 7, 31)),  # the new rules' first day
+        # the day of entry is day 1 (KNOWLEDGE.md, "Counting days"): day 30 is entry + 29
+        (date(2026, 7, 1), "TJ", "self_online", date(2026, 7, 30)),  # the new rules' first day
         (date(2026, 6, 30), "TJ", "host_notice", date(2026, 7, 3)),  # the old rules' last day
-        (date(2026, 6, 30), "UZ", "exempt_then_register", date(2026, 7, 30)),
-        (date(2026, 7, 2), "UZ", "self_online", date(2026, 8, 1)),
-        (date(2026, 7, 15), "RU", "self_online", date(2026, 8, 14)),  # EAEU: the same rule
+        (date(2026, 6, 30), "UZ", "exempt_then_register", date(2026, 7, 29)),
+        (date(2026, 6, 26), "UZ", "exempt_then_register", date(2026, 7, 25)),  # facts row 16
+        (date(2026, 7, 2), "UZ", "self_online", date(2026, 7, 31)),
+        (date(2026, 8, 1), "KG", "self_online", date(2026, 8, 30)),  # EAEU: the same rule
+        (date(2026, 7, 15), "RU", "self_online", date(2026, 8, 13)),
         (date(2026, 1, 31), "AZ", "host_notice", date(2026, 2, 4)),  # month end, weekend
-        (date(2028, 2, 10), "TJ", "self_online", date(2028, 3, 11)),  # leap February
-        (date(2026, 12, 20), None, "self_online", date(2027, 1, 19)),  # citizenship unknown
+        (date(2028, 2, 10), "TJ", "self_online", date(2028, 3, 10)),  # leap February
+        (date(2026, 12, 20), None, "self_online", date(2027, 1, 18)),  # citizenship unknown
     ],
 )
 def test_registration_deadline_by_date_of_entry(entered, citizenship, rule, last_day):
     result = deadline(entered, citizenship)
     assert (result.rule, result.last_day) == (rule, last_day)
+
+
+def test_a_thirty_day_stay_and_registration_end_on_the_same_day_30():
+    result = deadline(date(2026, 8, 1), "US")
+    assert (result.last_day, result.must_leave_by) == (date(2026, 8, 30), date(2026, 8, 30))
+    assert deadline(date(2026, 8, 1), "UZ").must_leave_by is None  # no per-entry cap
 
 
 def test_address_change_within_five_working_days():
@@ -110,7 +119,8 @@ def test_stay_without_a_per_entry_cap_runs_to_ninety_days():
 def test_earlier_trips_count_until_they_leave_the_window():
     trips = [(date(2026, 6, 1), date(2026, 7, 30)), (date(2026, 11, 1), None)]
     picture = stay_picture(trips, date(2026, 11, 21), per_entry_days=None)
-    assert (picture.used, picture.left) == (81, 9)
+    # 81 used today, but June and July leave the window as the days go by: 69 days left
+    assert (picture.used, picture.left) == (81, 69)
     assert picture.last_allowed_day == date(2027, 1, 29)
     assert picture.full_allowance_from == date(2026, 11, 21) + timedelta(days=180)
 
@@ -127,6 +137,49 @@ def test_after_leaving_the_full_allowance_comes_back_180_days_later():
     picture = stay_picture(trips, date(2026, 11, 21), per_entry_days=30)
     assert (picture.in_country, picture.used, picture.last_allowed_day) == (False, 30, None)
     assert picture.full_allowance_from == date(2027, 3, 29)
+
+
+def test_days_left_run_to_the_last_allowed_day():
+    # the facts review's case (row 18): a US citizen, three trips, then an entry on 1 July
+    trips = [
+        (date(2026, 1, 1), date(2026, 1, 30)),
+        (date(2026, 2, 10), date(2026, 3, 11)),
+        (date(2026, 3, 20), date(2026, 4, 18)),
+        (date(2026, 7, 1), None),
+    ]
+    picture = stay_picture(trips, date(2026, 7, 1), per_entry_days=30)
+    assert (picture.used, picture.last_allowed_day) == (89, date(2026, 7, 30))
+    assert picture.left == (picture.last_allowed_day - date(2026, 7, 1)).days == 29
+
+
+def test_away_the_days_left_are_those_of_an_entry_today():
+    trips = [(date(2026, 1, 3), date(2026, 4, 1))]  # 89 days, from the window's first day
+    picture = stay_picture(trips, date(2026, 7, 1), per_entry_days=None)
+    assert (picture.in_country, picture.used) == (False, 89)
+    # entering today, each new day pushes an old one out of the window: 90 days, not 1
+    assert picture.left == 90
+    assert stay_picture(trips, date(2026, 7, 1), per_entry_days=30).left == 30
+    late = [(date(2026, 3, 1), date(2026, 5, 29))]  # 90 days still in the window
+    assert stay_picture(late, date(2026, 7, 1), per_entry_days=None).left == 0
+
+
+@given(st.lists(st.tuples(st.integers(0, 170), st.integers(0, 60)), max_size=4))
+def test_in_the_country_the_days_left_end_on_the_last_allowed_day(spans):
+    today = date(2026, 11, 21)
+    trips: list = []
+    start = today - timedelta(days=400)
+    for gap, length in spans:  # past trips in order, then an open one
+        entered = start + timedelta(days=gap)
+        left = min(entered + timedelta(days=length), today - timedelta(days=2))
+        if entered > left:
+            break
+        trips.append((entered, left))
+        start = left + timedelta(days=2)
+    trips.append((today - timedelta(days=3), None))
+    picture = stay_picture(trips, today, per_entry_days=30)
+    assert picture.last_allowed_day is not None
+    if not picture.overstay:
+        assert picture.left == (picture.last_allowed_day - today).days
 
 
 trip_strategy = st.tuples(

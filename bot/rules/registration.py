@@ -1,4 +1,8 @@
-"""The last day to register a stay, under the rules in force on the day of entry."""
+"""The last day to register a stay, under the rules in force on the day of entry.
+
+Days are counted as for the stay limits: the day of entry is day 1, so "no later than the
+30th calendar day" ends on entry + 29 (KNOWLEDGE.md, "Counting days"; the order itself
+does not say how the days are counted)."""
 
 from __future__ import annotations
 
@@ -15,9 +19,14 @@ Rule = Literal["self_online", "host_notice", "exempt_then_register"]
 class RegistrationDeadline:
     rule: Rule
     last_day: date
-    # the last day of a stay capped per entry, when it comes before registration is due:
+    # the last day of a stay capped per entry, when it comes no later than registration:
     # then registration matters only for a longer stay on other grounds (a visa, a permit)
     must_leave_by: date | None = None
+
+
+def day_of_stay(entered_on: date, number: int) -> date:
+    """The date of day `number` of a stay that began on `entered_on` (day 1)."""
+    return entered_on + timedelta(days=number - 1)
 
 
 def registration_deadline(
@@ -30,18 +39,19 @@ def registration_deadline(
     exempt_first_days: dict[str, int],
     per_entry_days: int | None = None,
 ) -> RegistrationDeadline:
-    """Since the switch date: register yourself online by the Nth calendar day after
-    crossing. Before it: the host notifies within N working days, except where the first
-    days of a stay needed no registration (Uzbekistan: 30). A stay of at most
-    `per_entry_days` that ends before the registration day is reported as `must_leave_by`."""
-    leave_by = entered_on + timedelta(days=per_entry_days - 1) if per_entry_days else None
+    """Since the switch date: register yourself online by day N of the stay (the day of
+    entry is day 1). Before it: the host notifies within N working days, except where the
+    first N days of a stay needed no registration (Uzbekistan: 30). A stay of at most
+    `per_entry_days` that ends no later than the registration day is reported as
+    `must_leave_by`."""
+    leave_by = day_of_stay(entered_on, per_entry_days) if per_entry_days else None
     if entered_on >= self_registration_from:
-        last_day = entered_on + timedelta(days=self_registration_days)
-        earlier = leave_by if leave_by is not None and leave_by < last_day else None
+        last_day = day_of_stay(entered_on, self_registration_days)
+        earlier = leave_by if leave_by is not None and leave_by <= last_day else None
         return RegistrationDeadline("self_online", last_day, earlier)
     exempt = exempt_first_days.get(citizenship or "")
     if exempt:
-        return RegistrationDeadline("exempt_then_register", entered_on + timedelta(days=exempt))
+        return RegistrationDeadline("exempt_then_register", day_of_stay(entered_on, exempt))
     return RegistrationDeadline(
         "host_notice", add_working_days(entered_on, host_notice_working_days)
     )

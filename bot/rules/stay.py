@@ -3,6 +3,10 @@
 Both the day of entry and the day of exit count as days of stay. On any day D, the days
 stayed in the 180 days ending on D may not exceed 90; leaving and coming back does not
 reset the count. Some nationals may also stay at most 30 days per entry.
+
+Days left agree with the last allowed day: in the country, today is a day used, and the
+days left are those after it up to the last allowed day (last day − today). Out of the
+country, they are the days of an entry made today, today being its day 1.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ def used_in_window(days: set[date], on: date, window: int = 180) -> int:
 @dataclass(frozen=True)
 class StayPicture:
     used: int  # in the 180 days ending today
-    left: int  # more days allowed after today: the smaller of the 90/180 and per-entry limits
+    left: int  # in the country: last_allowed_day − today; away: the days of an entry today
     in_country: bool
     last_allowed_day: date | None  # on the current entry: the last lawful day (past if over)
     overstay: bool
@@ -59,10 +63,12 @@ def stay_picture(
     days_over = (today - last_allowed).days if overstay and last_allowed is not None else 0
     if overstay and last_allowed is None:  # over 90/180 counting trips already ended
         days_over = used - max_days
-    left = 0 if overstay else max(0, max_days - used)
-    if open_trip is not None and per_entry_days and not overstay:
-        cap = open_trip + timedelta(days=per_entry_days - 1)
-        left = min(left, max(0, (cap - today).days))
+    if overstay:
+        left = 0
+    elif last_allowed is not None:
+        left = (last_allowed - today).days
+    else:
+        left = entry_today_days(days, today, per_entry_days, window, max_days)
     last_day = max(days) if days else None
     staying = (
         last_allowed + timedelta(days=window)
@@ -79,6 +85,17 @@ def stay_picture(
         full_allowance_from=last_day + timedelta(days=window) if last_day else None,
         full_allowance_if_staying=staying,
     )
+
+
+def entry_today_days(
+    days: set[date], today: date, per_entry_days: int | None, window: int, max_days: int
+) -> int:
+    """How many days, today included, one who is away may stay on an entry made today."""
+    staying = days | {today}
+    if used_in_window(staying, today, window) > max_days:
+        return 0
+    last = last_allowed_day(staying, today, today, per_entry_days, window, max_days)
+    return (last - today).days + 1
 
 
 Band = Literal["warning", "fine", "expulsion"]

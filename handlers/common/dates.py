@@ -3,6 +3,7 @@ dates, quick buttons and the calendar's days and months."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -37,16 +38,23 @@ async def on_typed_date(message: Message, state: FSMContext, wiring: Wiring, **d
     text = (message.text or "").strip()[:MAX_DATE_TEXT]
     today = await today_of(data["reminders"], data.get("profile"))
     earliest, latest = question.bounds(today, await state.get_data())
-    try:
-        day = parse_date(text, today, earliest=earliest, latest=latest)
-    except DateInputError as error:
-        await message.answer(problem_text(error.problem, text, earliest, latest))
-        await ask_date(message, state, wiring=wiring, **data)
-        return
+    day: date | None = None
+    if not (question.extra and words(text) == words(question.extra())):  # the extra typed
+        try:
+            day = parse_date(text, today, earliest=earliest, latest=latest)
+        except DateInputError as error:
+            await message.answer(problem_text(error.problem, text, earliest, latest))
+            await ask_date(message, state, wiring=wiring, **data)
+            return
     if data.get("profile") is None:  # deleted meanwhile: the guides need a profile
         await onboard(message, state)
         return
     await question.answer(message, state, day, wiring=wiring, **data)
+
+
+def words(text: str) -> list[str]:
+    """A button label as it may be typed: its words, without emoji or case."""
+    return re.findall(r"\w+", text.casefold())
 
 
 def month_of(text: str) -> date | None:

@@ -63,15 +63,8 @@ def rule_text(result: RegistrationDeadline) -> str:
     if result.rule == "self_online":
         return _(
             "Since 1 July 2026 foreigners from countries with visa-free stays of up to 90 "
-            "days register themselves online in the migration police system no later than "
-            "the {days}th calendar day after crossing the border.\n\n"
-            "<b>Steps</b>\n1. You register online with the address where you live.\n"
-            "2. The owner of your housing confirms or refuses it in a mobile app.\n"
-            "3. An electronic registration certificate appears in your account.\n"
-            "It can be refused for false data, an overstay or the owner's refusal.\n"
-            "<i>Not confirmed: which website or app to use, the documents asked for, and "
-            "whether the host's 3-day notice continues beside the new system: check at "
-            "egov.kz or call 1414.</i>"
+            "days register themselves online with the migration police within {days} "
+            "calendar days of crossing the border."
         ).format(days=rules.self_registration_calendar_days)
     if result.rule == "exempt_then_register":
         return _(
@@ -85,6 +78,33 @@ def rule_text(result: RegistrationDeadline) -> str:
         "on paper, on egov.kz / vmp.gov.kz with an electronic signature, or through eQonaq. "
         "Weekends and public holidays do not count."
     ).format(days=rules.host_notice_working_days)
+
+
+def day_count_note() -> str:
+    """Said once on a screen whose date counts calendar days from the entry."""
+    return _(
+        "<i>I count the day you crossed the border as day 1: the rules on registration "
+        "do not say how the days are counted (not confirmed).</i>"
+    )
+
+
+def steps_text() -> str:
+    """The self-registration procedure, sent as its own message from the deadline screen."""
+    return "\n\n".join(
+        [
+            _(
+                "📝 <b>How registration works</b> (since 1 July 2026)\n"
+                "1. You register online with the address where you live.\n"
+                "2. The owner of your housing confirms or refuses your registration in a "
+                "mobile app.\n"
+                "3. An electronic registration certificate appears in your account.\n"
+                "It can be refused for false data, an overstay or the owner's refusal.\n"
+                "<i>Not confirmed: which website or app to use, the documents asked for, and "
+                "whether the host's 3-day notice continues beside the new system.</i>"
+            ),
+            source_line(facts().registration),
+        ]
+    )
 
 
 def fines_text(result: RegistrationDeadline) -> str:
@@ -102,11 +122,9 @@ def fines_text(result: RegistrationDeadline) -> str:
     if result.rule == "self_online":
         return _(
             "<b>If it is missed</b>: <i>not confirmed: what happens to a foreigner who does "
-            "not register themselves in time; check at egov.kz or call 1414.</i> Before 1 July "
-            "2026 a host who did not register a guest got a warning (a person) or a fine of "
-            "{small}–{large} MCI (an organisation), art. 518. Overstaying: a warning up to "
-            "{warning} days, {fine} MCI up to {fine_days} days, longer means expulsion and a "
-            "{ban}-year entry ban, art. 517."
+            "not register in time.</i> Overstaying: a warning up to {warning} days, {fine} MCI "
+            "up to {fine_days} days, longer means expulsion and a {ban}-year entry ban, "
+            "art. 517."
         ).format(**figures)
     return _(
         "<b>If it is missed</b>: a host who does not register a guest gets a warning (a "
@@ -114,6 +132,14 @@ def fines_text(result: RegistrationDeadline) -> str:
         "a warning up to {warning} days, {fine} MCI up to {fine_days} days, longer means "
         "expulsion and a {ban}-year entry ban, art. 517."
     ).format(**figures)
+
+
+def not_covered_text(profile: Profile) -> str:
+    return _(
+        "<i>Your citizenship ({country}) is not in my data: I used the general visa-free "
+        "rules, so these dates are not confirmed for you. If you came with a visa or a "
+        "permit, its dates and rules apply.</i>"
+    ).format(country=citizenship_name(profile))
 
 
 async def on_registration(
@@ -137,29 +163,30 @@ async def on_entry(
     await state.clear()
     result = deadline_for(day, profile.citizenship)
     today = await today_of(reminders, profile)
-    parts = []
-    if result.must_leave_by is not None:  # the stay ends before registration is due
+    if result.must_leave_by is not None:  # the stay ends no later than registration is due
         deadline, action = result.must_leave_by, RegAction.remind_leave
-        parts.append(leave_first_text(result, deadline, profile, today))
+        lead = leave_first_text(result, deadline, profile, today)
     else:
         deadline, action = result.last_day, RegAction.remind
-        parts.append(deadline_lead(result, today))
-    parts.append(rule_text(result))
+        lead = deadline_lead(result, today) + "\n\n" + rule_text(result)
+    if result.rule != "host_notice":  # a date counted in calendar days from the entry
+        lead += "\n" + day_count_note()
+    parts = [lead]
     if result.rule == "self_online" and not covered(profile.citizenship):
-        parts.append(
-            _(
-                "<i>Not confirmed for citizens of {country}: this rule is for countries with "
-                "visa-free stays of up to 90 days. If you came with a visa or a permit, check "
-                "how to register at egov.kz or call 1414.</i>"
-            ).format(country=citizenship_name(profile))
-        )
+        parts.append(not_covered_text(profile))
     parts += [fines_text(result), source_line(facts().registration)]
     buttons: list[Button] = []
     if deadline >= today:
         remind = RegCb(action=action, day=deadline.isoformat())
         buttons.append((_("⏰ Remind me"), remind))
+    if result.rule == "self_online":
+        buttons.append((_("📝 How registration works"), RegCb(action=RegAction.steps)))
     buttons += [(_("🏠 I moved to a new address"), RegCb(action=RegAction.address)), menu_button()]
     await show(event, "\n\n".join(parts), column(buttons))
+
+
+async def on_steps(callback: CallbackQuery):
+    await show(callback, steps_text(), column([menu_button()]), edit=False)
 
 
 def deadline_lead(result: RegistrationDeadline, today: date) -> str:
@@ -177,20 +204,27 @@ def deadline_lead(result: RegistrationDeadline, today: date) -> str:
 def leave_first_text(
     result: RegistrationDeadline, leave_by: date, profile: Profile, today: date
 ) -> str:
-    """A stay capped per entry ends before registration is due: the earlier date leads."""
+    """A stay capped per entry ends no later than registration is due: leaving leads."""
+    figures = {
+        "day": day_text(leave_by),
+        "when": when_phrase((leave_by - today).days),
+        "country": citizenship_name(profile),
+        "per_entry": per_entry_days(category_of(profile.citizenship)),
+        "register_by": day_text(result.last_day),
+    }
+    if category_of(profile.citizenship) == "unknown":
+        return _(
+            "🛂 <b>Leave Kazakhstan by {day}</b> ({when}): the general visa-free limit is "
+            "{per_entry} days per entry. You would have to register by {register_by}, so "
+            "registration matters only if you stay longer on other grounds, such as a visa "
+            "or a permit."
+        ).format(**figures)
     return _(
-        "🛂 <b>Leave Kazakhstan by {day}</b> ({when}): citizens of {country} may stay at "
-        "most {per_entry} days per entry. Registration is due only on the {days}th day "
-        "({register_by}), so it matters only if you stay longer on other grounds, such as a "
-        "visa or a permit."
-    ).format(
-        day=day_text(leave_by),
-        when=when_phrase((leave_by - today).days),
-        country=citizenship_name(profile),
-        per_entry=per_entry_days(category_of(profile.citizenship)),
-        days=facts().registration.self_registration_calendar_days,
-        register_by=day_text(result.last_day),
-    )
+        "🛂 <b>Leave Kazakhstan by {day}</b> ({when}): with your citizenship ({country}) a "
+        "visa-free stay lasts at most {per_entry} days per entry. You would have to register "
+        "by {register_by}, so registration matters only if you stay longer on other "
+        "grounds, such as a visa or a permit."
+    ).format(**figures)
 
 
 async def on_moved(
@@ -213,8 +247,7 @@ async def on_moved(
             _(
                 "A change of address is registered within {days} working days (weekends and "
                 "public holidays do not count). <i>Not confirmed: whether it is done in the "
-                "same online service with the new owner's confirmation; check at egov.kz or "
-                "call 1414.</i>"
+                "same online service with the new owner's confirmation.</i>"
             ).format(days=working_days),
             source_line(facts().registration),
         ]
@@ -268,6 +301,7 @@ def build_router(wiring: Wiring) -> Router:
     router = Router(name="registration")
     router.callback_query.register(on_registration, menu_item("registration"))
     router.callback_query.register(on_moved_button, RegCb.filter(F.action == RegAction.address))
+    router.callback_query.register(on_steps, RegCb.filter(F.action == RegAction.steps))
     router.callback_query.register(on_remind, RegCb.filter(F.action.in_(set(REMIND_KINDS))))
     wiring.date_question(
         RegistrationFlow.entry,

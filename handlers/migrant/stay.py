@@ -49,29 +49,35 @@ def rule_line(profile: Profile) -> str:
     country = citizenship_name(profile)
     stay = facts().stay
     if category == "eaeu":
-        return _(
-            "Citizens of {country} (EAEU) may stay at most {max} days in any {window}."
-        ).format(country=country, max=stay.max_days, window=stay.window_days)
+        return _("{country} (EAEU): citizens may stay at most {max} days in any {window}.").format(
+            country=country, max=stay.max_days, window=stay.window_days
+        )
     if category == "long_visa_free":
         return _(
-            "Citizens of {country} may stay without a visa at most {max} days in any {window}."
+            "{country}: citizens may stay without a visa at most {max} days in any {window}."
         ).format(country=country, max=stay.max_days, window=stay.window_days)
-    line = _(
-        "Citizens of {country} may stay at most {per_entry} days per entry and {max} "
-        "days in any {window}; leaving and coming back does not reset the count."
-    ).format(
-        country=country,
-        per_entry=per_entry_days(category),
-        max=stay.max_days,
-        window=stay.window_days,
-    )
+    figures = {
+        "country": country,
+        "per_entry": per_entry_days(category),
+        "max": stay.max_days,
+        "window": stay.window_days,
+    }
     if category == "unknown":
-        line += "\n" + _(
-            "<i>Not confirmed for citizens of {country}: these are the general "
-            "visa-free limits. If you came with a visa, your visa's dates count. "
-            "Check at egov.kz or call 1414.</i>"
-        ).format(country=country)
-    return line
+        return (
+            _(
+                "The general visa-free limits: at most {per_entry} days per entry and {max} "
+                "days in any {window}; leaving and coming back does not reset the count."
+            ).format(**figures)
+            + "\n"
+            + _(
+                "<i>Your citizenship ({country}) is not in my data, so these limits are not "
+                "confirmed for you. If you came with a visa, your visa's dates count.</i>"
+            ).format(**figures)
+        )
+    return _(
+        "{country}: citizens may stay at most {per_entry} days per entry and {max} days in "
+        "any {window}; leaving and coming back does not reset the count."
+    ).format(**figures)
 
 
 def calendar_text(days: set[date], today: date, window: int) -> str:
@@ -115,12 +121,19 @@ def picture_text(profile: Profile, trips: list[Trip], picture: StayPicture, toda
             f"{number}. {short_day(entered)} – {until} "
             + ngettext("({n} day)", "({n} days)", length).format(n=length)
         )
-    lines += [
-        "",
-        _("In the {window} days up to today: <b>{used}</b> days used, <b>{left}</b> left.").format(
-            window=stay.window_days, used=picture.used, left=picture.left
-        ),
-    ]
+    if picture.in_country:  # left: the days after today up to the last allowed day
+        count = _(
+            "In the {window} days up to today: <b>{used}</b> days used, <b>{left}</b> left."
+        ).format(window=stay.window_days, used=picture.used, left=picture.left)
+    else:  # left: the days of an entry today, old days leaving the window meanwhile
+        count = ngettext(
+            "In the {window} days up to today: <b>{used}</b> days used. Entering today, you "
+            "could stay <b>{n}</b> day.",
+            "In the {window} days up to today: <b>{used}</b> days used. Entering today, you "
+            "could stay <b>{n}</b> days.",
+            picture.left,
+        ).format(window=stay.window_days, used=picture.used, n=picture.left)
+    lines += ["", count]
     if picture.overstay:
         lines.append(overstay_text(picture, today))
     elif picture.last_allowed_day is not None:

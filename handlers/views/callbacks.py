@@ -84,6 +84,7 @@ class RegAction(StrEnum):
     address = "address"
     remind_address = "remind_address"
     remind_leave = "remind_leave"  # the last day of a stay capped per entry
+    steps = "steps"  # how self-registration works, as its own message
 
 
 class RegCb(CallbackData, prefix="reg"):
