@@ -39,3 +39,15 @@ async def test_a_reader_abroad_is_told_the_short_number_may_not_connect(app, cha
     migrant = await person(chat, lang, user_id=522)
     [*_, answer] = await migrant.send("сколько платить за патент в месяц")
     assert help_lines().contact_centre in answer.text and abroad not in answer.text
+
+
+def test_no_text_but_the_help_lines_data_writes_the_number():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for lang in LANGS:
+        catalog = (root / "locales" / lang / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+        assert "1414" not in catalog, lang
+    for path in (root / "bot" / "content").rglob("*.json"):
+        if path.name != "helplines.json":
+            assert "1414" not in path.read_text("utf-8"), path

@@ -138,6 +138,30 @@ async def test_address_change_counts_working_days(app, chat, clock):
     assert (await deadlines(app, user.user_id))["address_change"].due_on == date(2026, 11, 27)
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_count_into_a_year_without_published_transfers_says_so(app, chat, clock, lang):
+    """Working days into 2027, whose transfers of days off are not published: the date is
+    counted (New Year 1–4 Jan off) and the screen says it may move (facts review row 21)."""
+    clock.set(datetime(2026, 12, 29, 9, 0, tzinfo=UTC))
+    user = await migrant(chat(lang=lang), lang)
+    await open_guide(app, user, lang, "registration")
+    await user.send("01.12.2026")
+    await user.press(translated(app, lang, "🏠 I moved to a new address"))
+    note = translated(
+        app,
+        lang,
+        "<i>The government's transfers of days off for {year} are not published yet (or "
+        "not in my data): this date may move. Check it on egov.kz.</i>",
+    ).format(year=2027)
+    screen = (await user.send("29.12.2026"))[-1].text  # Tue + 5: 30, 31 Dec, 5, 6, 8 Jan
+    assert long_day(date(2027, 1, 8), lang) in screen and note in screen  # 7 Jan: Christmas
+    await open_guide(app, user, lang, "registration")
+    await user.send("01.12.2026")
+    await user.press(translated(app, lang, "🏠 I moved to a new address"))
+    screen = (await user.send("01.12.2026"))[-1].text  # within 2026: settled
+    assert note not in screen
+
+
 async def test_restart_in_the_middle_of_a_guide(settings, bot, clock):
     first = await create_app(settings, clock=clock)
     user = await migrant(Conversation(first.dispatcher, bot, user_id=77, language_code="kk"), "kk")

@@ -41,9 +41,7 @@ async def on_paths(callback: CallbackQuery):
     await show(callback, *paths_screen(support()))
 
 
-async def on_regions(
-    callback: CallbackQuery, profile: Profile | None, reminders: ReminderService
-):
+async def on_regions(callback: CallbackQuery, profile: Profile | None, reminders: ReminderService):
     year = (await today_of(reminders, profile)).year
     await show(callback, *regions_screen(support(year), year))
 

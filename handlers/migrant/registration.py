@@ -17,6 +17,7 @@ from bot.rules.registration import (
     address_change_deadline,
     registration_deadline,
 )
+from bot.rules.workdays import unsettled_years
 from bot.services.reminders import ReminderService
 from bot.services.users import Profile
 from handlers.filters import menu_item
@@ -24,6 +25,7 @@ from handlers.views.callbacks import RegAction, RegCb
 from handlers.views.dates import ask_date
 from handlers.views.guide import (
     citizenship_name,
+    contact_centre,
     day_text,
     source_line,
     today_of,
@@ -171,6 +173,8 @@ async def on_entry(
         lead = deadline_lead(result, today) + "\n\n" + rule_text(result)
     if result.rule != "host_notice":  # a date counted in calendar days from the entry
         lead += "\n" + day_count_note()
+    else:
+        lead += calendar_note(day, result.last_day)
     parts = [lead]
     if result.rule == "self_online" and not covered(profile.citizenship):
         parts.append(not_covered_text(profile))
@@ -189,13 +193,25 @@ async def on_steps(callback: CallbackQuery):
     await show(callback, steps_text(), column([menu_button()]), edit=False)
 
 
+def calendar_note(start: date, end: date) -> str:
+    """Working days counted into a year whose transfers of days off are not published yet
+    (or not in our calendar): the date may move."""
+    years = unsettled_years(start, end)
+    if not years:
+        return ""
+    return "\n" + _(
+        "<i>The government's transfers of days off for {year} are not published yet (or "
+        "not in my data): this date may move. Check it on egov.kz.</i>"
+    ).format(year=", ".join(map(str, years)))
+
+
 def deadline_lead(result: RegistrationDeadline, today: date) -> str:
     left = (result.last_day - today).days
     if left < 0:
         return _(
             "⚠️ The last day to register was {day}: it has passed. Contact the migration "
-            "police or call 1414 as soon as possible."
-        ).format(day=day_text(result.last_day))
+            "police or call {contact_centre} as soon as possible."
+        ).format(day=day_text(result.last_day), contact_centre=contact_centre())
     return _("📝 <b>Register your stay by {day}</b> ({when}).").format(
         day=day_text(result.last_day), when=when_phrase(left)
     )
@@ -248,7 +264,8 @@ async def on_moved(
                 "A change of address is registered within {days} working days (weekends and "
                 "public holidays do not count). <i>Not confirmed: whether it is done in the "
                 "same online service with the new owner's confirmation.</i>"
-            ).format(days=working_days),
+            ).format(days=working_days)
+            + calendar_note(day, last_day),
             source_line(facts().registration),
         ]
     )

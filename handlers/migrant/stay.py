@@ -24,6 +24,7 @@ from handlers.views.callbacks import StayAction, StayCb
 from handlers.views.dates import ask_date
 from handlers.views.guide import (
     citizenship_name,
+    contact_centre,
     day_text,
     short_day,
     source_line,
@@ -178,15 +179,17 @@ def overstay_text(picture: StayPicture, today: date) -> str:
             "{days} days is punished with a warning."
         ).format(days=rules.warning_up_to_days)
     elif band == "fine":
-        mci = mci_for_taxes(today).value
+        mci = mci_for_taxes(today)
         law = _(
             "Under art. 517 of the Code of Administrative Offences, an overstay of "
-            "{first}–{last} days is punished with a fine of {mci} MCI ({amount})."
+            "{first}–{last} days is punished with a fine of {mci} MCI ({amount} at the {year} "
+            "MCI)."
         ).format(
             first=rules.warning_up_to_days + 1,
             last=rules.fine_up_to_days,
             mci=rules.fine_mci,
-            amount=tenge(rules.fine_mci * mci),
+            amount=tenge(rules.fine_mci * mci.value),
+            year=mci.year,
         )
     else:
         law = _(
@@ -195,8 +198,8 @@ def overstay_text(picture: StayPicture, today: date) -> str:
         ).format(days=rules.fine_up_to_days, ban=rules.entry_ban_years)
     advice = _(
         "An overstay can also mean being refused entry next time. Contact the migration "
-        "police or call 1414 now."
-    )
+        "police or call {contact_centre} now."
+    ).format(contact_centre=contact_centre())
     return "\n".join([lead, law, advice])
 
 
