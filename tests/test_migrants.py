@@ -615,3 +615,10 @@ async def test_away_the_days_left_are_those_of_an_entry_today(app, chat, clock, 
     screen = sent[-1].text
     assert "<b>89</b>" in screen and "<b>90</b>" in screen  # each new day pushes one out
     assert "<b>1</b>" not in screen
+
+
+async def test_english_sentences_give_country_names_their_article(app, chat):
+    user = await migrant(chat())
+    await app.users.save(user.user_id, citizenship="US")
+    sent = await open_guide(app, user, "en", "permit")
+    assert "Citizens of the United States work with a permit" in sent[-1].text

@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from bot.content.countries import country_in_sentence
 from bot.content.facts import mci_for_taxes
 from bot.content.migrants import category_of, facts
 from bot.rules.permit import PermitTax, months_used, permit_tax, valid_until
@@ -22,7 +23,6 @@ from handlers.filters import menu_item
 from handlers.views.callbacks import PermitAction, PermitCb
 from handlers.views.dates import ask_date
 from handlers.views.guide import (
-    citizenship_name,
     contact_centre,
     day_text,
     source_line,
@@ -31,7 +31,7 @@ from handlers.views.guide import (
     with_citizenship,
 )
 from handlers.views.reminders import when_phrase
-from handlers.views.ui import column, keyboard, menu_button, out_of_date, show
+from handlers.views.ui import column, current_locale, keyboard, menu_button, out_of_date, show
 from handlers.wiring import Wiring
 from storage.records import PermitRecord
 
@@ -63,7 +63,7 @@ def not_for_you(profile: Profile) -> str | None:
     """Why this permit is not the user's route, or None when it is."""
     category = category_of(profile.citizenship)
     rule = facts().categories.get(category)
-    country = citizenship_name(profile)
+    country = country_in_sentence(profile.citizenship, current_locale())
     if rule is not None and rule.permit == "not_needed":
         return _(
             "💼 Citizens of {country} (EAEU) need no work permit in Kazakhstan (EAEU Treaty, "
