@@ -240,14 +240,17 @@ async def test_permit_tax_dates_and_renewal_in_one_step(app, chat, lang):
     assert f"{format_decimal(51900, locale=lang)} ₸" in screen
     assert f"{format_decimal(4325, locale=lang)} ₸" in screen
     assert long_day(date(2027, 2, 20), lang) in screen
-    pilot = (long_day(date(2025, 12, 21), lang), long_day(date(2026, 5, 31), lang))
-    assert all(day in screen for day in pilot)  # a pilot that ended, not "online only"
+    assert len(visible(screen)) <= 1500
     permit = (await deadlines(app, user.user_id))["permit"]
     assert permit.due_on == date(2027, 2, 20)
     await user.press(translated(app, lang, "🔄 I renewed it"))
     await user.press("1")
     renewed = (await deadlines(app, user.user_id))["permit"]
     assert (renewed.id, renewed.due_on) == (permit.id, date(2027, 3, 20))  # replaced, not added
+    documents = await user.press(translated(app, lang, "📄 Documents and how to apply"))
+    pilot = (long_day(date(2025, 12, 21), lang), long_day(date(2026, 5, 31), lang))
+    assert all(day in documents[-1].text for day in pilot)  # a pilot that ended, not "online only"
+    assert "hr.enbek.kz" in documents[-1].text
 
 
 async def test_permit_months_typed_or_wrong(app, chat):

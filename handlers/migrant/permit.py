@@ -165,14 +165,14 @@ def tax_lines(tax: PermitTax, per_mci: int) -> list[str]:
     return lines
 
 
-def missing_mci(*taxes: PermitTax) -> list[tuple[int, int]]:
-    """(year, the year whose MCI stands in) for each year without its MCI, once."""
-    found: dict[int, int] = {}
+def missing_mci(*taxes: PermitTax) -> list[tuple[str, int]]:
+    """(the years without their MCI, the year whose MCI stands in for them), once each."""
+    found: dict[int, set[int]] = {}
     for tax in taxes:
         for part in tax.parts:
             if not part.mci.exact:
-                found.setdefault(part.year, part.mci.year)
-    return sorted(found.items())
+                found.setdefault(part.mci.year, set()).add(part.year)
+    return [(", ".join(map(str, sorted(years))), used) for used, years in sorted(found.items())]
 
 
 def permit_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboardMarkup]:
@@ -190,16 +190,11 @@ def permit_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboar
         "",
         _(
             "<b>To renew</b>: pay the tax for the next months ({per_month} a month at the MCI "
-            "of {year}), then extend the permit before {end} on egov.kz or migration.enbek.kz. "
-            "A pilot from {since} to {until} took applications online only (with an electronic "
-            "signature), and a paper application at a Government for Citizens centre was still "
-            "accepted; check the current procedure on egov.kz."
+            "of {year}), then extend the permit before {end} on egov.kz or migration.enbek.kz."
         ).format(
             per_month=tenge(next_month.per_month),
             year=next_month.mci.year,
             end=day_text(end),
-            since=day_text(rules.online_pilot.since),
-            until=day_text(rules.online_pilot.until),
         ),
     ]
     for year, used in missing_mci(tax, renewal):
@@ -209,15 +204,7 @@ def permit_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboar
                 "MCI and may change. egov.kz computes the exact sum.</i>"
             ).format(year=year, used=used)
         )
-    lines += [
-        _(
-            "<b>Documents</b>: the application, the receipt for the advance tax, your passport "
-            "with the border stamp, medical certificates, medical insurance (required since "
-            "1 May 2023) and the contract, which your employer records in the ESUTD or signs on "
-            "hr.enbek.kz."
-        ),
-        work_without_permit(),
-    ]
+    lines.append(work_without_permit())
     if months_used(first, end) >= rules.max_months:
         lines.append(
             _(
@@ -229,12 +216,42 @@ def permit_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboar
     lines += ["", _("⏰ I will remind you before it ends. See /reminders."), "", source_line(rules)]
     markup = column(
         [
+            (_("📄 Documents and how to apply"), PermitCb(action=PermitAction.documents)),
             (_("🔄 I renewed it"), PermitCb(action=PermitAction.renewed)),
             (_("🆕 Enter it again"), PermitCb(action=PermitAction.new)),
             menu_button(),
         ]
     )
     return "\n".join(lines), markup
+
+
+def documents_text() -> str:
+    """What an application or a renewal takes, and the route of the online pilot."""
+    rules = facts().permit
+    return "\n\n".join(
+        [
+            _(
+                "<b>Documents</b>: the application, the receipt for the advance tax, your "
+                "passport with the border stamp, medical certificates, medical insurance "
+                "(required since 1 May 2023) and the contract, which your employer records in "
+                "the ESUTD or signs on hr.enbek.kz."
+            ),
+            _(
+                "A pilot from {since} to {until} took applications online only (with an "
+                "electronic signature), and a paper application at a Government for Citizens "
+                "centre was still accepted; check the current procedure on egov.kz."
+            ).format(
+                since=day_text(rules.online_pilot.since), until=day_text(rules.online_pilot.until)
+            ),
+            source_line(rules),
+        ]
+    )
+
+
+async def on_documents(callback: CallbackQuery, profile: Profile | None):
+    if await permit_holder(callback, profile) is None:
+        return
+    await show(callback, documents_text(), column([menu_button()]), edit=False)
 
 
 async def permit_holder(callback: CallbackQuery, profile: Profile | None) -> Profile | None:
@@ -355,6 +372,9 @@ def build_router(wiring: Wiring) -> Router:
         on_new, PermitCb.filter(F.action.in_({PermitAction.new, PermitAction.renew}))
     )
     router.callback_query.register(on_renewed, PermitCb.filter(F.action == PermitAction.renewed))
+    router.callback_query.register(
+        on_documents, PermitCb.filter(F.action == PermitAction.documents)
+    )
     router.callback_query.register(
         on_months_button, PermitCb.filter(F.action == PermitAction.months)
     )

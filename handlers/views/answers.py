@@ -386,22 +386,21 @@ def answer_screen(found: list[Answer], emigrant: bool) -> tuple[str, InlineKeybo
     """The best answers, each with its source and a button to its guide."""
     locale = current_locale()
     blocks = [_("🔎 Here is what I found:")]
+    footer = _(
+        "I inform, I do not decide: check at egov.kz or migration.enbek.kz, or call "
+        "{contact_centre}."
+    ).format(contact_centre=contact_centre())
     shown: list[Answer] = []
     for answer in found:
         title, text = html.escape(answer.titles[locale]), html.escape(answer.texts[locale])
         block = f"<b>{title}</b>\n{text}"
         if answer.sources[locale]:
             block += f"\n<i>{html.escape(answer.sources[locale])}</i>"
-        if len("\n\n".join([*blocks, block])) > MESSAGE_LIMIT - 120:
+        if len("\n\n".join([*blocks, block, footer])) > MESSAGE_LIMIT:
             break
         blocks.append(block)
         shown.append(answer)
-    blocks.append(
-        _(
-            "I inform, I do not decide: check at egov.kz or migration.enbek.kz, or call "
-            "{contact_centre}."
-        ).format(contact_centre=contact_centre())
-    )
+    blocks.append(footer)
     rows = [
         [InlineKeyboardButton(text=answer.titles[locale], callback_data=answer.target)]
         for answer in shown

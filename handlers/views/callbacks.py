@@ -107,6 +107,7 @@ class PermitAction(StrEnum):
     renew = "renew"
     renewed = "renewed"
     months = "months"
+    documents = "documents"
 
 
 class PermitCb(CallbackData, prefix="pmt"):
