@@ -399,3 +399,51 @@ class DirectoryChange(Base):
     staff_id: Mapped[int | None] = mapped_column(BigInteger, index=True, info=FORGET)
     reverts: Mapped[int | None] = mapped_column()  # the change a revert undid
     at: Mapped[datetime]
+
+
+class FactValue(Base):
+    """A value staff gave a fact for a period (bot/content/facts.py): a new period, or a
+    correction of a shipped one with the same start, which it then replaces."""
+
+    __tablename__ = "fact_values"
+
+    fact: Mapped[str] = mapped_column(String(32), primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    value: Mapped[int] = mapped_column()
+    source_title: Mapped[str] = mapped_column(String(300))
+    source_url: Mapped[str | None] = mapped_column(String(300))
+    checked_on: Mapped[date] = mapped_column(Date)
+
+
+class FactChange(Base):
+    """The audit trail of the facts: every value added, corrected, ended, confirmed or
+    reverted (the period's row before and after), with who and when."""
+
+    __tablename__ = "fact_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fact: Mapped[str] = mapped_column(String(32), index=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    action: Mapped[str] = mapped_column(String(8))  # add | correct | end | confirm | revert
+    old: Mapped[Any] = mapped_column(JSON, nullable=True)  # the period as users saw it
+    new: Mapped[Any] = mapped_column(JSON, nullable=True)
+    staff_id: Mapped[int | None] = mapped_column(BigInteger, index=True, info=FORGET)
+    reverts: Mapped[int | None] = mapped_column()
+    at: Mapped[datetime]
+
+
+class GuideNotice(Base):
+    """A short notice staff put on top of a guide, in kk, ru and en, until an optional day.
+    Removing one keeps the row (who, when): the notices' own audit trail."""
+
+    __tablename__ = "guide_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guide: Mapped[str] = mapped_column(String(24), index=True)  # a menu item: "permit"
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"kk": …, "ru": …, "en": …}
+    until: Mapped[date | None] = mapped_column(Date)  # shown through this day
+    created_by: Mapped[int | None] = mapped_column(BigInteger, info=FORGET)
+    created_at: Mapped[datetime]
+    removed_by: Mapped[int | None] = mapped_column(BigInteger, info=FORGET)
+    removed_at: Mapped[datetime | None]
