@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.metrics import QUEUE, UpdateMetrics
-from bot.middlewares import ProfileMiddleware, UnitMiddleware
+from bot.middlewares import FactsMiddleware, ProfileMiddleware, UnitMiddleware
 from bot.retry import RetryMiddleware, Sleep
 from bot.services.broadcasts import BroadcastService
 from bot.services.cases import CaseService
@@ -30,6 +30,7 @@ from bot.services.checklist import ChecklistService
 from bot.services.clock import Clock, SystemClock
 from bot.services.desk import Desk
 from bot.services.directory import DirectoryService
+from bot.services.facts import FactService
 from bot.services.inbox import Inbox
 from bot.services.questions import QuestionLog
 from bot.services.reminders import ReminderService
@@ -84,6 +85,7 @@ class App:
     desk: Desk
     broadcasts: BroadcastService
     directory: DirectoryService
+    facts: FactService
     dispatcher: Dispatcher
     inbox: Inbox
     redis: Redis | None = None  # with REDIS_URL: state shared by instances
@@ -130,6 +132,7 @@ def build_dispatcher(
     broadcasts: BroadcastService,
     questions: QuestionLog,
     directory: DirectoryService,
+    facts: FactService,
     handlers: Handlers,
     writer: GroupWriter,
 ) -> Dispatcher:
@@ -148,12 +151,14 @@ def build_dispatcher(
         broadcasts=broadcasts,
         questions=questions,
         directory=directory,
+        facts=facts,
         answers=handlers.answers,
         wiring=handlers.wiring,
     )
     dispatcher.update.outer_middleware(UpdateMetrics())
     dispatcher.update.outer_middleware(UnitMiddleware(writer, reminders.clock))
     dispatcher.update.outer_middleware(ProfileMiddleware(users))
+    dispatcher.update.outer_middleware(FactsMiddleware(facts))
     dispatcher.update.outer_middleware(ProfileI18nMiddleware(i18n))
     dispatcher.message.filter(private_chat)  # checked before every router below
     dispatcher.include_routers(*handlers.routers)
@@ -221,6 +226,9 @@ async def create_app(
         paid_allowed=settings.broadcast_paid,
     )
     questions = QuestionLog(sessionmaker, clock)
+    facts = FactService(
+        sessionmaker, clock, admin_ids=cases.admin_ids, timezone=settings.timezone, redis=redis
+    )
     directory = DirectoryService(
         sessionmaker,
         clock,
@@ -230,6 +238,7 @@ async def create_app(
         timezone=settings.timezone,
         default_locale=settings.default_locale,
         redis=redis,
+        facts=facts,
     )
     users.on_delete.append(lambda user_id: directory.changed())
     dispatcher = build_dispatcher(
@@ -245,9 +254,11 @@ async def create_app(
         broadcasts,
         questions,
         directory,
+        facts,
         handlers,
         writer,
     )
+    await facts.current()  # read once at start-up: a user's first screen runs no query
     inbox = Inbox(writer.transactions, reminders.instance_id, clock)
     return App(
         settings,
@@ -262,6 +273,7 @@ async def create_app(
         desk,
         broadcasts,
         directory,
+        facts,
         dispatcher,
         inbox,
         redis,

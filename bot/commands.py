@@ -55,6 +55,7 @@ def staff_command_list(admin: bool) -> list[BotCommand]:
         staff += [
             BotCommand(command="staff", description=_("Who serves which country")),
             BotCommand(command="questions", description=_("Questions the bot could not answer")),
+            BotCommand(command="facts", description=_("Figures and dated rules: keep current")),
         ]
     return [*staff, *command_list()]
 

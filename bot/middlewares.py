@@ -10,7 +10,9 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
+from bot.content.facts import current_book
 from bot.services.clock import Clock
+from bot.services.facts import FactService
 from bot.services.users import ABROAD_ROLES, UserService, reader_abroad
 from storage.unit import Unit, current
 from storage.writer import GroupWriter
@@ -70,4 +72,21 @@ class ProfileMiddleware(BaseMiddleware):
         reader_abroad.set(profile is not None and profile.role in ABROAD_ROLES)
         if user is not None and (profile is None or not profile.locale):
             self.users.note_app_language(user.id, user.language_code)
+        return await handler(event, data)
+
+
+class FactsMiddleware(BaseMiddleware):
+    """Every screen of one update reads one book of facts: the shipped facts with the staff's
+    values laid over them (kept in memory; no query while nothing changed)."""
+
+    def __init__(self, facts: FactService) -> None:
+        self.facts = facts
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        current_book.set(await self.facts.current())
         return await handler(event, data)

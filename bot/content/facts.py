@@ -7,6 +7,7 @@ so a screen can say which year its figure is for (facts.json seeds the registry)
 from __future__ import annotations
 
 import itertools
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -27,6 +28,12 @@ class DatedValue(BaseModel):
     valid_until: date | None = None
     source: FactSource
     checked_on: date
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> DatedValue:
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            raise ValueError(f"a period from {self.valid_from} ends before it starts")
+        return self
 
     def covers(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
@@ -73,8 +80,30 @@ class FactBook(BaseModel):
         return Reading(dated.value, dated.valid_from.year, False, dated)
 
 
-def fact_book() -> FactBook:
+def shipped_book() -> FactBook:
+    """The facts as the release ships them (facts.json): the seed staff values lie over."""
     return load("facts.json", FactBook)
+
+
+# The book the update being handled reads: the shipped one with staff values laid over it,
+# set per update (bot/middlewares.py), so every screen of one update sees one version.
+current_book: ContextVar[FactBook | None] = ContextVar("current_book", default=None)
+
+
+def fact_book() -> FactBook:
+    return current_book.get() or shipped_book()
+
+
+def with_values(book: FactBook, name: str, valid_from: date, dated: DatedValue | None) -> FactBook:
+    """`book` with the period of `name` starting on `valid_from` replaced by `dated` (added
+    when there was none, dropped when `dated` is None); the periods are checked again, so
+    an overlap raises ValueError."""
+    fact = book.facts[name]
+    values = [value for value in fact.values if value.valid_from != valid_from]
+    if dated is not None:
+        values.append(dated)
+    changed = Fact.model_validate({**fact.model_dump(), "values": [v.model_dump() for v in values]})
+    return FactBook(facts={**book.facts, name: changed})
 
 
 def mci_for_taxes(day: date) -> Reading:

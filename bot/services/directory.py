@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
     from bot.services.cases import CaseService
+    from bot.services.facts import FactService, Overdue
     from bot.services.users import UserService
 
 log = logging.getLogger("joldas.directory")
@@ -62,7 +63,9 @@ class Saved:
 
 
 class DirectoryView(Protocol):
-    def stale_notice(self, contacts: list[Contact], today: date, locale: str) -> str: ...
+    def stale_notice(
+        self, contacts: list[Contact], today: date, locale: str, overdue: list[Overdue]
+    ) -> str: ...
 
 
 class DirectoryService:
@@ -77,8 +80,10 @@ class DirectoryService:
         timezone: str,
         default_locale: str,
         redis: Redis | None = None,
+        facts: FactService | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self.facts = facts  # their overdue ones go in the same monthly notice
         self.clock = clock
         self.users = users
         self.cases = cases
@@ -265,16 +270,19 @@ class DirectoryService:
         if previous is None:  # another instance has it
             return 0
         sent, unreachable, stale = 0, 0, None
+        late: list[Overdue] = []
         try:
             today = local.date()
             stale = [c for c in (await self.current()).contacts.values() if c.stale(today)]
-            if not stale:
+            late = await self.facts.overdue() if self.facts is not None else []
+            if not stale and not late:
                 return 0
             for admin in sorted(self.admin_ids):
                 profile = await self.users.get(admin)
                 locale = self.users.locale_of(profile, admin, self.default_locale)
                 try:
-                    await bot.send_message(admin, self.view.stale_notice(stale, today, locale))
+                    notice = self.view.stale_notice(stale, today, locale, late)
+                    await bot.send_message(admin, notice)
                 except (TelegramForbiddenError, TelegramBadRequest) as error:
                     unreachable += 1  # the same answer next time: not tried again
                     never_opened = isinstance(error, TelegramForbiddenError) or (
@@ -295,7 +303,9 @@ class DirectoryService:
                 else:
                     sent += 1
         finally:
-            if sent + unreachable == 0 and stale != []:  # failed for now: not flagged yet
+            if sent + unreachable == 0 and (
+                stale is None or stale or late
+            ):  # failed for now: not flagged yet
                 self._flagged = None  # nobody heard: tried again in a while
                 self._next_try = now + FLAG_RETRY
                 async with transaction(self._sessionmaker) as session:

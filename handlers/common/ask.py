@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import html
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.config import Settings
 from bot.rules.language import detect
+from bot.services.clock import Clock
 from bot.services.questions import QuestionLog
 from bot.services.users import Profile
 from handlers.filters import typed_text
@@ -35,6 +38,8 @@ async def on_question(
     profile: Profile | None,
     answers: AnswerBook,
     questions: QuestionLog,
+    clock: Clock,
+    settings: Settings,
 ):
     text = message.text or ""
     if len(text) > MAX_QUESTION:
@@ -59,7 +64,8 @@ async def on_question(
         await questions.record(message.chat.id, text, language, "unanswered")
         await show(message, *not_found_screen(text, profile))
         return
-    await show(message, *answer_screen([answer for answer, _hit in found], emigrant))
+    year = clock.now().astimezone(ZoneInfo(settings.timezone)).year
+    await show(message, *answer_screen([answer for answer, _hit in found], emigrant, year))
 
 
 async def on_unhelpful(

@@ -226,6 +226,14 @@ class Answer:
     texts: dict[str, str]  # the short answer
     sources: dict[str, str]
     document: Document
+    template: Text | None = None  # a text with figures: filled again when shown
+
+    def text_in(self, locale: str, year: int) -> str:
+        """The short answer, with the figures of `year` as the facts stand now (a value
+        staff saved is what the next question is answered with)."""
+        if self.template is None:
+            return self.texts[locale]
+        return fill(self.template.in_(locale), figures(year, locale))
 
 
 class AnswerBook:
@@ -281,7 +289,9 @@ class AnswerBook:
                 title=" ".join([*titles.values(), questions]),
                 body=" ".join(texts.values()),
             )
-            found.append(Answer(entry.id, target.pack(), titles, texts, sources, document))
+            found.append(
+                Answer(entry.id, target.pack(), titles, texts, sources, document, entry.answer)
+            )
         return found
 
     def _rights(self) -> list[Answer]:
@@ -382,8 +392,10 @@ class AnswerBook:
 # --- what the user sees -------------------------------------------------------------------------
 
 
-def answer_screen(found: list[Answer], emigrant: bool) -> tuple[str, InlineKeyboardMarkup]:
-    """The best answers, each with its source and a button to its guide."""
+def answer_screen(
+    found: list[Answer], emigrant: bool, year: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The best answers, each with its source and a button to its guide; figures of `year`."""
     locale = current_locale()
     blocks = [_("🔎 Here is what I found:")]
     footer = _(
@@ -392,7 +404,8 @@ def answer_screen(found: list[Answer], emigrant: bool) -> tuple[str, InlineKeybo
     ).format(contact_centre=contact_centre())
     shown: list[Answer] = []
     for answer in found:
-        title, text = html.escape(answer.titles[locale]), html.escape(answer.texts[locale])
+        title = html.escape(answer.titles[locale])
+        text = html.escape(answer.text_in(locale, year))
         block = f"<b>{title}</b>\n{text}"
         if answer.sources[locale]:
             block += f"\n<i>{html.escape(answer.sources[locale])}</i>"

@@ -273,3 +273,26 @@ class DirCb(CallbackData, prefix="dir"):
     field: Annotated[str, Field(pattern=r"^[a-z]{0,10}$")] = ""
     value: Annotated[str, Field(pattern=r"^[a-z0-9.]{0,12}$")] = ""
     id: Annotated[int, Field(ge=0, lt=2**31)] = 0  # a change: its id column is an INTEGER
+
+
+class FactAction(StrEnum):
+    home = "home"
+    fact = "fact"  # a fact's periods, and what to do
+    add = "add"  # a value for a new period
+    correct = "correct"  # the current period's value and source
+    end = "end"  # set or move the current period's end
+    confirm = "confirm"  # checked today, nothing changed
+    save = "save"
+    drop = "drop"
+    history = "history"
+    revert = "revert"  # id: a change; value "yes" once confirmed
+
+
+class FactCb(CallbackData, prefix="fct"):
+    """A /facts button: the fact's name is checked by pattern before any query, and against
+    the registry and the sender's rights in every handler."""
+
+    action: FactAction
+    fact: Annotated[str, Field(pattern=r"^[a-z_]{0,24}$")] = ""
+    id: Annotated[int, Field(ge=0, lt=2**31)] = 0
+    value: Annotated[str, Field(pattern=r"^(yes)?$")] = ""

@@ -31,10 +31,13 @@ from bot.content.directory import (
 from bot.i18n import speaking
 from bot.rules.contacts import Refused
 from bot.services.directory import Editor
+from bot.services.facts import Overdue
 from handlers.views.abroad import GENERAL as GENERAL_PAGE
 from handlers.views.abroad import MESSAGE_LIMIT, rights_page_text, sos_text, visible
 from handlers.views.callbacks import DirAction, DirCb
 from handlers.views.contacts import help_lines_text
+from handlers.views.facts import overdue_text
+from handlers.views.facts import title as fact_title
 from handlers.views.guide import day_text, short_day
 from handlers.views.ui import LANGUAGE_NAMES, Button, current_locale, keyboard
 
@@ -662,18 +665,24 @@ class DirectoryView:
     def __init__(self, i18n: I18n) -> None:
         self.i18n = i18n
 
-    def stale_notice(self, contacts: list[Contact], today: date, locale: str) -> str:
+    def stale_notice(
+        self, contacts: list[Contact], today: date, locale: str, overdue: list[Overdue]
+    ) -> str:
+        """One monthly notice: the contacts nobody confirmed, and the facts overdue."""
         with speaking(self.i18n, locale):
-            lines = [
-                _("🗂 <b>Directory: {count} entries not confirmed for 180 days</b>").format(
-                    count=len(contacts)
-                ),
-                _(
-                    "Users see these contacts with their last confirmation date. Please check "
-                    "each one with the mission or the service, and confirm it in /directory."
-                ),
-                "",
-            ]
+            lines: list[str] = []
+            if contacts:
+                lines += [
+                    _("🗂 <b>Directory: {count} entries not confirmed for 180 days</b>").format(
+                        count=len(contacts)
+                    ),
+                    _(
+                        "Users see these contacts with their last confirmation date. Please "
+                        "check each one with the mission or the service, and confirm it in "
+                        "/directory."
+                    ),
+                    "",
+                ]
             order = sorted(contacts, key=lambda c: (c.checked_on or date.min, c.key))
             for contact in order[:NOTICE_LINES]:
                 when = short_day(contact.checked_on) if contact.checked_on else _("never confirmed")
@@ -683,4 +692,11 @@ class DirectoryView:
                 lines.append(_("…and {count} more.").format(count=len(order) - NOTICE_LINES))
             if any(c.file_changed for c in contacts):
                 lines += ["", _("📄 The shipped file has a newer value than a staff edit.")]
+            if overdue:
+                if lines:
+                    lines.append("")
+                lines.append(
+                    _("📊 <b>Facts: {count} overdue</b> (see /facts)").format(count=len(overdue))
+                )
+                lines += [f"• {fact_title(item.name)}: {overdue_text(item)}" for item in overdue]
             return "\n".join(lines)

@@ -1,0 +1,186 @@
+"""The /facts screens for admins: the facts with what is overdue, one fact's periods, the
+preview of a change on the user screens in each language, and the changes with revert."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import date
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+
+from bot import LOCALES
+from bot.content.facts import DatedValue, FactBook, current_book, mci_for_benefits, mci_for_taxes
+from bot.content.kandas import support
+from bot.content.migrants import facts as migrant_facts
+from bot.rules.kandas import support_for
+from bot.rules.permit import permit_tax
+from bot.services.facts import Overdue
+from handlers.views.callbacks import FactAction, FactCb
+from handlers.views.guide import day_text, tenge
+from handlers.views.ui import Button, column
+from storage.models import FactChange
+
+TITLES = {
+    "mci_tax": __("MCI for taxes and fines"),
+    "mci_benefit": __("MCI for benefits and social payments"),
+}
+UNITS = {"tenge": "₸"}
+FAMILY = 5  # the family size the preview of support shows
+
+
+def title(name: str) -> str:
+    return str(TITLES.get(name, name))
+
+
+def period_text(dated: DatedValue) -> str:
+    end = day_text(dated.valid_until) if dated.valid_until else _("no end set")
+    return _("{value} from {start} to {end}").format(
+        value=tenge(dated.value), start=day_text(dated.valid_from), end=end
+    )
+
+
+def overdue_text(item: Overdue) -> str:
+    if item.kind == "year":
+        return _("⚠️ no value for {year} yet").format(year=item.day.year)
+    if item.kind == "ended":
+        return _("⚠️ its last period ended on {day}").format(day=day_text(item.day))
+    return _("⚠️ not confirmed since {day}").format(day=day_text(item.day))
+
+
+def home_screen(book: FactBook, overdue: list[Overdue]) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [_("📊 <b>Facts the advice rests on</b>"), ""]
+    buttons: list[Button] = []
+    for name in book.facts:
+        late = [item for item in overdue if item.name == name]
+        lines.append(f"• {title(name)}" + "".join(f" {overdue_text(item)}" for item in late))
+        buttons.append((title(name), FactCb(action=FactAction.fact, fact=name)))
+    lines += [
+        "",
+        _("Overdue: {count}. Choose a fact to see its periods.").format(count=len(overdue)),
+    ]
+    return "\n".join(lines), column(buttons)
+
+
+def fact_screen(
+    book: FactBook, name: str, overdue: list[Overdue]
+) -> tuple[str, InlineKeyboardMarkup]:
+    fact = book.facts[name]
+    lines = [f"📊 <b>{title(name)}</b>", html.escape(fact.about), ""]
+    for dated in reversed(fact.values[-6:]):  # the latest first
+        source = html.escape(dated.source.title)
+        if dated.source.url:
+            source += f" ({html.escape(dated.source.url)})"
+        lines.append(
+            _("• {period}\n  {source}; checked on {checked}").format(
+                period=period_text(dated), source=source, checked=day_text(dated.checked_on)
+            )
+        )
+    lines += [overdue_text(item) for item in overdue if item.name == name]
+    buttons: list[Button] = [
+        (_("➕ Value for a new period"), FactCb(action=FactAction.add, fact=name)),
+        (_("✏️ Correct the latest value"), FactCb(action=FactAction.correct, fact=name)),
+        (_("📅 Set the latest period's end"), FactCb(action=FactAction.end, fact=name)),
+        (_("✅ Checked today: still right"), FactCb(action=FactAction.confirm, fact=name)),
+        (_("🕘 Changes"), FactCb(action=FactAction.history, fact=name)),
+        (_("◀️ All facts"), FactCb(action=FactAction.home)),
+    ]
+    return "\n".join(lines), column(buttons)
+
+
+# --- what users would see -------------------------------------------------------------------
+
+
+def permit_preview(day: date) -> str:
+    rules = migrant_facts().permit
+    [part] = permit_tax(day, 1, mci_for_taxes, rules.tax_mci_per_month).parts
+    return _("💼 Work permit tax for a month from {day}: {amount} ({mci} MCI × {value})").format(
+        day=day_text(day),
+        amount=tenge(part.amount),
+        mci=rules.tax_mci_per_month,
+        value=tenge(part.mci.value),
+    )
+
+
+def support_preview(day: date) -> str:
+    facts = support(day.year)
+    family = support_for(FAMILY, facts, mci_for_benefits(day).value)
+    return _(
+        "🏡 Kandas relocation subsidy for a family of {members} moving on {day}: {amount}"
+    ).format(members=FAMILY, day=day_text(day), amount=tenge(family.relocation))
+
+
+PREVIEWS: dict[str, Callable[[date], str]] = {
+    "mci_tax": permit_preview,
+    "mci_benefit": support_preview,
+}
+
+
+def preview_text(i18n: I18n, book: FactBook, name: str, dated: DatedValue) -> str:
+    """The user screens the draft changes, in each language, with the draft in force."""
+    lines = [
+        _("👁 <b>Preview</b>: {title}, {period}").format(
+            title=title(name), period=period_text(dated)
+        ),
+        "",
+    ]
+    staff_locale = i18n.current_locale
+    token = current_book.set(book)
+    try:
+        for locale in LOCALES:
+            with i18n.use_locale(locale):
+                lines.append(f"[{locale}] " + PREVIEWS[name](dated.valid_from))
+    finally:
+        current_book.reset(token)
+    with i18n.use_locale(staff_locale):
+        lines += ["", _("Save this change?")]
+    return "\n".join(lines)
+
+
+def save_markup(name: str) -> InlineKeyboardMarkup:
+    return column(
+        [
+            (_("💾 Save"), FactCb(action=FactAction.save, fact=name)),
+            (_("✖️ Cancel"), FactCb(action=FactAction.drop, fact=name)),
+        ]
+    )
+
+
+ACTIONS = {
+    "add": __("added"),
+    "correct": __("corrected"),
+    "end": __("period end set"),
+    "confirm": __("confirmed"),
+    "revert": __("reverted"),
+}
+
+
+def history_screen(name: str, changes: list[FactChange]) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [_("🕘 <b>Changes</b>: {title}").format(title=title(name)), ""]
+    buttons: list[Button] = []
+    if not changes:
+        lines.append(_("No changes yet: users see the shipped values."))
+    for change in changes:
+        who = str(change.staff_id) if change.staff_id else _("deleted staff")
+        new = DatedValue.model_validate(change.new) if change.new else None
+        lines.append(
+            _("#{id} {when}, {who}: {action}, period from {start}{value}").format(
+                id=change.id,
+                when=day_text(change.at.date()),
+                who=who,
+                action=str(ACTIONS.get(change.action, change.action)),
+                start=day_text(change.valid_from),
+                value=f" → {tenge(new.value)}" if new else "",
+            )
+        )
+        buttons.append(
+            (
+                _("↩️ Revert #{id}").format(id=change.id),
+                FactCb(action=FactAction.revert, fact=name, id=change.id),
+            )
+        )
+    buttons.append((_("◀️ Back"), FactCb(action=FactAction.fact, fact=name)))
+    return "\n".join(lines), column(buttons)

@@ -1,0 +1,148 @@
+"""/facts: an admin adds the 2027 MCI, users see it at once, the audit keeps it, a revert
+brings back "not in my data yet"; refusals, forged buttons and staff rights."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from babel.numbers import format_decimal
+
+from handlers.views.callbacks import FactAction, FactCb
+from tests.conftest import translated
+from tests.test_ask import person
+
+ADMIN = 7  # ADMIN_IDS in the test settings
+ATTACHE = 8
+LANG_BUTTON = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+PERMIT_QUESTION = "сколько платить за патент в месяц"
+
+
+async def staff_member(chat, user_id: int, lang: str):
+    member = chat(user_id=user_id, lang=lang)
+    await member.send("/start")
+    await member.press(LANG_BUTTON[lang])
+    return member
+
+
+def fcb(action: FactAction, fact: str = "", **extra) -> str:
+    return FactCb(action=action, fact=fact, **extra).pack()
+
+
+async def add_2027_mci(admin, value: str = "4519") -> list:
+    await admin.send("/facts")
+    await admin.press_data(fcb(FactAction.fact, "mci_tax"))
+    await admin.press_data(fcb(FactAction.add, "mci_tax"))
+    await admin.send(value)
+    await admin.send("01.01.2027")
+    await admin.send("31.12.2027")
+    await admin.send("Law on the republican budget for 2027–2029, 5 Dec 2026")
+    return await admin.send("-")
+
+
+async def test_an_admin_adds_the_2027_mci_and_users_see_it_until_it_is_reverted(app, chat, clock):
+    clock.set(datetime(2027, 1, 10, 9, 0, tzinfo=UTC))
+    admin = await staff_member(chat, ADMIN, "en")
+    [preview] = await add_2027_mci(admin)
+    for lang in ("kk", "ru", "en"):  # each language's permit tax with the draft in force
+        assert f"[{lang}]" in preview.text
+        assert f"{format_decimal(18_076, locale=lang)} ₸" in preview.text  # 4 × 4,519
+    assert "Save this change?" in preview.text
+    sent = await admin.press("Save")
+    assert "Saved. Users see it now." in sent[-1].text
+    for lang, user_id in (("kk", 601), ("ru", 602), ("en", 603)):
+        user = await person(chat, lang, user_id=user_id)
+        [*_, answer] = await user.send(PERMIT_QUESTION)
+        assert f"{format_decimal(18_076, locale=lang)} ₸" in answer.text
+        assert "2027" in answer.text
+    await admin.press_data(fcb(FactAction.history, "mci_tax"))
+    [change_id] = [FactCb.unpack(data).id for _label, data in admin.buttons() if ":revert:" in data]
+    history = admin.last_with_buttons()
+    assert history is not None and f"#{change_id}" in history.text and "added" in history.text
+    await admin.press_data(fcb(FactAction.revert, "mci_tax", id=change_id))
+    sent = await admin.press("Yes, revert")
+    assert "Reverted" in sent[-1].text
+    user = chat(user_id=603, lang="en")
+    [*_, answer] = await user.send(PERMIT_QUESTION)
+    assert "the 2027 MCI is not in my data yet" in answer.text
+    assert f"{format_decimal(17_300, locale='en')} ₸" in answer.text
+
+
+async def test_the_permit_screen_takes_each_month_at_the_new_value(app, chat, clock):
+    clock.set(datetime(2026, 12, 10, 9, 0, tzinfo=UTC))
+    admin = await staff_member(chat, ADMIN, "en")
+    await add_2027_mci(admin)
+    await admin.press("Save")
+    user = await person(chat, "en", user_id=610)
+    await app.users.save(610, citizenship="UZ")
+    await user.press_data("m:permit")
+    await user.press("New permit")
+    await user.send("10.12.2026")
+    screen = (await user.press("2"))[-1].text
+    assert "17,300 ₸" in screen and "18,076 ₸" in screen and "35,376 ₸" in screen
+    assert "not in my data" not in screen
+
+
+@pytest.mark.parametrize(
+    ("value", "start", "end", "problem"),
+    [
+        ("abc", None, None, "whole number above zero"),
+        ("4519", "yesterday-ish", None, "not a date"),
+        ("4519", "01.06.2026", "31.12.2027", "overlaps"),  # 2026 already has its period
+        ("4519", "01.01.2027", "01.01.2026", "end is before the start"),
+    ],
+)
+async def test_bad_values_are_refused_with_the_reason(app, chat, clock, value, start, end, problem):
+    clock.set(datetime(2027, 1, 10, 9, 0, tzinfo=UTC))
+    admin = await staff_member(chat, ADMIN, "en")
+    await admin.send("/facts")
+    await admin.press_data(fcb(FactAction.add, "mci_tax"))
+    said = []
+    for typed in (value, start, end, "Some law", "-"):
+        if typed is not None:
+            said += [sent.text for sent in await admin.send(typed)]
+    assert any(problem in text for text in said), said
+    async with app.sessionmaker() as session:
+        from sqlalchemy import func, select
+
+        from storage.models import FactValue
+
+        assert await session.scalar(select(func.count()).select_from(FactValue)) == 0
+
+
+async def test_attaches_and_forged_buttons_change_nothing(app, chat):
+    await app.cases.grant(ATTACHE, "RU", ADMIN)
+    attache = await staff_member(chat, ATTACHE, "ru")
+    sent = await attache.send("/facts")
+    assert "📊" not in sent[-1].text
+    for data in (fcb(FactAction.add, "mci_tax"), fcb(FactAction.save, "mci_tax")):
+        sent = await attache.press_data(data)
+        assert any(s.name == "answerCallbackQuery" for s in sent)
+    admin = await staff_member(chat, ADMIN, "kk")
+    for data in (
+        fcb(FactAction.fact, "no_such_fact"),
+        fcb(FactAction.save, "mci_tax"),  # no draft
+        fcb(FactAction.revert, "mci_tax", id=999),
+    ):
+        sent = await admin.press_data(data)
+        assert any(s.name == "answerCallbackQuery" for s in sent)
+    assert await app.facts.history("mci_tax") == []
+
+
+async def test_the_staff_screens_speak_the_staff_members_language(app, chat):
+    admin = await staff_member(chat, ADMIN, "kk")
+    sent = await admin.send("/facts")
+    assert translated(app, "kk", "📊 <b>Facts the advice rests on</b>") in sent[-1].text
+    assert "📊 <b>Facts the advice rests on</b>" not in sent[-1].text
+
+
+async def test_on_1_january_the_monthly_notice_names_the_facts_without_the_new_years_value(
+    app, bot, chat, clock
+):
+    await staff_member(chat, ADMIN, "en")
+    clock.set(datetime(2027, 1, 1, 5, 0, tzinfo=UTC))  # 10:00 in Almaty on 1 January
+    assert await app.directory.flag_stale(bot) == 1
+    notice = bot.session.requests[-1].text
+    assert "Facts: 2 overdue" in notice and "/facts" in notice
+    assert "MCI for taxes and fines: ⚠️ no value for 2027 yet" in notice
+    assert len(notice) <= 1500
