@@ -146,3 +146,21 @@ async def test_on_1_january_the_monthly_notice_names_the_facts_without_the_new_y
     assert "Facts: 2 overdue" in notice and "/facts" in notice
     assert "MCI for taxes and fines: ⚠️ no value for 2027 yet" in notice
     assert len(notice) <= 1500
+
+
+async def test_a_2027_mci_reaches_the_kandas_support_of_a_2027_contract(app, chat, clock):
+    """One MCI added for 2027 serves benefits too (they had their own value only in 2022):
+    a contract signed in 2027 counts its support at it."""
+    from tests.test_kandas import contract, kandas
+
+    clock.set(datetime(2027, 1, 20, 9, 0, tzinfo=UTC))
+    user, _ = await kandas(chat, "en")
+    before = (await contract(user, "15.01.2027", "pavlodar", "5")).text
+    assert "1,513,750 ₸" in before  # 70 MCI × 5 at the 2026 MCI
+    admin = await staff_member(chat, ADMIN, "en")
+    await add_2027_mci(admin)
+    await admin.press("Save")
+    from tests.test_kandas import menu
+
+    after = (await user.press_data(menu("kandas_contract")))[-1].text
+    assert "1,581,650 ₸" in after  # 70 MCI × 5 × 4,519

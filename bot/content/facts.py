@@ -112,5 +112,11 @@ def mci_for_taxes(day: date) -> Reading:
 
 
 def mci_for_benefits(day: date) -> Reading:
-    """The MCI that benefits and social payments use on `day` (support to kandas)."""
-    return fact_book().reading("mci_benefit", day)
+    """The MCI that benefits and social payments use on `day` (support to kandas): their
+    own value where one was set apart (from April 2022), else the one MCI of that day."""
+    book = fact_book()
+    own = book.reading("mci_benefit", day)
+    if own.exact:
+        return own
+    common = book.reading("mci_tax", day)
+    return common if common.exact else own
