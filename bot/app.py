@@ -31,6 +31,7 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.desk import Desk
 from bot.services.directory import DirectoryService
 from bot.services.inbox import Inbox
+from bot.services.notices import NoticeService
 from bot.services.questions import QuestionLog
 from bot.services.reminders import ReminderService
 from bot.services.sender import RateLimiter
@@ -84,6 +85,7 @@ class App:
     desk: Desk
     broadcasts: BroadcastService
     directory: DirectoryService
+    notices: NoticeService
     dispatcher: Dispatcher
     inbox: Inbox
     redis: Redis | None = None  # with REDIS_URL: state shared by instances
@@ -130,6 +132,7 @@ def build_dispatcher(
     broadcasts: BroadcastService,
     questions: QuestionLog,
     directory: DirectoryService,
+    notices: NoticeService,
     handlers: Handlers,
     writer: GroupWriter,
 ) -> Dispatcher:
@@ -148,6 +151,7 @@ def build_dispatcher(
         broadcasts=broadcasts,
         questions=questions,
         directory=directory,
+        notices=notices,
         answers=handlers.answers,
         wiring=handlers.wiring,
     )
@@ -155,6 +159,9 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(UnitMiddleware(writer, reminders.clock))
     dispatcher.update.outer_middleware(ProfileMiddleware(users))
     dispatcher.update.outer_middleware(ProfileI18nMiddleware(i18n))
+    # a press that opens a guide pins its notices to the screen `show` sends next
+    dispatcher.callback_query.outer_middleware(handlers.guide_notices)
+    dispatcher.message.outer_middleware(handlers.guide_notices)
     dispatcher.message.filter(private_chat)  # checked before every router below
     dispatcher.include_routers(*handlers.routers)
     return dispatcher
@@ -232,6 +239,7 @@ async def create_app(
         redis=redis,
     )
     users.on_delete.append(lambda user_id: directory.changed())
+    notices = NoticeService(sessionmaker, clock, cases, timezone=settings.timezone, redis=redis)
     dispatcher = build_dispatcher(
         settings,
         sessionmaker,
@@ -245,6 +253,7 @@ async def create_app(
         broadcasts,
         questions,
         directory,
+        notices,
         handlers,
         writer,
     )
@@ -262,6 +271,7 @@ async def create_app(
         desk,
         broadcasts,
         directory,
+        notices,
         dispatcher,
         inbox,
         redis,

@@ -55,6 +55,7 @@ def staff_command_list(admin: bool) -> list[BotCommand]:
         staff += [
             BotCommand(command="staff", description=_("Who serves which country")),
             BotCommand(command="questions", description=_("Questions the bot could not answer")),
+            BotCommand(command="notices", description=_("Notices on top of the guides")),
         ]
     return [*staff, *command_list()]
 

@@ -1,10 +1,11 @@
 """What staff do: the staff menu, answering and closing attaché cases, roles, broadcasts,
-the questions typed questions could not answer, and the directory of contacts."""
+the questions typed questions could not answer, the directory of contacts and the notices on
+guides."""
 
 from aiogram import Router
 
 from handlers.filters import group_router
-from handlers.staff import broadcasts, desk, directory, menu, questions
+from handlers.staff import broadcasts, desk, directory, menu, notices, questions
 from handlers.wiring import Wiring
 
 
@@ -16,4 +17,5 @@ def build_router(wiring: Wiring) -> Router:
         broadcasts.build_router(wiring),
         questions.build_router(),
         directory.build_router(wiring),
+        notices.build_router(wiring),
     )
