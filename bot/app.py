@@ -32,6 +32,7 @@ from bot.services.desk import Desk
 from bot.services.directory import DirectoryService
 from bot.services.facts import FactService
 from bot.services.inbox import Inbox
+from bot.services.notices import NoticeService
 from bot.services.questions import QuestionLog
 from bot.services.reminders import ReminderService
 from bot.services.sender import RateLimiter
@@ -86,6 +87,7 @@ class App:
     broadcasts: BroadcastService
     directory: DirectoryService
     facts: FactService
+    notices: NoticeService
     dispatcher: Dispatcher
     inbox: Inbox
     redis: Redis | None = None  # with REDIS_URL: state shared by instances
@@ -133,6 +135,7 @@ def build_dispatcher(
     questions: QuestionLog,
     directory: DirectoryService,
     facts: FactService,
+    notices: NoticeService,
     handlers: Handlers,
     writer: GroupWriter,
 ) -> Dispatcher:
@@ -152,6 +155,7 @@ def build_dispatcher(
         questions=questions,
         directory=directory,
         facts=facts,
+        notices=notices,
         answers=handlers.answers,
         wiring=handlers.wiring,
     )
@@ -160,6 +164,9 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(ProfileMiddleware(users))
     dispatcher.update.outer_middleware(FactsMiddleware(facts))
     dispatcher.update.outer_middleware(ProfileI18nMiddleware(i18n))
+    # a press that opens a guide pins its notices to the screen `show` sends next
+    dispatcher.callback_query.outer_middleware(handlers.guide_notices)
+    dispatcher.message.outer_middleware(handlers.guide_notices)
     dispatcher.message.filter(private_chat)  # checked before every router below
     dispatcher.include_routers(*handlers.routers)
     return dispatcher
@@ -241,6 +248,7 @@ async def create_app(
         facts=facts,
     )
     users.on_delete.append(lambda user_id: directory.changed())
+    notices = NoticeService(sessionmaker, clock, cases, timezone=settings.timezone, redis=redis)
     dispatcher = build_dispatcher(
         settings,
         sessionmaker,
@@ -255,6 +263,7 @@ async def create_app(
         questions,
         directory,
         facts,
+        notices,
         handlers,
         writer,
     )
@@ -274,6 +283,7 @@ async def create_app(
         broadcasts,
         directory,
         facts,
+        notices,
         dispatcher,
         inbox,
         redis,

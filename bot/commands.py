@@ -56,6 +56,7 @@ def staff_command_list(admin: bool) -> list[BotCommand]:
             BotCommand(command="staff", description=_("Who serves which country")),
             BotCommand(command="questions", description=_("Questions the bot could not answer")),
             BotCommand(command="facts", description=_("Figures and dated rules: keep current")),
+            BotCommand(command="notices", description=_("Notices on top of the guides")),
         ]
     return [*staff, *command_list()]
 

@@ -24,6 +24,7 @@ from handlers.views.answers import AnswerBook
 from handlers.views.broadcasts import BroadcastView
 from handlers.views.desk import DeskView
 from handlers.views.directory import DirectoryView
+from handlers.views.notices import GuideNotices
 from handlers.views.reminders import ReminderView
 from handlers.wiring import ScreenEnd, Wiring
 
@@ -39,6 +40,7 @@ class Handlers:
     broadcast_view: BroadcastView
     directory_view: DirectoryView
     answers: AnswerBook  # the knowledge base as typed questions find it
+    guide_notices: GuideNotices  # the dispatcher's middleware that pins notices to guides
 
 
 def build_handlers(i18n: I18n, year: int) -> Handlers:
@@ -70,4 +72,5 @@ def build_handlers(i18n: I18n, year: int) -> Handlers:
         BroadcastView(i18n),
         DirectoryView(i18n),
         AnswerBook(i18n, year),
+        GuideNotices(),
     )

@@ -27,7 +27,7 @@ REDIS_URL = os.environ.get("JOLDAS_TEST_REDIS_URL")
 # the modules that also run on PostgreSQL + Redis when both are there
 SHARED_BACKEND = {"test_storage", "test_reminders", "test_reminder_faults", "test_broadcasts"}
 SHARED_BACKEND |= {"test_onboarding", "test_emigrants", "test_webhook", "test_directory"}
-SHARED_BACKEND |= {"test_privacy"}
+SHARED_BACKEND |= {"test_privacy", "test_notices"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

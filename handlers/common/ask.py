@@ -17,11 +17,13 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import Settings
 from bot.rules.language import detect
 from bot.services.clock import Clock
+from bot.services.notices import NoticeService
 from bot.services.questions import QuestionLog
 from bot.services.users import Profile
 from handlers.filters import typed_text
 from handlers.views.answers import AnswerBook, answer_screen, not_found_screen, thanks_text
 from handlers.views.callbacks import AskAction, AskCb
+from handlers.views.notices import pin_notices
 from handlers.views.ui import current_locale, show, show_menu
 
 MAX_QUESTION = 1000
@@ -40,6 +42,7 @@ async def on_question(
     questions: QuestionLog,
     clock: Clock,
     settings: Settings,
+    notices: NoticeService | None = None,
 ):
     text = message.text or ""
     if len(text) > MAX_QUESTION:
@@ -65,7 +68,11 @@ async def on_question(
         await show(message, *not_found_screen(text, profile))
         return
     year = clock.now().astimezone(ZoneInfo(settings.timezone)).year
-    await show(message, *answer_screen([answer for answer, _hit in found], emigrant, year))
+    text, markup = answer_screen([answer for answer, _hit in found], emigrant, year)
+    # the notices of the guides its buttons lead to, on top (or just before it)
+    shown = {button.callback_data for row in markup.inline_keyboard for button in row}
+    await pin_notices(notices, [a.guide for a, _hit in found if a.target in shown])
+    await show(message, text, markup)
 
 
 async def on_unhelpful(

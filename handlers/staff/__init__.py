@@ -1,10 +1,11 @@
 """What staff do: the staff menu, answering and closing attaché cases, roles, broadcasts,
-the questions typed questions could not answer, the directory of contacts, and the facts."""
+the questions typed questions could not answer, the directory of contacts, the facts and the
+notices on guides."""
 
 from aiogram import Router
 
 from handlers.filters import group_router
-from handlers.staff import broadcasts, desk, directory, facts, menu, questions
+from handlers.staff import broadcasts, desk, directory, facts, menu, notices, questions
 from handlers.wiring import Wiring
 
 
@@ -17,4 +18,5 @@ def build_router(wiring: Wiring) -> Router:
         questions.build_router(),
         directory.build_router(wiring),
         facts.build_router(wiring),
+        notices.build_router(wiring),
     )

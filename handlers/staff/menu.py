@@ -29,6 +29,7 @@ async def on_desk(message: Message, broadcasts: BroadcastService):
         lines.append(_("/staff — who serves which country"))
         lines.append(_("/questions — what users asked that the bot could not answer"))
         lines.append(_("/facts — keep the figures and dated rules current"))
+        lines.append(_("/notices — notices on top of the guides"))
     markup = column(
         [
             (_("📣 Broadcast"), BroadcastCb(action=BroadcastAction.new)),

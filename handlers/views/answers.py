@@ -235,6 +235,36 @@ class Answer:
             return self.texts[locale]
         return fill(self.template.in_(locale), figures(year, locale))
 
+    @property
+    def guide(self) -> str | None:
+        """The guide (menu entry) its button leads into: its notices go on the answer."""
+        return guide_of(self.target)
+
+
+# the guide each screen an answer opens belongs to, for those not opened from the menu
+GUIDE_OF_PREFIX = {
+    RegCb.__prefix__: "registration",
+    RightsCb.__prefix__: "rights",
+}
+GUIDE_OF_KANDAS = {
+    KandasPage.apply: "kandas_status",
+    KandasPage.paths: "kandas_status",
+    KandasPage.family: "kandas_regions",
+    KandasPage.citizenship: "residence",
+    KandasPage.route: "kandas_routes",
+    KandasPage.org: "kandas_arrival",
+}
+
+
+def guide_of(target: str) -> str | None:
+    prefix = target.split(":", 1)[0]
+    if prefix == MenuCb.__prefix__:
+        item = MenuCb.unpack(target).item
+        return "checklist" if item == "checklist_tips" else item
+    if prefix == KandasCb.__prefix__:
+        return GUIDE_OF_KANDAS.get(KandasCb.unpack(target).page)
+    return GUIDE_OF_PREFIX.get(prefix)
+
 
 class AnswerBook:
     """Every answer, and the index that finds them."""

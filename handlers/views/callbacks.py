@@ -296,3 +296,23 @@ class FactCb(CallbackData, prefix="fct"):
     fact: Annotated[str, Field(pattern=r"^[a-z_]{0,24}$")] = ""
     id: Annotated[int, Field(ge=0, lt=2**31)] = 0
     value: Annotated[str, Field(pattern=r"^(yes)?$")] = ""
+
+
+class NoticeAction(StrEnum):
+    home = "home"  # /notices: the active and recent notices
+    new = "new"  # choose the guide of a new notice
+    guide = "guide"  # guide: the one chosen; the texts are asked next
+    save = "save"
+    drop = "drop"  # leave without saving
+    remove = "remove"  # id: a notice; value "yes" once confirmed
+    restore = "restore"  # id: a removed notice; value "yes" once confirmed
+
+
+class NoticeCb(CallbackData, prefix="nt"):
+    """A notices button: the guide is checked by pattern before anything, and against the
+    list of guides and the staff member's rights in every handler."""
+
+    action: NoticeAction
+    guide: Annotated[str, Field(pattern=r"^[a-z_]{0,24}$")] = ""
+    value: Annotated[str, Field(pattern=r"^(yes)?$")] = ""
+    id: Annotated[int, Field(ge=0, lt=2**31)] = 0  # a notice: its id column is an INTEGER

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from contextvars import ContextVar
@@ -104,6 +105,21 @@ def current_locale() -> str:
 
 
 _answered: ContextVar[str | None] = ContextVar("answered", default=None)
+# A notice staff put on the guide this update opens (handlers/views/notices.py pins it):
+# the next screen shown carries it on top, or it goes just before it when both would not fit.
+_pinned: ContextVar[str | None] = ContextVar("pinned", default=None)
+MESSAGE_LIMIT = 1500
+TAG = re.compile(r"<[^>]+>")
+
+
+def visible_length(text: str) -> int:
+    """Characters as Telegram shows them: without tags, with entities decoded."""
+    return len(html.unescape(TAG.sub("", text)))
+
+
+def pin(notice: str | None) -> None:
+    """Put `notice` on top of the next screen this update shows."""
+    _pinned.set(notice or None)
 
 
 async def alert(callback: CallbackQuery, text: str) -> None:
@@ -137,8 +153,18 @@ async def show(
     *,
     edit: bool = True,
 ) -> None:
-    """Answer a message, or replace the pressed message (falling back to a new one)."""
+    """Answer a message, or replace the pressed message (falling back to a new one).
+    A pinned notice goes on top, or as its own message just before a screen it would
+    push over MESSAGE_LIMIT (the screen then comes as a new message too)."""
     text = one_stop(text)
+    notice = _pinned.get()
+    if notice is not None:
+        _pinned.set(None)
+        if visible_length(f"{notice}\n\n{text}") <= MESSAGE_LIMIT:
+            text = f"{notice}\n\n{text}"
+        else:
+            await show(event, notice, edit=edit)
+            edit = False
     if isinstance(event, Message):
         await event.answer(text, reply_markup=markup)
         return
