@@ -10,7 +10,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
-from bot.content.facts import current_book
+from bot.content.facts import current_book, current_day
 from bot.services.clock import Clock
 from bot.services.facts import FactService
 from bot.services.users import ABROAD_ROLES, UserService, reader_abroad
@@ -89,4 +89,5 @@ class FactsMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         current_book.set(await self.facts.current())
+        current_day.set(self.facts.today())
         return await handler(event, data)

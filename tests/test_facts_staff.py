@@ -143,7 +143,7 @@ async def test_on_1_january_the_monthly_notice_names_the_facts_without_the_new_y
     clock.set(datetime(2027, 1, 1, 5, 0, tzinfo=UTC))  # 10:00 in Almaty on 1 January
     assert await app.directory.flag_stale(bot) == 1
     notice = bot.session.requests[-1].text
-    assert "Facts: 2 overdue" in notice and "/facts" in notice
+    assert "<b>Facts: " in notice and "/facts" in notice
     assert "MCI for taxes and fines: ⚠️ no value for 2027 yet" in notice
     assert len(notice) <= 1500
 
@@ -164,3 +164,26 @@ async def test_a_2027_mci_reaches_the_kandas_support_of_a_2027_contract(app, cha
 
     after = (await user.press_data(menu("kandas_contract")))[-1].text
     assert "1,581,650 ₸" in after  # 70 MCI × 5 × 4,519
+
+
+async def test_a_shipped_rule_gets_a_new_value_from_a_day_and_screens_follow(app, chat, clock):
+    """The permit tax rate (shipped in migrants.json) ends on 31 Dec 2026 and takes a new
+    value from 1 Jan 2027: a 2027 question is answered with it, a 2026 one is not."""
+    clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=UTC))
+    admin = await staff_member(chat, ADMIN, "en")
+    await admin.send("/facts")
+    await admin.press_data(fcb(FactAction.end, "permit_tax_mci"))
+    [preview] = await admin.send("31.12.2026")
+    assert "Save this change?" in preview.text
+    await admin.press("Save")
+    await admin.press_data(fcb(FactAction.add, "permit_tax_mci"))
+    for typed in ("5", "01.01.2027", "-", "Tax Code as amended, 2026"):
+        await admin.send(typed)
+    await admin.send("-")
+    assert "Saved" in (await admin.press("Save"))[-1].text
+    user = await person(chat, "en", user_id=620)
+    [*_, answer] = await user.send(PERMIT_QUESTION)
+    assert "4 MCI a month" in answer.text  # still 2026
+    clock.set(datetime(2027, 1, 10, 9, 0, tzinfo=UTC))
+    [*_, answer] = await user.send(PERMIT_QUESTION)
+    assert "5 MCI a month" in answer.text and "21,625 ₸" in answer.text  # 5 × the 2026 MCI

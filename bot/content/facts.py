@@ -7,14 +7,17 @@ so a screen can say which year its figure is for (facts.json seeds the registry)
 from __future__ import annotations
 
 import itertools
+import json
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, model_validator
 
-from bot.content import load
+from bot.content import CONTENT_DIR, load
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class FactSource(BaseModel):
@@ -39,15 +42,37 @@ class DatedValue(BaseModel):
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
 
+class Seed(BaseModel):
+    """A fact whose shipped value lives in a content file (its source and checked date with
+    it): `path` is the dotted way to the number, `valid_from` the day it holds from."""
+
+    file: str
+    path: str
+    valid_from: date
+    valid_until: date | None = None
+
+
 class Fact(BaseModel):
     group: str
-    unit: Literal["tenge", "mci", "days", "percent", "count"]
+    unit: Literal["tenge", "mci", "days", "months", "years", "percent", "count", "usd", "period"]
     year_bound: bool  # a new value is due every 1 January
     about: str
-    values: list[DatedValue]
+    values: list[DatedValue] = []
+    seed: Seed | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seeded(cls, data: Any) -> Any:
+        """A seeded fact takes its shipped value from its content file."""
+        if isinstance(data, dict) and data.get("seed") and not data.get("values"):
+            seed = Seed.model_validate(data["seed"])
+            data = {**data, "values": [seeded_value(seed)]}
+        return data
 
     @model_validator(mode="after")
     def _periods_do_not_overlap(self) -> Fact:
+        if not self.values:
+            raise ValueError(f"{self.about}: no value")
         ordered = sorted(self.values, key=lambda dated: dated.valid_from)
         for earlier, later in itertools.pairwise(ordered):
             if earlier.valid_until is None or earlier.valid_until >= later.valid_from:
@@ -106,6 +131,12 @@ def with_values(book: FactBook, name: str, valid_from: date, dated: DatedValue |
     return FactBook(facts={**book.facts, name: changed})
 
 
+def fact_value(name: str, day: date) -> int:
+    """A fact's value on `day` (the latest earlier one when no period covers it): for rules
+    whose figure changes rarely; a year-bound figure that must say its year takes `reading`."""
+    return fact_book().reading(name, day).value
+
+
 def mci_for_taxes(day: date) -> Reading:
     """The MCI that taxes and fines use on `day` (the work-permit tax)."""
     return fact_book().reading("mci_tax", day)
@@ -120,3 +151,65 @@ def mci_for_benefits(day: date) -> Reading:
         return own
     common = book.reading("mci_tax", day)
     return common if common.exact else own
+
+
+def _at(data: Any, path: str) -> Any:
+    for key in path.split("."):
+        data = data[int(key)] if isinstance(data, list) else data[key]
+    return data
+
+
+def seeded_value(seed: Seed) -> DatedValue:
+    """The shipped value of a seeded fact: the number at `path` in its file, with the
+    source and checked date of the nearest part of the file that has them."""
+    data = json.loads((CONTENT_DIR / seed.file).read_text(encoding="utf-8"))
+    source, checked = data.get("source"), data.get("checked_on")
+    part = data
+    for key in seed.path.split(".")[:-1]:
+        part = part[int(key)] if isinstance(part, list) else part[key]
+        if isinstance(part, dict) and part.get("source"):
+            source, checked = part["source"], part.get("checked_on", checked)
+    title = source.get("en") if isinstance(source, dict) else source
+    return DatedValue(
+        value=int(_at(data, seed.path)),
+        valid_from=seed.valid_from,
+        valid_until=seed.valid_until,
+        source=FactSource(title=str(title)),
+        checked_on=date.fromisoformat(str(checked)),
+    )
+
+
+# The day the update being handled is about (the bot's time zone), set with the book.
+current_day: ContextVar[date | None] = ContextVar("current_day", default=None)
+
+
+_overlays: dict[tuple[str, date], tuple[FactBook, BaseModel, BaseModel]] = {}
+
+
+def overlaid(file: str, shipped: M, day: date | None = None) -> M:
+    """`shipped` (the model of a content file) with each seeded number as the facts stand
+    on `day` (the update's day when not given): a value staff gave for that day wins.
+    Kept per file and day while the book and the file's model stay the same."""
+    day = day or current_day.get()
+    if day is None:
+        return shipped
+    book = fact_book()
+    kept = _overlays.get((file, day))
+    if kept is not None and kept[0] is book and kept[1] is shipped:
+        return kept[2]  # type: ignore[return-value]
+    data = shipped.model_dump(mode="json")
+    changed = False
+    for name, fact in book.facts.items():
+        if fact.seed is None or fact.seed.file != file:
+            continue
+        value = book.reading(name, day).value
+        *parents, last = fact.seed.path.split(".")
+        part = _at(data, ".".join(parents)) if parents else data
+        key: Any = int(last) if isinstance(part, list) else last
+        if part[key] != value:
+            part[key], changed = value, True
+    result = type(shipped).model_validate(data) if changed else shipped
+    if len(_overlays) > 256:
+        _overlays.clear()
+    _overlays[(file, day)] = (book, shipped, result)
+    return result

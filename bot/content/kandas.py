@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from bot.content import CONTENT_DIR, load
 from bot.content.abroad import LocalizedSource, Text
+from bot.content.facts import overlaid
 
 KANDAS_DIR = CONTENT_DIR / "kandas"
 ID = r"^[a-z][a-z0-9_]{0,23}$"
@@ -150,7 +151,9 @@ def support(year: int | None = None) -> SupportFacts:
     file yet)."""
     years = support_years()
     chosen = year if year in years else max(years)
-    return load(f"kandas/support_{chosen}.json", SupportFacts)
+    file = f"kandas/support_{chosen}.json"
+    day = date(year, 1, 1) if year is not None else None  # else the update's day
+    return overlaid(file, load(file, SupportFacts), day)
 
 
 def contract_terms(year: int) -> SupportFacts | None:
@@ -165,11 +168,11 @@ def support_years() -> tuple[int, ...]:
 
 
 def residence() -> ResidenceFacts:
-    return load("kandas/residence.json", ResidenceFacts)
+    return overlaid("kandas/residence.json", load("kandas/residence.json", ResidenceFacts))
 
 
 def pages() -> KandasPages:
-    return load("kandas/pages.json", KandasPages)
+    return overlaid("kandas/pages.json", load("kandas/pages.json", KandasPages))
 
 
 def route(route_id: str) -> Route | None:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from bot.content import Sourced, load
+from bot.content.facts import overlaid
 
 Category = Literal["eaeu", "long_visa_free", "visa_free_30", "unknown"]
 
@@ -70,7 +71,8 @@ class MigrantFacts(Sourced):
 
 
 def facts() -> MigrantFacts:
-    return load("migrants.json", MigrantFacts)
+    """The rules as the facts stand on the update's day (staff values laid over the file)."""
+    return overlaid("migrants.json", load("migrants.json", MigrantFacts))
 
 
 def category_of(citizenship: str | None) -> Category:

@@ -36,7 +36,7 @@ from handlers.views.abroad import GENERAL as GENERAL_PAGE
 from handlers.views.abroad import MESSAGE_LIMIT, rights_page_text, sos_text, visible
 from handlers.views.callbacks import DirAction, DirCb
 from handlers.views.contacts import help_lines_text
-from handlers.views.facts import overdue_text
+from handlers.views.facts import overdue_summary, overdue_text
 from handlers.views.facts import title as fact_title
 from handlers.views.guide import day_text, short_day
 from handlers.views.ui import LANGUAGE_NAMES, Button, current_locale, keyboard
@@ -45,6 +45,7 @@ SHOWN = 40  # characters of a value in the history
 ENTRY_SHOWN = 120  # characters of a value on the entry screen
 HISTORY = 8  # changes on one screen
 NOTICE_LINES = 25
+FACT_LINES = 4  # overdue facts named in the monthly notice (the rest counted)
 GROUPS = {"m": __("🏛 Missions of Kazakhstan"), "e": __("🚨 Emergency numbers abroad")}
 FIELD_LABELS = {
     "name": __("Name"),
@@ -695,8 +696,13 @@ class DirectoryView:
             if overdue:
                 if lines:
                     lines.append("")
-                lines.append(
-                    _("📊 <b>Facts: {count} overdue</b> (see /facts)").format(count=len(overdue))
-                )
-                lines += [f"• {fact_title(item.name)}: {overdue_text(item)}" for item in overdue]
+                lines.append(overdue_summary(overdue))
+                urgent = [item for item in overdue if item.kind != "unconfirmed"]
+                lines += [
+                    f"• {fact_title(item.name)}: {overdue_text(item)}"
+                    for item in urgent[:FACT_LINES]
+                ]
+                if len(urgent) > FACT_LINES:
+                    more = len(urgent) - FACT_LINES
+                    lines.append(_("…and {count} more.").format(count=more))
             return "\n".join(lines)

@@ -11,9 +11,17 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
+from babel.numbers import format_decimal
 
 from bot import LOCALES
-from bot.content.facts import DatedValue, FactBook, current_book, mci_for_benefits, mci_for_taxes
+from bot.content.facts import (
+    DatedValue,
+    FactBook,
+    current_book,
+    fact_book,
+    mci_for_benefits,
+    mci_for_taxes,
+)
 from bot.content.kandas import support
 from bot.content.migrants import facts as migrant_facts
 from bot.rules.kandas import support_for
@@ -21,25 +29,81 @@ from bot.rules.permit import permit_tax
 from bot.services.facts import Overdue
 from handlers.views.callbacks import FactAction, FactCb
 from handlers.views.guide import day_text, tenge
-from handlers.views.ui import Button, column
+from handlers.views.ui import Button, column, current_locale
 from storage.models import FactChange
 
 TITLES = {
     "mci_tax": __("MCI for taxes and fines"),
     "mci_benefit": __("MCI for benefits and social payments"),
+    "permit_tax_mci": __("Work permit tax: MCI a month"),
+    "permit_fine_mci": __("Fine for work without a permit: MCI"),
+    "stay_max_days": __("Visa-free stay: days in the window"),
+    "stay_window_days": __("Visa-free stay: the window in days"),
+    "stay_per_entry_days": __("Visa-free stay: days per entry (30-day countries)"),
+    "registration_days": __("Self-registration: calendar days"),
+    "host_notice_days": __("Host's notice: working days (before July 2026)"),
+    "address_change_days": __("New address: working days to register"),
+    "overstay_fine_mci": __("Overstay fine: MCI"),
+    "overstay_warning_days": __("Overstay: days with a warning only"),
+    "overstay_fine_days": __("Overstay: days with a fine (longer: expulsion)"),
+    "entry_ban_years": __("Entry ban after expulsion: years"),
+    "kandas_relocation_mci": __("Kandas relocation subsidy: MCI per family member"),
+    "kandas_rent_min_mci": __("Kandas rent and utilities: least MCI a month"),
+    "kandas_rent_max_mci": __("Kandas rent and utilities: most MCI a month"),
+    "kandas_rent_months": __("Kandas rent and utilities: months"),
+    "kandas_employer_mci": __("Subsidy to a kandas's employer: MCI"),
+    "kandas_certificate_mci": __("Economic mobility certificate: MCI"),
+    "kandas_grant_percent": __("Grant places kept for ethnic Kazakhs: %"),
+    "kandas_contract_years": __("Social contract: years"),
+    "kandas_status_years": __("Kandas status: years"),
+    "residence_test_minutes": __("Residence permit A1 test: minutes"),
+    "residence_block_percent": __("Residence permit A1 test: least % per block"),
+    "residence_pass_points": __("Residence permit questionnaire: pass points"),
+    "residence_total_days": __("Residence permit procedure: days at most"),
+    "neo_nomad_income_usd": __("Neo Nomad visa: income a month, USD"),
+    "investor_usd": __("Investor visa (A6): investment, USD"),
+    "aifc_investor_usd": __("AIFC investment residency: investment, USD"),
 }
-UNITS = {"tenge": "₸"}
+QUOTA = "quota_"  # quota_<region>: named after the region, in the reader's language
+UNIT_NAMES = {
+    "mci": __("MCI"),
+    "days": __("days"),
+    "months": __("months"),
+    "years": __("years"),
+    "percent": "%",
+    "count": __("people"),
+}
 FAMILY = 5  # the family size the preview of support shows
 
 
 def title(name: str) -> str:
+    if name.startswith(QUOTA):
+        region = support().regions.get(name.removeprefix(QUOTA))
+        if region is not None:
+            return _("Kandas quota: {region}").format(region=region.name.in_(current_locale()))
     return str(TITLES.get(name, name))
 
 
-def period_text(dated: DatedValue) -> str:
+def number(value: int) -> str:
+    return format_decimal(value, locale=current_locale())
+
+
+def amount(name: str, value: int) -> str:
+    """A fact's value with its unit, as staff read it."""
+    unit = fact_book().facts[name].unit
+    if unit == "tenge":
+        return tenge(value)
+    if unit == "usd":
+        return f"${number(value)}"
+    if unit == "period":
+        return _("in force")
+    return _("{value} {unit}").format(value=number(value), unit=str(UNIT_NAMES.get(unit, unit)))
+
+
+def period_text(name: str, dated: DatedValue) -> str:
     end = day_text(dated.valid_until) if dated.valid_until else _("no end set")
     return _("{value} from {start} to {end}").format(
-        value=tenge(dated.value), start=day_text(dated.valid_from), end=end
+        value=amount(name, dated.value), start=day_text(dated.valid_from), end=end
     )
 
 
@@ -49,6 +113,20 @@ def overdue_text(item: Overdue) -> str:
     if item.kind == "ended":
         return _("⚠️ its last period ended on {day}").format(day=day_text(item.day))
     return _("⚠️ not confirmed since {day}").format(day=day_text(item.day))
+
+
+def overdue_summary(overdue: list[Overdue]) -> str:
+    """One line: how many facts are overdue, and why."""
+    kinds = [item.kind for item in overdue]
+    return _(
+        "📊 <b>Facts: {count} overdue</b> (see /facts): {year} without this year's value, "
+        "{ended} ended, {unconfirmed} not confirmed for 180 days."
+    ).format(
+        count=len(overdue),
+        year=kinds.count("year"),
+        ended=kinds.count("ended"),
+        unconfirmed=kinds.count("unconfirmed"),
+    )
 
 
 def home_screen(book: FactBook, overdue: list[Overdue]) -> tuple[str, InlineKeyboardMarkup]:
@@ -76,7 +154,7 @@ def fact_screen(
             source += f" ({html.escape(dated.source.url)})"
         lines.append(
             _("• {period}\n  {source}; checked on {checked}").format(
-                period=period_text(dated), source=source, checked=day_text(dated.checked_on)
+                period=period_text(name, dated), source=source, checked=day_text(dated.checked_on)
             )
         )
     lines += [overdue_text(item) for item in overdue if item.name == name]
@@ -113,6 +191,19 @@ def support_preview(day: date) -> str:
     ).format(members=FAMILY, day=day_text(day), amount=tenge(family.relocation))
 
 
+def generic_preview(name: str) -> Callable[[date], str]:
+    """For a fact without a screen of its own to preview: its value as users read it."""
+
+    def preview(day: date) -> str:
+        return _("{title} from {day}: {value}").format(
+            title=title(name),
+            day=day_text(day),
+            value=amount(name, fact_book().reading(name, day).value),
+        )
+
+    return preview
+
+
 PREVIEWS: dict[str, Callable[[date], str]] = {
     "mci_tax": permit_preview,
     "mci_benefit": support_preview,
@@ -123,7 +214,7 @@ def preview_text(i18n: I18n, book: FactBook, name: str, dated: DatedValue) -> st
     """The user screens the draft changes, in each language, with the draft in force."""
     lines = [
         _("👁 <b>Preview</b>: {title}, {period}").format(
-            title=title(name), period=period_text(dated)
+            title=title(name), period=period_text(name, dated)
         ),
         "",
     ]
@@ -132,7 +223,8 @@ def preview_text(i18n: I18n, book: FactBook, name: str, dated: DatedValue) -> st
     try:
         for locale in LOCALES:
             with i18n.use_locale(locale):
-                lines.append(f"[{locale}] " + PREVIEWS[name](dated.valid_from))
+                preview = PREVIEWS.get(name, generic_preview(name))
+                lines.append(f"[{locale}] " + preview(dated.valid_from))
     finally:
         current_book.reset(token)
     with i18n.use_locale(staff_locale):
@@ -173,7 +265,7 @@ def history_screen(name: str, changes: list[FactChange]) -> tuple[str, InlineKey
                 who=who,
                 action=str(ACTIONS.get(change.action, change.action)),
                 start=day_text(change.valid_from),
-                value=f" → {tenge(new.value)}" if new else "",
+                value=f" → {amount(name, new.value)}" if new else "",
             )
         )
         buttons.append(
