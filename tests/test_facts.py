@@ -84,3 +84,11 @@ def test_a_year_without_published_transfers_is_unsettled():
     assert calendar().years[2027].transfers_published is False
     assert date(2027, 3, 15) in calendar().years[2027].holidays
     assert date(2026, 8, 30) not in calendar().years[2026].holidays
+
+
+def test_every_fact_name_fits_its_button_and_column():
+    from handlers.views.callbacks import FactAction, FactCb
+
+    for name in fact_book().facts:
+        packed = FactCb(action=FactAction.revert, fact=name, id=2**31 - 1, value="yes").pack()
+        assert len(packed.encode()) <= 64 and len(name) <= 32, name

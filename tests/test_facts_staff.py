@@ -187,3 +187,22 @@ async def test_a_shipped_rule_gets_a_new_value_from_a_day_and_screens_follow(app
     clock.set(datetime(2027, 1, 10, 9, 0, tzinfo=UTC))
     [*_, answer] = await user.send(PERMIT_QUESTION)
     assert "5 MCI a month" in answer.text and "21,625 ₸" in answer.text  # 5 × the 2026 MCI
+
+
+async def test_a_pilot_extended_in_facts_shows_its_new_end_on_the_guide(app, chat, clock):
+    clock.set(datetime(2026, 5, 20, 9, 0, tzinfo=UTC))
+    admin = await staff_member(chat, ADMIN, "en")
+    await admin.send("/facts")
+    [*_, question] = await admin.press_data(fcb(FactAction.end, "permit_online_pilot"))
+    assert "Until which day" in question.text  # a period has no value to ask
+    await admin.send("31.12.2026")
+    await admin.press("Save")
+    user = await person(chat, "en", user_id=630)
+    await app.users.save(630, citizenship="UZ")
+    await user.press_data("m:permit")
+    await user.press("New permit")
+    await user.send("20.05.2026")
+    await user.press("1")
+    documents = (await user.press("Documents and how to apply"))[-1].text
+    assert "December 21, 2025" in documents and "December 31, 2026" in documents
+    assert "May 31, 2026" not in documents

@@ -170,8 +170,9 @@ def seeded_value(seed: Seed) -> DatedValue:
         if isinstance(part, dict) and part.get("source"):
             source, checked = part["source"], part.get("checked_on", checked)
     title = source.get("en") if isinstance(source, dict) else source
+    shipped = _at(data, seed.path)
     return DatedValue(
-        value=int(_at(data, seed.path)),
+        value=1 if isinstance(shipped, (dict, str)) else int(shipped),  # a period: in force
         valid_from=seed.valid_from,
         valid_until=seed.valid_until,
         source=FactSource(title=str(title)),
@@ -202,10 +203,17 @@ def overlaid(file: str, shipped: M, day: date | None = None) -> M:
     for name, fact in book.facts.items():
         if fact.seed is None or fact.seed.file != file:
             continue
-        value = book.reading(name, day).value
+        reading = book.reading(name, day)
+        value: Any = reading.value
         *parents, last = fact.seed.path.split(".")
         part = _at(data, ".".join(parents)) if parents else data
         key: Any = int(last) if isinstance(part, list) else last
+        if fact.unit == "period":  # the period in force on the day, or the latest before it
+            start, end = reading.dated.valid_from.isoformat(), reading.dated.valid_until
+            if isinstance(part[key], dict):
+                value = {"since": start, "until": end.isoformat() if end else None}
+            else:
+                value = start
         if part[key] != value:
             part[key], changed = value, True
     result = type(shipped).model_validate(data) if changed else shipped

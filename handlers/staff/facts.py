@@ -121,16 +121,20 @@ async def on_start(
     name = callback_data.fact
     if not await admin(callback, facts, "a fact change") or not await known(callback, facts, name):
         return
-    latest = (await facts.current()).facts[name].values[-1]
+    fact = (await facts.current()).facts[name]
     mode = callback_data.action.value
-    draft = latest.model_dump(mode="json")
+    draft = fact.values[-1].model_dump(mode="json")
+    steps = STEPS[mode]
+    if fact.unit == "period":  # a pilot: its days are the value
+        steps = tuple(step for step in steps if step != "value")
     if mode == "add":
-        draft = {"source": {"title": "", "url": None}}
+        draft = {"value": 1, "source": {"title": "", "url": None}}
     await state.set_state(FactsFlow.typing)
-    await state.set_data({"fact": name, "mode": mode, "step": 0, "draft": draft})
+    data = {"fact": name, "mode": mode, "steps": list(steps), "step": 0, "draft": draft}
+    await state.set_data(data)
     await show(
         callback,
-        PROMPTS[STEPS[mode][0]](),
+        PROMPTS[steps[0]](),
         column([(_("✖️ Cancel"), FactCb(action=FactAction.drop, fact=name))]),
     )
 
@@ -176,8 +180,8 @@ async def on_typed(message: Message, state: FSMContext, facts: FactService, i18n
         await state.clear()
         return
     data = await state.get_data()
-    name, mode, draft = data["fact"], data["mode"], data["draft"]
-    steps = STEPS[mode]
+    name, draft = data["fact"], data["draft"]
+    steps = data["steps"]
     if data["step"] >= len(steps):  # the preview is out: its buttons decide
         await message.answer(_("Save this change?"), reply_markup=save_markup(name))
         return
@@ -214,7 +218,7 @@ async def on_save(
     data = await state.get_data()
     name = callback_data.fact
     ready = await state.get_state() == FactsFlow.typing.state and data.get("fact") == name
-    if not ready or data.get("step") != len(STEPS[data.get("mode", "add")]):
+    if not ready or data.get("step") != len(data.get("steps", ())):
         await callback.answer(out_of_date_text(), show_alert=True)
         return
     dated = DatedValue.model_validate(data["draft"])
@@ -297,7 +301,7 @@ async def on_revert(callback: CallbackQuery, callback_data: FactCb, facts: FactS
 async def ask_typing(event: Event, state: FSMContext, **extra: Any) -> None:
     """After a restart mid-dialogue: the question the dialogue is at."""
     data = await state.get_data()
-    steps = STEPS.get(data.get("mode", ""), ())
+    steps = data.get("steps", ())
     step = data.get("step", 0)
     if step < len(steps):
         await show(event, PROMPTS[steps[step]]())

@@ -293,7 +293,7 @@ class FactCb(CallbackData, prefix="fct"):
     the registry and the sender's rights in every handler."""
 
     action: FactAction
-    fact: Annotated[str, Field(pattern=r"^[a-z_]{0,24}$")] = ""
+    fact: Annotated[str, Field(pattern=r"^[a-z_]{0,32}$")] = ""
     id: Annotated[int, Field(ge=0, lt=2**31)] = 0
     value: Annotated[str, Field(pattern=r"^(yes)?$")] = ""
 

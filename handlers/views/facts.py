@@ -63,6 +63,12 @@ TITLES = {
     "neo_nomad_income_usd": __("Neo Nomad visa: income a month, USD"),
     "investor_usd": __("Investor visa (A6): investment, USD"),
     "aifc_investor_usd": __("AIFC investment residency: investment, USD"),
+    "permit_online_pilot": __("Pilot: work-permit applications online only"),
+    "residence_pilot": __("Pilot: residence-permit scoring"),
+    "citizenship_test_fee": __("Citizenship test: fee"),
+    "citizenship_test_minutes": __("Citizenship test: minutes"),
+    "citizenship_test_pass_points": __("Citizenship test: pass points of 100"),
+    "insurance_renew_days": __("Insurance: reminder days before a policy ends"),
 }
 QUOTA = "quota_"  # quota_<region>: named after the region, in the reader's language
 UNIT_NAMES = {
