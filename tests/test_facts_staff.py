@@ -206,3 +206,41 @@ async def test_a_pilot_extended_in_facts_shows_its_new_end_on_the_guide(app, cha
     documents = (await user.press("Documents and how to apply"))[-1].text
     assert "December 21, 2025" in documents and "December 31, 2026" in documents
     assert "May 31, 2026" not in documents
+
+
+async def test_two_instances_see_a_saved_fact_at_once(tmp_path, clock, bot):
+    """Two instances on one database and one Redis: the 2027 MCI saved on one is what the
+    other answers with at once, and so is its revert (the shared version key)."""
+    from bot.app import create_app
+    from bot.simulator import Conversation
+    from tests.conftest import REDIS_URL, make_settings
+
+    if REDIS_URL is None:
+        pytest.skip("needs JOLDAS_TEST_REDIS_URL: several instances share a Redis")
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(REDIS_URL)
+    await redis.flushdb()
+    await redis.aclose()
+    clock.set(datetime(2027, 1, 10, 9, 0, tzinfo=UTC))
+    settings = make_settings(tmp_path, redis_url=REDIS_URL)
+    one = await create_app(settings, migrate=True, clock=clock)
+    two = await create_app(settings, migrate=False, clock=clock)
+    try:
+        await two.users.save(640, locale="en", role="migrant", citizenship="UZ")
+        user = Conversation(two.dispatcher, bot, user_id=640, language_code="en")
+        [*_, answer] = await user.send(PERMIT_QUESTION)
+        assert "the 2027 MCI is not in my data yet" in answer.text
+        await one.users.save(ADMIN, locale="en")
+        admin = Conversation(one.dispatcher, bot, user_id=ADMIN, language_code="en")
+        await add_2027_mci(admin)
+        await admin.press("Save")
+        [*_, answer] = await user.send(PERMIT_QUESTION)
+        assert "18,076 ₸" in answer.text
+        [change] = await one.facts.history("mci_tax")
+        await one.facts.revert(change.id, ADMIN)
+        [*_, answer] = await user.send(PERMIT_QUESTION)
+        assert "the 2027 MCI is not in my data yet" in answer.text
+    finally:
+        await two.close()
+        await one.close()
