@@ -2,16 +2,13 @@
 fields and a confirmation, audited), revert a change, read the history, and the monthly
 flag of entries nobody confirmed for 180 days.
 
-Users' screens read one snapshot kept in memory. A save or a revert drops it here and, with
-Redis, bumps a version every instance compares before it reads its own, so a change shows
-on every instance at once.
+Users' screens read one snapshot kept in memory (bot/services/snapshot.py): a save or a
+revert shows on every instance at once.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -23,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.directory import Contact, Directory, country_of, merge, seed, spec
 from bot.services.clock import Clock
+from bot.services.snapshot import SharedSnapshot
 from storage.models import DirectoryChange
 from storage.repositories.directory import DirectoryRepository
 from storage.unit import transaction
@@ -35,8 +33,6 @@ if TYPE_CHECKING:
     from bot.services.users import UserService
 
 log = logging.getLogger("joldas.directory")
-VERSION_KEY = "joldas:directory:version"
-SHARED_MAX_AGE = 60.0  # seconds an instance with Redis keeps a snapshot at most
 FLAG_HOUR = 10  # the monthly flag goes at or after 10:00, in the bot's time zone
 FLAG_RETRY = timedelta(minutes=15)  # before a flag no admin received is tried again
 
@@ -92,46 +88,25 @@ class DirectoryService:
         self.timezone = ZoneInfo(timezone)
         self.default_locale = default_locale
         self.redis = redis
-        self._snapshot: Directory | None = None
-        self._version: Any = None  # the shared version the snapshot was read at
-        self._changes = 0  # local saves: a read that one overtook is not kept
-        self._read_at = 0.0  # time.monotonic() of the snapshot's read
+        self._snapshot = SharedSnapshot("directory", self._read, redis)
         self._flagged: str | None = None  # the month this instance last looked at
         self._next_try: datetime | None = None  # a failed flag is not tried again before
 
     # --- reading ------------------------------------------------------------------------------
 
     async def current(self) -> Directory:
-        """The snapshot users' screens read: kept until a save here, or (with Redis) until
-        the shared version changes; at most SHARED_MAX_AGE old with Redis, should a version
-        bump have been lost."""
-        if self.redis is not None:
-            version = await self.redis.get(VERSION_KEY)
-            too_old = time.monotonic() - self._read_at > SHARED_MAX_AGE
-            if version != self._version or too_old:
-                self._snapshot, self._version = None, version
-        snapshot = self._snapshot
-        if snapshot is None:
-            changes, version = self._changes, self._version
-            async with self._sessionmaker() as session:
-                repository = DirectoryRepository(session)
-                edits, confirmations = await repository.edits(), await repository.confirmations()
-            snapshot = Directory(merge(seed(), edits, confirmations))
-            # kept only if no save here, and no newer version seen, overtook this read
-            if changes == self._changes and version == self._version:
-                self._snapshot, self._read_at = snapshot, time.monotonic()
-        return snapshot
+        """The directory users' screens read (see bot/services/snapshot.py)."""
+        return await self._snapshot.get()
+
+    async def _read(self) -> Directory:
+        async with self._sessionmaker() as session:
+            repository = DirectoryRepository(session)
+            edits, confirmations = await repository.edits(), await repository.confirmations()
+        return Directory(merge(seed(), edits, confirmations))
 
     async def changed(self) -> None:
-        """Drop the snapshot here, and on every instance (a new random version: a Redis
-        that restarted empty still differs from what instances hold)."""
-        self._changes += 1
-        self._snapshot = None
-        if self.redis is not None:
-            try:
-                await self.redis.set(VERSION_KEY, uuid.uuid4().hex)
-            except Exception:  # saved all the same: the others see it within SHARED_MAX_AGE
-                log.warning("directory version not shared", exc_info=True)
+        """Drop the snapshot here, and on every instance."""
+        await self._snapshot.changed()
 
     async def editor(self, staff_id: int) -> Editor | None:
         """Asked on the server for every step: roles can change between two presses."""

@@ -2,16 +2,13 @@
 an overwrite of 2026), a corrected value, a period's end, a new source, a confirmation; each
 audited and revertible; and what is overdue.
 
-Users' screens read one book kept in memory: the shipped facts with the staff's values laid
-over them. A change drops it here and, with Redis, bumps a version every instance compares
-before it reads its own, so a change shows on every instance at once (as the directory does).
+Users' screens read one book kept in memory (bot/services/snapshot.py): the shipped facts
+with the staff's values laid over them; a change shows on every instance at once.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.facts import DatedValue, FactBook, FactSource, shipped_book, with_values
 from bot.services.clock import Clock
+from bot.services.snapshot import SharedSnapshot
 from storage.models import FactChange, FactValue
 from storage.unit import transaction
 
@@ -30,8 +28,6 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 log = logging.getLogger("joldas.facts")
-VERSION_KEY = "joldas:facts:version"
-SHARED_MAX_AGE = 60.0  # seconds an instance with Redis keeps a book at most
 UNCONFIRMED_DAYS = 180  # a value nobody checked for this long is overdue
 
 
@@ -130,10 +126,7 @@ class FactService:
         self.admin_ids = admin_ids
         self.timezone = ZoneInfo(timezone)
         self.redis = redis
-        self._book: FactBook | None = None
-        self._version: Any = None
-        self._changes = 0
-        self._read_at = 0.0
+        self._snapshot = SharedSnapshot("facts", self._read, redis)
 
     def is_admin(self, user_id: int) -> bool:
         """Asked on the server for every step: only admins change the facts."""
@@ -144,29 +137,15 @@ class FactService:
 
     async def current(self) -> FactBook:
         """The book users' screens read: no query while it is kept (see the module)."""
-        if self.redis is not None:
-            version = await self.redis.get(VERSION_KEY)
-            too_old = time.monotonic() - self._read_at > SHARED_MAX_AGE
-            if version != self._version or too_old:
-                self._book, self._version = None, version
-        book = self._book
-        if book is None:
-            changes, version = self._changes, self._version
-            async with self._sessionmaker() as session:
-                rows = list(await session.scalars(select(FactValue)))
-            book = laid_over(rows)
-            if changes == self._changes and version == self._version:
-                self._book, self._read_at = book, time.monotonic()
-        return book
+        return await self._snapshot.get()
+
+    async def _read(self) -> FactBook:
+        async with self._sessionmaker() as session:
+            rows = list(await session.scalars(select(FactValue)))
+        return laid_over(rows)
 
     async def changed(self) -> None:
-        self._changes += 1
-        self._book = None
-        if self.redis is not None:
-            try:
-                await self.redis.set(VERSION_KEY, uuid.uuid4().hex)
-            except Exception:  # saved all the same: the others see it within SHARED_MAX_AGE
-                log.warning("facts version not shared", exc_info=True)
+        await self._snapshot.changed()
 
     # --- staff changes ------------------------------------------------------------------------
 

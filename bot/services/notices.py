@@ -2,8 +2,7 @@
 again"), in kk, ru and en, shown through an optional end date.
 
 Users' screens read one snapshot of the notices not removed, kept in memory (navigation runs
-no query). Every change drops it here and, with Redis, bumps a version every instance
-compares before it reads its own, as the directory does (bot/services/directory.py).
+no query); a change shows on every instance at once (bot/services/snapshot.py).
 
 Nothing is deleted: removing a notice stamps who and when on its row, and restoring a
 removed one adds a new row with its texts (added by whoever restored it), so every row keeps
@@ -13,12 +12,10 @@ its own who and when: the audit trail.
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -26,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import LOCALES
 from bot.services.clock import Clock
+from bot.services.snapshot import SharedSnapshot
 from storage.models import GuideNotice
 from storage.unit import transaction
 
@@ -35,8 +33,6 @@ if TYPE_CHECKING:
     from bot.services.cases import CaseService
 
 log = logging.getLogger("joldas.notices")
-VERSION_KEY = "joldas:notices:version"
-SHARED_MAX_AGE = 60.0  # seconds an instance with Redis keeps a snapshot at most
 MAX_TEXT = 300  # characters of a notice, in each language
 
 # The guides a notice can go on: menu entries whose screen the user opens with a press.
@@ -128,10 +124,7 @@ class NoticeService:
         self.cases = cases
         self.timezone = ZoneInfo(timezone)
         self.redis = redis
-        self._snapshot: dict[str, tuple[Notice, ...]] | None = None
-        self._version: Any = None
-        self._changes = 0
-        self._read_at = 0.0
+        self._snapshot = SharedSnapshot("notices", self._read, redis)
 
     def today(self) -> date:
         """Today in the bot's time zone: a notice shows through its end date."""
@@ -145,30 +138,22 @@ class NoticeService:
 
     async def current(self) -> dict[str, tuple[Notice, ...]]:
         """The notices not removed (nor ended when read), by guide: the snapshot users'
-        screens read, dropped by a change here or (with Redis) a new shared version."""
-        if self.redis is not None:
-            version = await self.redis.get(VERSION_KEY)
-            too_old = time.monotonic() - self._read_at > SHARED_MAX_AGE
-            if version != self._version or too_old:
-                self._snapshot, self._version = None, version
-        snapshot = self._snapshot
-        if snapshot is None:
-            changes, version = self._changes, self._version
-            query = (
-                select(GuideNotice)
-                .where(GuideNotice.removed_at.is_(None))
-                .where(or_(GuideNotice.until.is_(None), GuideNotice.until >= self.today()))
-                .order_by(GuideNotice.id)
-            )
-            async with self._sessionmaker() as session:
-                rows = (await session.scalars(query)).all()
-            by_guide: dict[str, list[Notice]] = {}
-            for row in rows:
-                by_guide.setdefault(row.guide, []).append(Notice.of(row))
-            snapshot = {guide: tuple(notices) for guide, notices in by_guide.items()}
-            if changes == self._changes and version == self._version:
-                self._snapshot, self._read_at = snapshot, time.monotonic()
-        return snapshot
+        screens read (bot/services/snapshot.py)."""
+        return await self._snapshot.get()
+
+    async def _read(self) -> dict[str, tuple[Notice, ...]]:
+        query = (
+            select(GuideNotice)
+            .where(GuideNotice.removed_at.is_(None))
+            .where(or_(GuideNotice.until.is_(None), GuideNotice.until >= self.today()))
+            .order_by(GuideNotice.id)
+        )
+        async with self._sessionmaker() as session:
+            rows = (await session.scalars(query)).all()
+        by_guide: dict[str, list[Notice]] = {}
+        for row in rows:
+            by_guide.setdefault(row.guide, []).append(Notice.of(row))
+        return {guide: tuple(notices) for guide, notices in by_guide.items()}
 
     async def shown(self, guide: str) -> list[Notice]:
         """The notices a user sees on `guide` today."""
@@ -177,13 +162,7 @@ class NoticeService:
 
     async def changed(self) -> None:
         """Drop the snapshot here, and on every instance."""
-        self._changes += 1
-        self._snapshot = None
-        if self.redis is not None:
-            try:
-                await self.redis.set(VERSION_KEY, uuid.uuid4().hex)
-            except Exception:  # saved all the same: the others see it within SHARED_MAX_AGE
-                log.warning("notices version not shared", exc_info=True)
+        await self._snapshot.changed()
 
     async def notice(self, notice_id: int) -> Notice | None:
         async with self._sessionmaker() as session:
