@@ -244,3 +244,22 @@ async def test_two_instances_see_a_saved_fact_at_once(tmp_path, clock, bot):
     finally:
         await two.close()
         await one.close()
+
+
+async def test_a_new_value_ends_the_open_ended_shipped_one_the_day_before(app, chat, clock):
+    clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=UTC))
+    admin = await staff_member(chat, ADMIN, "en")
+    await admin.send("/facts")
+    await admin.press_data(fcb(FactAction.add, "overstay_fine_mci"))
+    for typed in ("12", "01.01.2027", "-", "Code of Administrative Offences as amended"):
+        await admin.send(typed)
+    [preview] = await admin.send("-")
+    assert "Save this change?" in preview.text
+    assert "Saved" in (await admin.press("Save"))[-1].text
+    values = (await app.facts.current()).facts["overstay_fine_mci"].values
+    assert [(v.value, v.valid_until) for v in values] == [
+        (10, datetime(2026, 12, 31).date()),
+        (12, None),
+    ]
+    actions = [change.action for change in await app.facts.history("overstay_fine_mci")]
+    assert actions == ["add", "end"]

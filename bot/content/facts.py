@@ -10,7 +10,7 @@ import itertools
 import json
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, model_validator
@@ -151,6 +151,15 @@ def mci_for_benefits(day: date) -> Reading:
         return own
     common = book.reading("mci_tax", day)
     return common if common.exact else own
+
+
+def ending_before(book: FactBook, name: str, valid_from: date) -> DatedValue | None:
+    """The open-ended period a new one from `valid_from` cuts short (it then ends the day
+    before), if there is one: giving a shipped rule a new value from a day ends the old."""
+    for dated in book.facts[name].values:
+        if dated.valid_until is None and dated.valid_from < valid_from:
+            return dated.model_copy(update={"valid_until": valid_from - timedelta(days=1)})
+    return None
 
 
 def _at(data: Any, path: str) -> Any:

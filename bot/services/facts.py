@@ -18,7 +18,14 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content.facts import DatedValue, FactBook, FactSource, shipped_book, with_values
+from bot.content.facts import (
+    DatedValue,
+    FactBook,
+    FactSource,
+    ending_before,
+    shipped_book,
+    with_values,
+)
 from bot.services.clock import Clock
 from bot.services.snapshot import SharedSnapshot
 from storage.models import FactChange, FactValue
@@ -159,7 +166,8 @@ class FactService:
         reverts: int | None = None,
     ) -> FactChange:
         """Set (or, with None, drop) the period of `name` starting on `valid_from`, checked
-        against the whole fact, recorded with the period before and after."""
+        against the whole fact, recorded with the period before and after. A value added
+        after an open-ended period ends that one the day before (recorded as its own change)."""
         async with transaction(self._sessionmaker) as session:
             rows = list(await session.scalars(select(FactValue).with_for_update()))
             book = laid_over(rows)
@@ -169,34 +177,55 @@ class FactService:
                 raise Refused("value")
             if dated is not None and dated.valid_until and dated.valid_until < dated.valid_from:
                 raise Refused("order")
-            shipped = period(shipped_book(), name, valid_from)
-            if dated is None and shipped is not None:
-                raise Refused("shipped")  # a shipped period is corrected, not dropped
-            try:
-                with_values(book, name, valid_from, dated)
-            except ValidationError as error:
-                raise Refused("overlap") from error
-            old = period(book, name, valid_from)
-            await session.execute(
-                delete(FactValue).where(FactValue.fact == name, FactValue.valid_from == valid_from)
+            if action == "add" and (cut := ending_before(book, name, valid_from)) is not None:
+                book, _ended = await self._write(
+                    session, book, name, cut.valid_from, cut, "end", staff_id
+                )
+            _book, change = await self._write(
+                session, book, name, valid_from, dated, action, staff_id, reverts
             )
-            if dated is not None and dated != shipped:
-                session.add(as_row(name, dated))
-            change = FactChange(
-                fact=name,
-                valid_from=valid_from,
-                action=action,
-                old=as_json(old),
-                new=as_json(dated),
-                staff_id=staff_id,
-                reverts=reverts,
-                at=self.clock.now(),
-            )
-            session.add(change)
-            await session.flush()
         await self.changed()
         log.info("fact %s from %s: %s by %s", name, valid_from, action, staff_id)
         return change
+
+    async def _write(
+        self,
+        session: AsyncSession,
+        book: FactBook,
+        name: str,
+        valid_from: date,
+        dated: DatedValue | None,
+        action: str,
+        staff_id: int,
+        reverts: int | None = None,
+    ) -> tuple[FactBook, FactChange]:
+        """One period's change inside `put`'s transaction: the book after it, and its record."""
+        shipped = period(shipped_book(), name, valid_from)
+        if dated is None and shipped is not None:
+            raise Refused("shipped")  # a shipped period is corrected, not dropped
+        try:
+            after = with_values(book, name, valid_from, dated)
+        except ValidationError as error:
+            raise Refused("overlap") from error
+        old = period(book, name, valid_from)
+        await session.execute(
+            delete(FactValue).where(FactValue.fact == name, FactValue.valid_from == valid_from)
+        )
+        if dated is not None and dated != shipped:
+            session.add(as_row(name, dated))
+        change = FactChange(
+            fact=name,
+            valid_from=valid_from,
+            action=action,
+            old=as_json(old),
+            new=as_json(dated),
+            staff_id=staff_id,
+            reverts=reverts,
+            at=self.clock.now(),
+        )
+        session.add(change)
+        await session.flush()
+        return after, change
 
     async def revert(self, change_id: int, admin_id: int) -> FactChange:
         """Put the period back as it was before the change."""

@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.content.facts import DatedValue, with_values
+from bot.content.facts import DatedValue, ending_before, with_values
 from bot.rules import contacts as check
 from bot.rules.contacts import Refused as Unreadable
 from bot.rules.dates import DateInputError, parse_date
@@ -197,6 +197,8 @@ async def on_typed(message: Message, state: FSMContext, facts: FactService, i18n
     draft["checked_on"] = facts.today().isoformat()
     dated = DatedValue.model_validate(draft)
     book = await facts.current()
+    if data["mode"] == "add" and (cut := ending_before(book, name, dated.valid_from)):
+        book = with_values(book, name, cut.valid_from, cut)  # the open period ends before it
     try:
         preview_book = with_values(book, name, dated.valid_from, dated)
     except ValueError:

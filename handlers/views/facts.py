@@ -69,6 +69,13 @@ TITLES = {
     "citizenship_test_minutes": __("Citizenship test: minutes"),
     "citizenship_test_pass_points": __("Citizenship test: pass points of 100"),
     "insurance_renew_days": __("Insurance: reminder days before a policy ends"),
+    "host_fine_small_mci": __("Host's fine, small business: MCI"),
+    "host_fine_medium_mci": __("Host's fine, medium business: MCI"),
+    "host_fine_large_mci": __("Host's fine, large business: MCI"),
+    "uzbek_exempt_days": __("Uzbek citizens: days without registration (before July 2026)"),
+    "citizenship_language_pass": __("Citizenship test, Kazakh language: pass mark"),
+    "citizenship_constitution_pass": __("Citizenship test, Constitution: pass mark"),
+    "citizenship_history_pass": __("Citizenship test, history: pass mark"),
 }
 QUOTA = "quota_"  # quota_<region>: named after the region, in the reader's language
 UNIT_NAMES = {
