@@ -263,3 +263,23 @@ async def test_a_new_value_ends_the_open_ended_shipped_one_the_day_before(app, c
     ]
     actions = [change.action for change in await app.facts.history("overstay_fine_mci")]
     assert actions == ["add", "end"]
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+async def test_every_facts_screen_fits_a_phone(app, chat, clock, lang):
+    """The groups, each group and each fact, in the staff member's language, ≤1,500."""
+    from tests.test_screens import visible
+
+    clock.set(datetime(2027, 1, 10, 9, 0, tzinfo=UTC))  # with what is overdue shown
+    admin = await staff_member(chat, ADMIN, lang)
+    screens = [(await admin.send("/facts"))[-1]]
+    book = await app.facts.current()
+    for group in {fact.group for fact in book.facts.values()}:
+        screens += await admin.press_data(fcb(FactAction.group, group))
+    for name in book.facts:
+        screens += await admin.press_data(fcb(FactAction.fact, name))
+    texts = [sent.text for sent in screens if sent.text]
+    assert len(texts) == 1 + len({f.group for f in book.facts.values()}) + len(book.facts)
+    assert max(len(visible(text)) for text in texts) <= 1500
+    forged = await admin.press_data(fcb(FactAction.group, "no_group"))
+    assert any(sent.name == "answerCallbackQuery" for sent in forged)

@@ -39,14 +39,11 @@ UNCONFIRMED_DAYS = 180  # a value nobody checked for this long is overdue
 
 
 class Refused(Exception):
-    """A change that would break the book: the reason is one of REASONS."""
+    """A change that would break the book, and why (handlers/staff/facts.py words it)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-REASONS = ("overlap", "order", "unknown", "no_period", "value", "shipped")
 
 
 @dataclass(frozen=True)

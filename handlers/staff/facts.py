@@ -29,7 +29,14 @@ from handlers.filters import not_a_command
 from handlers.views.callbacks import FactAction, FactCb
 from handlers.views.desk import refuse
 from handlers.views.directory import refused_text
-from handlers.views.facts import fact_screen, history_screen, home_screen, preview_text, save_markup
+from handlers.views.facts import (
+    fact_screen,
+    group_screen,
+    history_screen,
+    home_screen,
+    preview_text,
+    save_markup,
+)
 from handlers.views.ui import column, out_of_date_text, show, user_id_of
 from handlers.wiring import Wiring
 
@@ -99,6 +106,16 @@ async def on_home(callback: CallbackQuery, state: FSMContext, facts: FactService
         return
     await state.clear()
     await show(callback, *home_screen(await facts.current(), await facts.overdue()))
+
+
+async def on_group(callback: CallbackQuery, callback_data: FactCb, facts: FactService):
+    if not await admin(callback, facts, "a group of facts"):
+        return
+    book = await facts.current()
+    if callback_data.fact not in {fact.group for fact in book.facts.values()}:
+        await callback.answer(out_of_date_text(), show_alert=True)
+        return
+    await show(callback, *group_screen(book, callback_data.fact, await facts.overdue()))
 
 
 async def on_fact(
@@ -317,6 +334,7 @@ def build_router(wiring: Wiring) -> Router:
     action = F.action
     router.message.register(on_facts, Command("facts"))
     router.callback_query.register(on_home, cb(action == FactAction.home))
+    router.callback_query.register(on_group, cb(action == FactAction.group))
     router.callback_query.register(on_fact, cb(action == FactAction.fact))
     router.callback_query.register(
         on_start, cb(action.in_({FactAction.add, FactAction.correct, FactAction.end}))

@@ -277,6 +277,7 @@ class DirCb(CallbackData, prefix="dir"):
 
 class FactAction(StrEnum):
     home = "home"
+    group = "group"  # fact: the group's id
     fact = "fact"  # a fact's periods, and what to do
     add = "add"  # a value for a new period
     correct = "correct"  # the current period's value and source

@@ -142,17 +142,54 @@ def overdue_summary(overdue: list[Overdue]) -> str:
     )
 
 
+GROUPS = {
+    "mci": __("MCI"),
+    "permit": __("Work permit"),
+    "stay": __("Stay limits"),
+    "registration": __("Registration"),
+    "fines": __("Fines and bans"),
+    "kandas_support": __("Kandas support"),
+    "kandas_quota": __("Kandas quotas by region"),
+    "residence": __("Residence permit and citizenship tests"),
+    "fees": __("Fees"),
+    "routes": __("Routes for ethnic Kazakhs: thresholds"),
+    "pilots": __("Pilots"),
+    "insurance": __("Insurance"),
+}
+
+
 def home_screen(book: FactBook, overdue: list[Overdue]) -> tuple[str, InlineKeyboardMarkup]:
+    """The groups of facts, each with how many of its facts are overdue."""
     lines = [_("📊 <b>Facts the advice rests on</b>"), ""]
     buttons: list[Button] = []
-    for name in book.facts:
-        late = [item for item in overdue if item.name == name]
-        lines.append(f"• {title(name)}" + "".join(f" {overdue_text(item)}" for item in late))
+    late = {item.name for item in overdue}
+    groups: dict[str, list[str]] = {}
+    for name, fact in book.facts.items():
+        groups.setdefault(fact.group, []).append(name)
+    for group, names in groups.items():
+        label = str(GROUPS.get(group, group))
+        count = sum(name in late for name in names)
+        mark = _(" ⚠️ overdue: {count}").format(count=count) if count else ""
+        lines.append(f"• {label}: {len(names)}{mark}")
+        buttons.append((label, FactCb(action=FactAction.group, fact=group)))
+    lines += ["", _("Overdue: {count}. Choose a group.").format(count=len(late))]
+    return "\n".join(lines), column(buttons)
+
+
+def group_screen(
+    book: FactBook, group: str, overdue: list[Overdue]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The facts of one group, with what is overdue."""
+    lines = [f"📊 <b>{GROUPS.get(group, group)}</b>", ""]
+    buttons: list[Button] = []
+    for name, fact in book.facts.items():
+        if fact.group != group:
+            continue
+        marks = "".join(f" {overdue_text(item)}" for item in overdue if item.name == name)
+        lines.append(f"• {title(name)}: {amount(name, fact.values[-1].value)}{marks}")
         buttons.append((title(name), FactCb(action=FactAction.fact, fact=name)))
-    lines += [
-        "",
-        _("Overdue: {count}. Choose a fact to see its periods.").format(count=len(overdue)),
-    ]
+    lines += ["", _("Choose a fact to see its periods.")]
+    buttons.append((_("◀️ All facts"), FactCb(action=FactAction.home)))
     return "\n".join(lines), column(buttons)
 
 
@@ -177,7 +214,7 @@ def fact_screen(
         (_("📅 Set the latest period's end"), FactCb(action=FactAction.end, fact=name)),
         (_("✅ Checked today: still right"), FactCb(action=FactAction.confirm, fact=name)),
         (_("🕘 Changes"), FactCb(action=FactAction.history, fact=name)),
-        (_("◀️ All facts"), FactCb(action=FactAction.home)),
+        (_("◀️ Back"), FactCb(action=FactAction.group, fact=fact.group)),
     ]
     return "\n".join(lines), column(buttons)
 
