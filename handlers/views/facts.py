@@ -87,6 +87,7 @@ UNIT_NAMES = {
     "count": __("people"),
 }
 FAMILY = 5  # the family size the preview of support shows
+ROOM = 1200  # characters of periods on a fact's screen: the rest of it fits under 1,500
 
 
 def title(name: str) -> str:
@@ -198,15 +199,16 @@ def fact_screen(
 ) -> tuple[str, InlineKeyboardMarkup]:
     fact = book.facts[name]
     lines = [f"📊 <b>{title(name)}</b>", html.escape(fact.about), ""]
-    for dated in reversed(fact.values[-6:]):  # the latest first
+    for dated in reversed(fact.values):  # the latest first, as many as fit a phone
         source = html.escape(dated.source.title)
         if dated.source.url:
             source += f" ({html.escape(dated.source.url)})"
-        lines.append(
-            _("• {period}\n  {source}; checked on {checked}").format(
-                period=period_text(name, dated), source=source, checked=day_text(dated.checked_on)
-            )
+        line = _("• {period}\n  {source}; checked on {checked}").format(
+            period=period_text(name, dated), source=source, checked=day_text(dated.checked_on)
         )
+        if len("\n".join([*lines, line])) > ROOM:
+            break
+        lines.append(line)
     lines += [overdue_text(item) for item in overdue if item.name == name]
     buttons: list[Button] = [
         (_("➕ Value for a new period"), FactCb(action=FactAction.add, fact=name)),
