@@ -9,6 +9,7 @@ instances do. Each test there starts from an empty schema and an empty Redis dat
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -74,9 +75,29 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file at the latest schema, made once: each test starts from a copy (the
+    migrations run once per session, not once per test)."""
+    import asyncio
+
+    from storage.db import create_engine, upgrade_database
+
+    path = tmp_path_factory.mktemp("template") / "joldas.db"
+
+    async def migrate() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        await upgrade_database(engine)
+        await engine.dispose()
+
+    asyncio.run(migrate())
+    return path
+
+
 @pytest.fixture
-async def settings(tmp_path: Path, backend: str) -> Settings:
+async def settings(tmp_path: Path, backend: str, migrated_database: Path) -> Settings:
     if backend == "sqlite":
+        shutil.copyfile(migrated_database, tmp_path / "joldas.db")
         return make_settings(tmp_path)
     await reset_servers()
     return make_settings(tmp_path, database_url=POSTGRES_URL, redis_url=REDIS_URL)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
@@ -33,6 +34,8 @@ from bot.content.countries import country_name
 from bot.content.facts import mci_for_taxes
 from bot.content.kandas import pages, residence, support
 from bot.content.migrants import facts as migrant_facts
+from bot.content.papers import PaperGuide, Papers, PaperSection, filled_text
+from bot.content.papers import papers as load_papers
 from bot.i18n import speaking
 from bot.rules.language import content_stems
 from bot.services.search import Document, Hit, SearchIndex
@@ -44,6 +47,7 @@ from handlers.views.callbacks import (
     KandasCb,
     KandasPage,
     MenuCb,
+    PaperCb,
     ProfileAction,
     ProfileCb,
     RegAction,
@@ -52,7 +56,14 @@ from handlers.views.callbacks import (
 )
 from handlers.views.guide import contact_centre
 from handlers.views.kandas import filled
-from handlers.views.ui import Button, current_locale, keyboard, menu_button, menu_markup
+from handlers.views.ui import (
+    Button,
+    current_locale,
+    keyboard,
+    menu_button,
+    menu_label,
+    menu_markup,
+)
 
 TAG = re.compile(r"<[^>]+>")
 SENTENCE = re.compile(r"(?<=[.!?])\s")
@@ -192,6 +203,42 @@ def fill(text: str, numbers: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: numbers[match.group(1)], text)
 
 
+def filled_answer(template: Text, locale: str, year: int) -> str:
+    """A hand-written answer with the figures of `year` as the facts stand now."""
+    return fill(template.in_(locale), figures(year, locale))
+
+
+def grouped(locale: str, value: int) -> str:
+    return format_decimal(value, locale=locale)
+
+
+def paper_answer(guide_id: str, section_id: str, locale: str, _year: int) -> str:
+    """A papers section's opening, its figures as the facts stand now."""
+    guide = load_papers().guide(guide_id)
+    section = guide.section(section_id) if guide else None
+    if guide is None or section is None:
+        return ""
+    text = filled_text(section.text.in_(locale), guide.figures, partial(grouped, locale))
+    return short(text)
+
+
+def paper_title(guide: PaperGuide, section: PaperSection, locale: str) -> str:
+    """ "🆔 IIN: where and how to get it": the guide's name, then the section's label
+    without its emoji."""
+    label = section.label.in_(locale)
+    head, _space, rest = label.partition(" ")
+    if rest and not any(ch.isalnum() for ch in head):
+        label = rest
+    return f"{menu_label(guide.id)}: {label}"
+
+
+def paper_source(section: PaperSection, data: Papers, locale: str) -> str:
+    checked = format_date(date.fromisoformat(data.checked_on), "long", locale=locale)
+    return _("Source: {source}; checked on {checked}.").format(
+        source=", ".join(source.title for source in section.sources), checked=checked
+    )
+
+
 def plain(text: str) -> str:
     return html.unescape(TAG.sub("", text))
 
@@ -226,14 +273,15 @@ class Answer:
     texts: dict[str, str]  # the short answer
     sources: dict[str, str]
     document: Document
-    template: Text | None = None  # a text with figures: filled again when shown
+    # a text with figures, written again when shown: (locale, year) -> the short answer
+    render: Callable[[str, int], str] | None = None
 
     def text_in(self, locale: str, year: int) -> str:
         """The short answer, with the figures of `year` as the facts stand now (a value
         staff saved is what the next question is answered with)."""
-        if self.template is None:
+        if self.render is None:
             return self.texts[locale]
-        return fill(self.template.in_(locale), figures(year, locale))
+        return self.render(locale, year)
 
     @property
     def guide(self) -> str | None:
@@ -263,6 +311,8 @@ def guide_of(target: str) -> str | None:
         return "checklist" if item == "checklist_tips" else item
     if prefix == KandasCb.__prefix__:
         return GUIDE_OF_KANDAS.get(KandasCb.unpack(target).page)
+    if prefix == PaperCb.__prefix__:
+        return PaperCb.unpack(target).guide
     return GUIDE_OF_PREFIX.get(prefix)
 
 
@@ -298,7 +348,13 @@ class AnswerBook:
         return rendered
 
     def _build(self) -> list[Answer]:
-        return [*self._static(), *self._rights(), *self._checklist(), *self._kandas()]
+        return [
+            *self._static(),
+            *self._papers(),
+            *self._rights(),
+            *self._checklist(),
+            *self._kandas(),
+        ]
 
     def _static(self) -> list[Answer]:
         data = load("answers.json", Entries)
@@ -319,9 +375,34 @@ class AnswerBook:
                 title=" ".join([*titles.values(), questions]),
                 body=" ".join(texts.values()),
             )
-            found.append(
-                Answer(entry.id, target.pack(), titles, texts, sources, document, entry.answer)
-            )
+            render = partial(filled_answer, entry.answer)
+            found.append(Answer(entry.id, target.pack(), titles, texts, sources, document, render))
+        return found
+
+    def _papers(self) -> list[Answer]:
+        """A section of a papers guide (the IIN, residence permits, work through an
+        employer) is an answer; its figures come from the facts when shown."""
+        data = load_papers()
+        found = []
+        for guide in data.guides:
+            for section in guide.sections:
+                render = partial(paper_answer, guide.id, section.id)
+                titles = self._in_every_language(
+                    lambda locale, guide=guide, section=section: paper_title(guide, section, locale)
+                )
+                texts = {locale: render(locale, self.year) for locale in LOCALES}
+                sources = self._in_every_language(
+                    lambda locale, section=section: paper_source(section, data, locale)
+                )
+                questions = " ".join(q for qs in section.questions.values() for q in qs)
+                answer_id = f"papers:{guide.id}:{section.id}"
+                document = Document(
+                    answer_id,
+                    title=" ".join([*titles.values(), questions]),
+                    body=" ".join(plain(text) for text in texts.values()),
+                )
+                target = PaperCb(guide=guide.id, section=section.id).pack()
+                found.append(Answer(answer_id, target, titles, texts, sources, document, render))
         return found
 
     def _rights(self) -> list[Answer]:

@@ -202,6 +202,14 @@ class KandasCb(CallbackData, prefix="kd"):
     value: Annotated[str, Field(max_length=32)] = ""
 
 
+# --- foreigners' papers: the IIN, residence permits, work through an employer -------------
+
+
+class PaperCb(CallbackData, prefix="pp"):
+    guide: Annotated[str, Field(max_length=24)]  # checked against papers.json before use
+    section: Annotated[str, Field(max_length=24)] = ""  # "" opens the guide's list
+
+
 # --- staff -------------------------------------------------------------------------------
 
 

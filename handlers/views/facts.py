@@ -156,6 +156,9 @@ GROUPS = {
     "routes": __("Routes for ethnic Kazakhs: thresholds"),
     "pilots": __("Pilots"),
     "insurance": __("Insurance"),
+    "iin": __("IIN"),
+    "residence_permits": __("Residence permits for foreigners"),
+    "work_permits": __("Work through an employer"),
 }
 
 

@@ -29,7 +29,7 @@ from bot.content.kandas import (
     support_years,
 )
 from bot.rules.kandas import MAX_FAMILY, Support
-from handlers.views.callbacks import KandasCb, KandasPage, MenuCb
+from handlers.views.callbacks import KandasCb, KandasPage, MenuCb, PaperCb
 from handlers.views.guide import contact_centre, day_text, source_line, tenge
 from handlers.views.ui import Button, column, current_locale, keyboard, menu_button
 from storage.records import ContractRecord
@@ -450,6 +450,7 @@ def residence_screen(done: set[str]) -> tuple[str, InlineKeyboardMarkup]:
                 KandasCb(page=KandasPage.practice),
             ),
             (_("🇰🇿 The citizenship test"), KandasCb(page=KandasPage.citizenship)),
+            (_("🪪 Residence permits: every ground, the card"), MenuCb(item="residence_permits")),
             menu_button(),
         ]
     )
@@ -523,8 +524,12 @@ def citizenship_screen() -> tuple[str, InlineKeyboardMarkup]:
         "",
         source_line(test),
     ]
+    routes = (
+        _("🪪 Who may apply for citizenship"),
+        PaperCb(guide="residence_permits", section="citizenship"),
+    )
     back = (_("◀️ Residence permit"), MenuCb(item="residence"))
-    return "\n".join(lines), column([back, menu_button()])
+    return "\n".join(lines), column([routes, back, menu_button()])
 
 
 # --- help on arrival --------------------------------------------------------------------------

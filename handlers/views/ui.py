@@ -27,13 +27,24 @@ from handlers.views.zones import zone_label
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
 MENU_ITEMS: dict[str | None, tuple[str, ...]] = {
-    "migrant": ("registration", "stay", "permit", "insurance", "helplines", "reminders"),
+    "migrant": (
+        "registration",
+        "stay",
+        "permit",
+        "insurance",
+        "iin",
+        "residence_permits",
+        "employer_work",
+        "helplines",
+        "reminders",
+    ),
     "emigrant": ("sos", "rights", "checklist", "offer_check", "attache", "insurance", "reminders"),
     "kandas": (
         "kandas_status",
         "kandas_regions",
         "kandas_contract",
         "residence",
+        "iin",
         "kandas_arrival",
         "kandas_routes",
         "helplines",
@@ -47,6 +58,9 @@ MENU_LABELS = {
     "stay": __("📅 How long may I stay"),
     "permit": __("💼 Work permit (patent)"),
     "insurance": __("🩺 Insurance"),
+    "iin": __("🆔 IIN"),
+    "residence_permits": __("🪪 Residence permits"),
+    "employer_work": __("🏢 Work through an employer"),
     "helplines": __("☎️ Help lines"),
     "reminders": __("⏰ My reminders"),
     "sos": __("🆘 SOS: I need help now"),
