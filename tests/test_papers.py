@@ -92,18 +92,24 @@ async def test_every_section_opens_fits_a_phone_and_names_its_sources(app, chat,
 async def test_one_years_figures_say_their_year_and_later_that_the_new_ones_are_missing(
     app, chat, clock, lang
 ):
-    dated = [(g, s) for g in papers().guides for s in g.sections if s.year is not None]
-    assert dated, "the quota section's figures are one year's"
-    guide, section = dated[0]
+    """The 2026 quota: "for 2026" in 2026; in 2027, still the 2026 figures, saying the 2027
+    ones are not in the data yet."""
+    guide = papers().guide("employer_work")
+    assert guide is not None
+    section = guide.section("quota")
+    assert section is not None and section.year_bound
     user = await person(chat, lang, user_id=701, role="migrant")
     [*_, screen] = await user.press_data(pcb(guide.id, section.id))
-    assert t(app, lang, "📅 These figures are for {year}.").format(year=section.year) in screen.text
-    clock.set(datetime(section.year + 1, 2, 1, 6, 0, tzinfo=UTC))
+    assert t(app, lang, "📅 These figures are for {year}.").format(year=2026) in screen.text
+    assert format_decimal(5893, locale=lang) in screen.text  # category 3, order of 12 Dec 2025
+    assert "2026" in visible(screen.text).split("\n")[2]  # the heading names the year
+    clock.set(datetime(2027, 2, 1, 6, 0, tzinfo=UTC))
     [*_, later] = await user.press_data(pcb(guide.id, section.id))
     note = t(
         app, lang, "📅 These figures are for {year}: the {this_year} ones are not in my data yet."
     )
-    assert note.format(year=section.year, this_year=section.year + 1) in later.text
+    assert note.format(year=2026, this_year=2027) in later.text
+    assert format_decimal(5893, locale=lang) in later.text
 
 
 @pytest.mark.parametrize("data", ["pp:iin:nope", "pp:nope:what", "pp:" + "x" * 40 + ":what"])

@@ -2,7 +2,8 @@
 residence permits, work through an employer. A guide is a short intro and sections behind
 buttons; each section names its own sources, what they leave open, and (when its figures are
 one year's) that year. A rule's number lives in the guide's `figures` (seeded into the
-registry of facts, so staff keep it current) and a text names it by {placeholder}."""
+registry of facts, so staff keep it current) or is a registry fact another guide shares
+(the residence pilot's); a text names it by {placeholder}."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ from datetime import date
 
 from pydantic import BaseModel, Field, model_validator
 
+from bot import LOCALES
 from bot.content import Sourced, load
 from bot.content.abroad import Text
-from bot.content.facts import overlaid
+from bot.content.facts import fact_book, fact_value, overlaid, shipped_book
 
 FILE = "papers.json"
 ID = r"^[a-z][a-z_]{1,23}$"
 PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+FACT_PREFIX = "paper_"  # a figure's name in the registry of facts
+DATA_YEAR = "data_year"  # the placeholder for the year one-year figures are for
 GUIDES = ("iin", "residence_permits", "employer_work")  # the menu entries, in menu order
 
 
@@ -34,8 +38,17 @@ class PaperSection(BaseModel):
     text: Text
     unconfirmed: Text | None = None
     sources: list[PaperSource] = Field(min_length=1)
-    year: int | None = None  # the year its figures are for, when they are one year's
+    year_bound: bool = False  # its figures are one year's: the screen says which year
     questions: dict[str, list[str]] = {}  # paraphrases by language, for typed questions
+
+    def placeholders(self) -> set[str]:
+        texts = [text for text in (self.label, self.text, self.unconfirmed) if text is not None]
+        return {
+            name
+            for text in texts
+            for locale in LOCALES
+            for name in PLACEHOLDER.findall(text.in_(locale))
+        }
 
 
 class PaperGuide(BaseModel):
@@ -46,15 +59,35 @@ class PaperGuide(BaseModel):
 
     @model_validator(mode="after")
     def _placeholders_known(self) -> PaperGuide:
+        known = shipped_book().facts
         for section in self.sections:
-            for text in (section.text, section.unconfirmed, section.label):
-                if text is None:
-                    continue
-                for locale in ("kk", "ru", "en"):
-                    for name in PLACEHOLDER.findall(getattr(text, locale)):
-                        if name not in self.figures:
-                            raise ValueError(f"{self.id}.{section.id}: unknown figure {{{name}}}")
+            for name in section.placeholders():
+                if name not in self.figures and name not in known and name != DATA_YEAR:
+                    raise ValueError(f"{self.id}.{section.id}: unknown figure {{{name}}}")
         return self
+
+    def values(self, day: date) -> dict[str, int]:
+        """Every figure its texts name: its own (seeded into the registry, overlaid for the
+        day already), the registry's facts it names directly (the residence pilot's), and
+        {data_year}, the year its one-year figures are for."""
+        named = {name for section in self.sections for name in section.placeholders()}
+        named -= {*self.figures, DATA_YEAR}
+        shared = {name: fact_value(name, day) for name in named}
+        return {**self.figures, **shared, DATA_YEAR: self.data_year(day)[0]}
+
+    def data_year(self, day: date) -> tuple[int, bool]:
+        """The year the guide's one-year figures (its year-bound facts) are for on `day`, and
+        whether that is the day's own year (False: the latest earlier year stands in)."""
+        book = fact_book()
+        readings = [
+            book.reading(FACT_PREFIX + name, day)
+            for name in self.figures
+            if FACT_PREFIX + name in book.facts and book.facts[FACT_PREFIX + name].year_bound
+        ]
+        if not readings:
+            return day.year, True
+        year = min(reading.year for reading in readings)
+        return year, all(reading.exact for reading in readings)
 
     def section(self, section_id: str) -> PaperSection | None:
         return next((s for s in self.sections if s.id == section_id), None)

@@ -31,7 +31,7 @@ from bot.content import Sourced, load
 from bot.content.abroad import Text, checklist, country_codes, country_page, general_guide
 from bot.content.abroad import offer_check as offer_check_facts
 from bot.content.countries import country_name
-from bot.content.facts import mci_for_taxes
+from bot.content.facts import current_day, mci_for_taxes
 from bot.content.kandas import pages, residence, support
 from bot.content.migrants import facts as migrant_facts
 from bot.content.papers import PaperGuide, Papers, PaperSection, filled_text
@@ -212,14 +212,16 @@ def grouped(locale: str, value: int) -> str:
     return format_decimal(value, locale=locale)
 
 
-def paper_answer(guide_id: str, section_id: str, locale: str, _year: int) -> str:
-    """A papers section's opening, its figures as the facts stand now."""
+def paper_answer(guide_id: str, section_id: str, locale: str, year: int) -> str:
+    """A papers section's opening, its figures as the facts stand on the update's day (or
+    in `year`, outside an update)."""
     guide = load_papers().guide(guide_id)
     section = guide.section(section_id) if guide else None
     if guide is None or section is None:
         return ""
-    text = filled_text(section.text.in_(locale), guide.figures, partial(grouped, locale))
-    return short(text)
+    day = current_day.get() or date(year, 7, 1)
+    values = guide.values(day)
+    return short(filled_text(section.text.in_(locale), values, partial(grouped, locale)))
 
 
 def paper_title(guide: PaperGuide, section: PaperSection, locale: str) -> str:

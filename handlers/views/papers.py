@@ -21,9 +21,9 @@ def number(value: int) -> str:
     return format_decimal(value, locale=current_locale())
 
 
-def section_text(guide: PaperGuide, section: PaperSection) -> str:
+def section_text(guide: PaperGuide, section: PaperSection, today: date) -> str:
     """The section's own text, its figures filled in (as the facts stand today)."""
-    return filled_text(section.text.in_(current_locale()), guide.figures, number)
+    return filled_text(section.text.in_(current_locale()), guide.values(today), number)
 
 
 def guide_screen(guide: PaperGuide) -> tuple[str, InlineKeyboardMarkup]:
@@ -42,15 +42,16 @@ def guide_screen(guide: PaperGuide) -> tuple[str, InlineKeyboardMarkup]:
     return text, column([*buttons, menu_button()])
 
 
-def year_note(section: PaperSection, today: date) -> str | None:
-    """Figures that are one year's say so, and say when the current year's are missing."""
-    if section.year is None:
+def year_note(guide: PaperGuide, section: PaperSection, today: date) -> str | None:
+    """One year's figures say which year, and when the current year's are missing."""
+    if not section.year_bound:
         return None
-    if today.year > section.year:
+    year, exact = guide.data_year(today)
+    if not exact:
         return _(
             "📅 These figures are for {year}: the {this_year} ones are not in my data yet."
-        ).format(year=section.year, this_year=today.year)
-    return _("📅 These figures are for {year}.").format(year=section.year)
+        ).format(year=year, this_year=today.year)
+    return _("📅 These figures are for {year}.").format(year=year)
 
 
 def source_title(source: PaperSource) -> str:
@@ -78,11 +79,11 @@ def section_screen(
     guide: PaperGuide, section: PaperSection, data: Papers, today: date
 ) -> tuple[str, InlineKeyboardMarkup]:
     locale = current_locale()
-    parts = [f"<b>{section.label.in_(locale)}</b>", section_text(guide, section)]
+    parts = [f"<b>{section.label.in_(locale)}</b>", section_text(guide, section, today)]
     if section.unconfirmed is not None:
-        unconfirmed = filled_text(section.unconfirmed.in_(locale), guide.figures, number)
+        unconfirmed = filled_text(section.unconfirmed.in_(locale), guide.values(today), number)
         parts.append("<i>" + _("⚠️ Not confirmed: {what}").format(what=unconfirmed) + "</i>")
-    note = year_note(section, today)
+    note = year_note(guide, section, today)
     if note:
         parts.append(note)
     parts.append(sources_line(section, data))
