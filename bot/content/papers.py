@@ -117,4 +117,9 @@ def papers() -> Papers:
 
 def filled_text(text: str, figures: dict[str, int], number: Callable[[int], str] = str) -> str:
     """A text with its {placeholders} replaced by the guide's figures, as `number` writes them."""
-    return PLACEHOLDER.sub(lambda match: number(figures[match.group(1)]), text)
+
+    def figure(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return str(figures[name]) if name == DATA_YEAR else number(figures[name])
+
+    return PLACEHOLDER.sub(figure, text)

@@ -8,7 +8,6 @@ from datetime import date
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from bot.content.papers import PaperGuide, Papers, PaperSection, PaperSource, filled_text
@@ -55,11 +54,11 @@ def year_note(guide: PaperGuide, section: PaperSection, today: date) -> str | No
 
 
 def source_title(source: PaperSource) -> str:
+    """The source's name, linked to its page (the date it was published stays in the data:
+    nine dates would push a screen past a phone's limit)."""
     title = html.escape(source.title)
     if source.url:
         title = f'<a href="{html.escape(source.url, quote=True)}">{title}</a>'
-    if source.published is not None:
-        title += f", {format_date(source.published, 'medium', locale=current_locale())}"
     return title
 
 
