@@ -81,7 +81,7 @@ def section_screen(
     parts = [f"<b>{section.label.in_(locale)}</b>", section_text(guide, section, today)]
     if section.unconfirmed is not None:
         unconfirmed = filled_text(section.unconfirmed.in_(locale), guide.values(today), number)
-        parts.append("<i>" + _("⚠️ Not confirmed: {what}").format(what=unconfirmed) + "</i>")
+        parts.append(f"<i>⚠️ {unconfirmed}</i>")  # its own words say what is open
     note = year_note(guide, section, today)
     if note:
         parts.append(note)
