@@ -269,3 +269,13 @@ async def test_three_answers_fit_with_a_short_source_each(app, chat, lang):
     assert len(hits) == 3 and len(lines) == 3  # every answer says where it comes from
     assert all(len(line) <= 170 for line in lines), lines
     assert len(visible) <= 1500, visible
+
+
+async def test_a_long_message_that_finds_nothing_says_so_with_the_menu(app, chat):
+    user = await person(chat, "ru", "kandas")
+    [*_, answer] = await user.send("ы" * 2000)
+    too_long = "That message is too long for me ({length} characters). Please use the menu buttons."
+    assert answer.text.startswith(t(app, "ru", too_long).format(length=2000))
+    assert MenuCb(item="kandas_status").pack() in targets(answer)
+    async with app.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Question)) == 0

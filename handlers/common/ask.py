@@ -1,7 +1,9 @@
 """Typed questions: text that no dialogue is waiting for is a question, answered from the
 knowledge base in the user's language (handlers/views/answers.py, bot/services/search.py),
-or honestly not, with the menu and, for an emigrant, the labour attaché. "This did not
-help" and unanswered questions go to /questions for staff, without the user's id."""
+or honestly not, with the menu and, for an emigrant, the labour attaché (who also gets an
+emigrant's long message, whole, instead of a search). A greeting is greeted. "This did not
+help" and unanswered questions go to /questions for staff, without the user's id, tagged
+with the language they are written in; the question stays for the attaché button."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from handlers.views.callbacks import AskAction, AskCb
 from handlers.views.notices import pin_notices
 from handlers.views.ui import current_locale, show, show_menu
 
-MAX_QUESTION = 1000  # an emigrant's longer message is offered to the attaché, not searched
+MAX_QUESTION = 1000  # longer: an emigrant's goes to the attaché; others' beginning is searched
 QUOTE = 40  # characters of a message not understood quoted back
 
 
@@ -57,7 +59,7 @@ async def on_question(
         await show_menu(message, profile, lead)
         return
     if emigrant and len(text) > MAX_QUESTION:  # a story, not a question: for a person to read
-        await state.update_data(asked=text, answered=None)
+        await state.update_data(asked=text, answered=None, noted=False)
         await show(message, *long_message_screen(len(text), profile))
         return
     if not answers.meaningful(text):  # "ok", "15", an emoji: not a question to look up
@@ -70,6 +72,12 @@ async def on_question(
     country = profile.country_abroad if profile else None
     found = answers.find(text, country, role=profile.role if profile else None)
     await state.update_data(asked=text, answered=found[0][0].id if found else None, noted=False)
+    if not found and len(text) > MAX_QUESTION:  # its beginning was searched, in vain
+        lead = _(
+            "That message is too long for me ({length} characters). Please use the menu buttons."
+        ).format(length=len(text))
+        await show_menu(message, profile, lead)
+        return
     if not found:
         language = detect(text, current_locale())  # what content is missing, in which language
         await questions.record(message.chat.id, text, language, "unanswered")
