@@ -16,6 +16,7 @@ from bot.services.notices import NoticeService
 from bot.simulator import Conversation
 from handlers.views.callbacks import DayCb, MenuCb, NoticeAction, NoticeCb
 from handlers.views.notices import problem_text
+from handlers.views.ui import visible_length
 from storage.models import GuideNotice
 from tests.conftest import REDIS_URL, make_settings, translated
 
@@ -149,7 +150,7 @@ async def test_a_notice_without_an_end_date_and_screens_within_the_limit(app, ch
     answer = await user.send(QUESTION)
     for sent in (shown, answer):
         assert any(s.text.startswith("📌 ЖЖЖ") for s in sent)
-        assert all(len(s.text) <= 1500 for s in sent)
+        assert all(visible_length(s.text) <= 1500 for s in sent)  # as the user sees it
 
 
 # --- remove and restore ----------------------------------------------------------------------

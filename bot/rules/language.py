@@ -8,9 +8,9 @@ every harmonic variant and stripped longest first, repeatedly, while at least
 MIN_KAZAKH_STEM letters stay. It over-stems a little (a noun ending in "-ға" loses it), which
 costs nothing here: documents and questions are stemmed the same way.
 
-Latin-script Kazakh ("tirkelu ushin qansha kun") is read as Cyrillic when it is unambiguous:
-when a word carries a letter or digraph English does not use (q, ğ, ä, ö, ü, ū, ı, ñ, ş, or
-"sh"/"zh"/"ch" next to a Kazakh word) — see `looks_latin_kazakh`.
+Latin-script Kazakh ("qalaı tirkelemin", "kalai tirkelemin", "qalai tırkelemın") is read
+in Cyrillic through one table of the official alphabets and informal spelling
+(`LATIN_KAZAKH`); a spelling with several readings keeps them all (`cyrillic_readings`).
 """
 
 from __future__ import annotations
@@ -71,15 +71,37 @@ STOPWORDS = _word_set(
     """
 )
 
-LATIN_TO_KAZAKH = [  # digraphs first
-    ("sh", "ш"), ("zh", "ж"), ("ch", "ч"), ("gh", "ғ"), ("ng", "ң"), ("ya", "я"), ("yu", "ю"),
-    ("a", "а"), ("ä", "ә"), ("b", "б"), ("d", "д"), ("e", "е"), ("f", "ф"), ("g", "г"),
-    ("ğ", "ғ"), ("h", "һ"), ("i", "і"), ("ı", "ы"), ("j", "ж"), ("k", "к"), ("l", "л"),
-    ("m", "м"), ("n", "н"), ("ñ", "ң"), ("o", "о"), ("ö", "ө"), ("p", "п"), ("q", "қ"),
-    ("r", "р"), ("s", "с"), ("ş", "ш"), ("ç", "ч"), ("t", "т"), ("u", "у"), ("ū", "ұ"),
-    ("ü", "ү"), ("v", "в"), ("y", "ы"), ("z", "з"), ("w", "у"), ("x", "х"), ("c", "с"),
-]  # fmt: skip
-KAZAKH_LATIN_MARKS = frozenset("qğäöüūıñş")
+# Latin-script Kazakh, every way it is written, in one table: what each Latin letter (or
+# pair) may stand for in Cyrillic, the likeliest first.
+#   2021 official alphabet (presented by the Government on 28 Jan 2021): ä ğ ñ ö ş ü ū;
+#     ı for і, i for и and й, y for ы, u for у, ç for ч;
+#   2018 alphabet (Decree of 19 Feb 2018): á ǵ ń ó ú ý, sh and ch; i for і, ı for и and й,
+#     y for ы, ý for у, u for ұ;
+#   2017 apostrophes (a' g' n' o' u' y' i' s' c') and plain ASCII as people type it:
+#     q or k for қ, g or gh for ғ, sh, ch, zh or j, u for ұ/ү/у, o for ө, a for ә, i or y
+#     for і/ы/й.
+# Where one spelling has several readings (i, ı, y, ng), every reading is kept and the search
+# matches any; қ/к, ғ/г, ұ/ү/у... need none, as the Kazakh stems fold them (see FOLD).
+LATIN_TABLE = """
+    sh:ш  ch:ч  zh:ж  gh:ғ  kh:х  ng:ң,нг  ya:я  yu:ю
+    a':ә  g':ғ  n':ң  o':ө  u':ү  y':у  i':и  s':ш  c':ч
+    a:а,ә  ä:ә  á:ә  b:б  c:с  ç:ч  d:д  e:е  f:ф  g:г,ғ  ğ:ғ  ǵ:ғ  h:х,һ  i:і,и,й  ı:і,й,и
+    j:ж  k:к,қ  l:л  m:м  n:н,ң  ñ:ң  ń:ң  o:о,ө  ö:ө  ó:ө  p:п  q:қ  r:р  s:с  ş:ш  t:т
+    u:у,ұ,ү  ū:ұ  ü:ү  ú:ү  v:в  w:у  x:х  y:ы,й  ý:у  z:з
+"""
+LATIN_KAZAKH: dict[str, tuple[str, ...]] = {
+    spelling: tuple(readings.split(","))
+    for spelling, readings in (entry.split(":") for entry in LATIN_TABLE.split())
+}
+LATIN_SPELLINGS = sorted(LATIN_KAZAKH, key=len, reverse=True)  # pairs before letters
+FOLDED_STOPWORDS = frozenset(word.translate(FOLD) for word in STOPWORDS)
+QAZAQ_Q = re.compile(r"q[aeiouyıäöüū]")  # English has q only before u
+VOWELS = frozenset("aeiouyäáöóüúūıý")
+CONSONANT_RUN = re.compile(r"[^aeiouyäáöóüúūıý]{4}")
+REPEAT = re.compile(r"(.)\1\1")
+KAZAKH_LATIN_MARKS = frozenset("äáğǵñńöóşüúūıýç")  # letters only Latin Kazakh uses
+MAX_READINGS = 8  # readings of one word kept (the likeliest)
+# Kazakh words people type in Latin that English does not have (beside the stopwords)
 KAZAKH_LATIN_WORDS = _word_set(
     "ushin qansha qalay qalai qayda qashan kerek zhoq zhok tirkelu tirkeu qandas kandas "
     "menin sizdin zhumys jumys aqsha tolau kuzhat kujat bolady boladi isteu isteimin "
@@ -88,9 +110,10 @@ KAZAKH_LATIN_WORDS = _word_set(
 
 
 def normalise(text: str) -> str:
-    """Lower case, ё as е, accents of Latin letters kept (they mark Latin Kazakh)."""
+    """Lower case, ё as е, accents of Latin letters kept (they mark Latin Kazakh); a capital
+    dotted İ is an i."""
     text = unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
-    return text
+    return text.replace("i\u0307", "i")
 
 
 def words(text: str) -> list[str]:
@@ -101,35 +124,123 @@ def is_cyrillic(word: str) -> bool:
     return any("а" <= char <= "я" or char in KAZAKH_LETTERS or char == "ё" for char in word)
 
 
-def looks_latin_kazakh(text: str) -> bool:
-    """Latin letters that English does not use, or Kazakh words English does not have."""
-    found = words(text)
-    if not found or any(is_cyrillic(word) for word in found):
-        return False
-    if any(char in KAZAKH_LATIN_MARKS for word in found for char in word):
-        return True
-    return any(word in KAZAKH_LATIN_WORDS for word in found)
+def is_latin(word: str) -> bool:
+    return any("a" <= char <= "z" or char in LATIN_KAZAKH for char in word)
+
+
+@lru_cache(maxsize=65536)
+def cyrillic_readings(word: str) -> tuple[str, ...]:
+    """A Latin word as the Cyrillic Kazakh words it may spell, likeliest first (at most
+    MAX_READINGS, told apart as the stems see them); () if it has a letter of no Latin
+    Kazakh alphabet."""
+    readings: dict[str, str] = {"": ""}  # folded -> reading
+    at = 0
+    while at < len(word):
+        spelling = next((s for s in LATIN_SPELLINGS if word.startswith(s, at)), None)
+        if spelling is None and not word[at].isdigit():
+            return ()
+        options = LATIN_KAZAKH[spelling] if spelling else (word[at],)
+        grown: dict[str, str] = {}
+        for folded, reading in readings.items():
+            for option in options:
+                grown.setdefault(folded + option.translate(FOLD), reading + option)
+        readings = dict(list(grown.items())[:MAX_READINGS])
+        at += len(spelling) if spelling else 1
+    return tuple(readings.values())
 
 
 def latin_to_cyrillic(text: str) -> str:
-    """Latin-script Kazakh (official 2021 letters or informal spelling) as Cyrillic."""
-    result = normalise(text)
-    for latin, cyrillic in LATIN_TO_KAZAKH:
-        result = result.replace(latin, cyrillic)
-    return result
+    """Latin-script Kazakh as Cyrillic, each word in its likeliest reading."""
+    return " ".join((cyrillic_readings(word) or (word,))[0] for word in words(text))
+
+
+def kazakh_stopword(word: str) -> bool:
+    """A Latin word that reads as a Kazakh (or Russian) question word or filler."""
+    return any(reading.translate(FOLD) in FOLDED_STOPWORDS for reading in cyrillic_readings(word))
+
+
+def latin_kazakh_evidence(word: str) -> bool:
+    """A Latin word English would not have: a Latin Kazakh letter, q before a vowel, a
+    Kazakh word, or a Kazakh question word or filler."""
+    if word in STOPWORDS:  # English: "men", "bar" and "ne" are not taken for Kazakh
+        return False
+    return (
+        any(char in KAZAKH_LATIN_MARKS for char in word)
+        or QAZAQ_Q.search(word) is not None
+        or word in KAZAKH_LATIN_WORDS
+        or kazakh_stopword(word)
+    )
+
+
+def looks_latin_kazakh(text: str) -> bool:
+    """Latin text with more signs of Kazakh than of English (its function words)."""
+    found = [word for word in words(text) if is_latin(word)]
+    if not found or any(is_cyrillic(word) for word in words(text)):
+        return False
+    kazakh = sum(latin_kazakh_evidence(word) for word in found)
+    english = sum(word in STOPWORDS for word in found)
+    return kazakh > english
+
+
+def pronounceable(word: str) -> bool:
+    """Not keyboard mashing: a vowel, no four consonants or three same letters in a row."""
+    letters = "".join(char for char in word if char.isalpha())
+    if not any(char in VOWELS for char in letters):
+        return False
+    return not CONSONANT_RUN.search(letters) and not REPEAT.search(letters)
 
 
 def detect(text: str, fallback: str) -> str:
-    """kk for Kazakh letters (or Latin Kazakh), ru for other Cyrillic, en for Latin; the
-    user's language where the text does not tell (digits, emoji)."""
+    """The language a text is written in: kk for Kazakh letters or Latin Kazakh, ru for other
+    Cyrillic (kk for a Kazakh speaker: the search cannot tell them apart), en for Latin
+    words; the user's language where the text does not tell (digits, emoji, mashed keys)."""
     found = words(text)
     if any(char in KAZAKH_LETTERS for word in found for char in word):
         return "kk"
     if any(is_cyrillic(word) for word in found):
         return "kk" if fallback == "kk" else "ru"
-    if any(char.isalpha() for word in found for char in word):
-        return "kk" if looks_latin_kazakh(text) else "en"
-    return fallback
+    latin = [word for word in found if is_latin(word) and len(word) > 1]
+    if not latin:
+        return fallback
+    if looks_latin_kazakh(text):
+        return "kk"
+    if sum(pronounceable(word) for word in latin) * 2 <= len(latin):
+        return fallback  # mostly mashed keys: no language
+    return "en"
+
+
+GREETING_WORDS = _word_set(
+    """
+    сәлем сәлеметсіз сәлеметсіздер салам салем селем салют амансыз амансыздар қалайсыз қалайсың
+    привет приветствую здравствуйте здравствуй здрасте здрасьте хай
+    hi hii hello helo hey hallo salem salam selem privet zdravstvuite
+    """.translate(FOLD)
+)
+GREETING_PHRASES = (  # phrases that greet only together
+    "добрый день", "доброе утро", "добрый вечер", "қайырлы таң", "қайырлы күн", "қайырлы кеш",
+    "good morning", "good afternoon", "good evening", "good day", "как дела", "how are you",
+    "жағдайыңыз қалай", "қалыңыз қалай",
+)  # fmt: skip
+GREETING_FILLERS = _word_set(
+    "бе ба ма ме бот всем вам ағай апай there all everyone bot dear".translate(FOLD)
+)
+# as-salamu alaykum as it is typed: ассалаумағалейкум, салам алейкум, assalamu alaikum...
+SALAM_ALEIKUM = re.compile(r"^а?с+ал[а-я]*?л[еяа]?[йи]?к[уюоү]м$|^a?s+al[a-z]*?l[ea]?[iy]?k[uo]m$")
+
+
+def is_greeting(text: str) -> bool:
+    """Only a greeting ("сәлем", "привет", "hi", "ассалаумағалейкум", "good morning")."""
+    text = " ".join(words(text)).translate(FOLD)
+    if not text:
+        return False
+    if SALAM_ALEIKUM.match(text.replace(" ", "")):
+        return True
+    for phrase in GREETING_PHRASES:
+        text = text.replace(phrase.translate(FOLD), "сәлем".translate(FOLD))
+    found = text.split()
+    return any(word in GREETING_WORDS for word in found) and all(
+        word in GREETING_WORDS or word in GREETING_FILLERS for word in found
+    )
 
 
 @lru_cache(maxsize=4)

@@ -1,7 +1,9 @@
 """Typed questions: text that no dialogue is waiting for is a question, answered from the
 knowledge base in the user's language (handlers/views/answers.py, bot/services/search.py),
-or honestly not, with the menu and, for an emigrant, the labour attaché. "This did not
-help" and unanswered questions go to /questions for staff, without the user's id."""
+or honestly not, with the menu and, for an emigrant, the labour attaché (who also gets an
+emigrant's long message, whole, instead of a search). A greeting is greeted. "This did not
+help" and unanswered questions go to /questions for staff, without the user's id, tagged
+with the language they are written in; the question stays for the attaché button."""
 
 from __future__ import annotations
 
@@ -15,19 +17,25 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from bot.rules.language import detect
+from bot.rules.language import detect, is_greeting
 from bot.services.clock import Clock
 from bot.services.notices import NoticeService
 from bot.services.questions import QuestionLog
 from bot.services.users import Profile
 from handlers.filters import typed_text
-from handlers.views.answers import AnswerBook, answer_screen, not_found_screen, thanks_text
+from handlers.views.answers import (
+    AnswerBook,
+    answer_screen,
+    long_message_screen,
+    not_found_screen,
+    thanks_text,
+)
 from handlers.views.callbacks import AskAction, AskCb
 from handlers.views.notices import pin_notices
 from handlers.views.ui import current_locale, show, show_menu
 
-MAX_QUESTION = 1000
-QUOTE = 40  # longer text is not a question: it gets the short answer and the menu
+MAX_QUESTION = 1000  # longer: an emigrant's goes to the attaché; others' beginning is searched
+QUOTE = 40  # characters of a message not understood quoted back
 
 
 async def no_dialogue(message: Message, raw_state: str | None = None) -> bool:
@@ -45,23 +53,31 @@ async def on_question(
     notices: NoticeService | None = None,
 ):
     text = message.text or ""
-    if len(text) > MAX_QUESTION:
-        lead = _(
-            "That message is too long for me ({length} characters). Please use the menu buttons."
-        ).format(length=len(text))
+    emigrant = profile is not None and profile.role == "emigrant"
+    if is_greeting(text):
+        lead = _("👋 Hello! Choose what you need below, or write your question in a few words.")
         await show_menu(message, profile, lead)
         return
-    if not answers.meaningful(text):  # "hello", "ok", an emoji: not a question to look up
+    if emigrant and len(text) > MAX_QUESTION:  # a story, not a question: for a person to read
+        await state.update_data(asked=text, answered=None, noted=False)
+        await show(message, *long_message_screen(len(text), profile))
+        return
+    if not answers.meaningful(text):  # "ok", "15", an emoji: not a question to look up
         quote = text if len(text) <= QUOTE else text[:QUOTE] + "…"
         lead = _("I did not understand “{text}”. Please use the menu buttons.").format(
             text=html.escape(quote)
         )
         await show_menu(message, profile, lead)
         return
-    emigrant = profile is not None and profile.role == "emigrant"
     country = profile.country_abroad if profile else None
-    found = answers.find(text, country)
-    await state.update_data(asked=text, answered=found[0][0].id if found else None)
+    found = answers.find(text, country, role=profile.role if profile else None)
+    await state.update_data(asked=text, answered=found[0][0].id if found else None, noted=False)
+    if not found and len(text) > MAX_QUESTION:  # its beginning was searched, in vain
+        lead = _(
+            "That message is too long for me ({length} characters). Please use the menu buttons."
+        ).format(length=len(text))
+        await show_menu(message, profile, lead)
+        return
     if not found:
         language = detect(text, current_locale())  # what content is missing, in which language
         await questions.record(message.chat.id, text, language, "unanswered")
@@ -85,8 +101,10 @@ async def on_unhelpful(
         return
     language = detect(asked, current_locale())
     answered = data.get("answered")
-    await questions.record(callback.from_user.id, asked, language, "unhelpful", answered)
-    await state.update_data(asked=None, answered=None)
+    if not data.get("noted"):  # pressed again: noted once
+        await questions.record(callback.from_user.id, asked, language, "unhelpful", answered)
+    # the question stays: "Send this to the labour attaché" below still takes it along
+    await state.update_data(noted=True)
     await callback.answer(thanks_text(), show_alert=True)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property, partial
 from typing import Any
@@ -57,6 +57,7 @@ from handlers.views.callbacks import (
 from handlers.views.guide import contact_centre
 from handlers.views.kandas import filled
 from handlers.views.ui import (
+    MENU_ITEMS,
     Button,
     current_locale,
     keyboard,
@@ -70,6 +71,8 @@ SENTENCE = re.compile(r"(?<=[.!?])\s")
 SHORT = 260  # characters of a short answer taken from a guide's text
 MESSAGE_LIMIT = 1500
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+ROLES = tuple(role for role in MENU_ITEMS if role is not None)
+ROLE_GUIDES = frozenset(item for role in ROLES for item in MENU_ITEMS[role])  # not for all
 
 
 class Entry(BaseModel):
@@ -258,13 +261,39 @@ def short(text: str) -> str:
     return cut or text[: SHORT - 1].rstrip() + "…"
 
 
+SOURCE_SHOWN = 90  # characters of an answer's first source shown under it
+
+
+def first_source(source: str) -> tuple[str, bool]:
+    """The first of a source's parts (they are separated by ";" outside brackets), cut at a
+    word to SOURCE_SHOWN characters; True when more was left out."""
+    depth = 0
+    for at, char in enumerate(source):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ";" and depth <= 0:
+            first, more = source[:at].strip(), True
+            break
+    else:
+        first, more = source.strip().rstrip("."), False
+    if len(first) > SOURCE_SHOWN:
+        first = first[: SOURCE_SHOWN - 1].rsplit(" ", 1)[0].rstrip(",;:(") + "…"
+        more = True
+    return first, more
+
+
 def source_of(facts: Sourced | None, locale: str) -> str:
+    """Where an answer comes from, short: its first source and the date it was checked (the
+    guide's own screen names every source)."""
     if facts is None:
         return ""
     checked = format_date(date.fromisoformat(facts.checked_on), "long", locale=locale)
-    return _("Source: {source}; checked on {checked}.").format(
-        source=facts.source_in(locale).rstrip("."), checked=checked
-    )
+    first, more = first_source(facts.source_in(locale))
+    if more:
+        text = _("Source: {source} and others in the guide; checked on {checked}.")
+    else:
+        text = _("Source: {source}; checked on {checked}.")
+    text = text.format(source=first, checked=checked)
+    return text[:-1] if text.endswith("..") else text  # a date ending "г."
 
 
 @dataclass(frozen=True)
@@ -332,15 +361,41 @@ class AnswerBook:
 
     @cached_property
     def index(self) -> SearchIndex:
-        return SearchIndex([answer.document for answer in self.answers.values()])
+        """Every answer's document, with the title it is shown under as its heading."""
+        return SearchIndex(
+            [
+                replace(answer.document, heading=" ".join(answer.titles.values()))
+                for answer in self.answers.values()
+            ]
+        )
+
+    @cached_property
+    def _roles(self) -> dict[str, frozenset[str]]:
+        """Per role, the answers that belong to other roles' guides (they rank lower)."""
+        return {
+            role: frozenset(
+                answer.id
+                for answer in self.answers.values()
+                if answer.guide in ROLE_GUIDES and answer.guide not in MENU_ITEMS[role]
+            )
+            for role in ROLES
+        }
 
     @staticmethod
     def meaningful(text: str) -> bool:
-        """Whether the text has a word to look up (not only greetings, fillers, emoji)."""
-        return bool(content_stems(text))
+        """Whether the text has a word to look up: not only greetings, fillers, emoji, or
+        numbers and single letters ("15", "a")."""
+        stems = content_stems(text)
+        return any(sum(char.isalpha() for char in stem) > 1 for stem in stems)
 
-    def find(self, text: str, country: str | None, limit: int = 3) -> list[tuple[Answer, Hit]]:
-        return [(self.answers[hit.id], hit) for hit in self.index.search(text, country, limit)]
+    def find(
+        self, text: str, country: str | None, limit: int = 3, role: str | None = None
+    ) -> list[tuple[Answer, Hit]]:
+        """The answers to a question; those of another role's guides than the asker's rank
+        below the asker's own (a migrant's registration before emigrants' consular one)."""
+        others = self._roles.get(role, frozenset()) if role else frozenset()
+        hits = self.index.search(text, country, limit, others)
+        return [(self.answers[hit.id], hit) for hit in hits]
 
     def _in_every_language(self, render: Any) -> dict[str, str]:
         rendered = {}
@@ -556,6 +611,17 @@ def not_found_screen(question: str, profile: Profile | None) -> tuple[str, Inlin
         attache = (_("✉️ Send this to the labour attaché"), AskCb(action=AskAction.attache))
         rows = keyboard([attache]).inline_keyboard + rows
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def long_message_screen(length: int, profile: Profile | None) -> tuple[str, InlineKeyboardMarkup]:
+    """An emigrant's long message: not searched, offered whole to the labour attaché."""
+    text = _(
+        "📨 Your message is long ({length} characters): a person should read it. The labour "
+        "attaché can answer it: I will send it whole, nothing cut."
+    ).format(length=length)
+    attache = (_("✉️ Send this to the labour attaché"), AskCb(action=AskAction.attache))
+    rows = keyboard([attache]).inline_keyboard + list(menu_markup(profile).inline_keyboard)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def thanks_text() -> str:

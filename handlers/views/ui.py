@@ -44,6 +44,7 @@ MENU_ITEMS: dict[str | None, tuple[str, ...]] = {
         "kandas_regions",
         "kandas_contract",
         "residence",
+        "residence_permits",
         "iin",
         "kandas_arrival",
         "kandas_routes",
