@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 KAZAKH_LETTERS = frozenset("әғқңөұүһі")
@@ -59,11 +59,17 @@ STOPWORDS = _word_set(
     i me my we our you your he she it they them this that what how much many when where who
     why which can could should would will may might must have has had get got please hi
     hello there any some about if not no yes than then so just need want know tell
+    us upon into its their whether also shall obtain receive non some any there here
+    would want guidance possible options
     и в во на с со к ко по о об от до за из у для а но или ли же бы не ни как что чтобы
     это этот эта эти то тот та те там тут где когда куда откуда почему зачем сколько
     какой какая какие каких кто чем мне меня мой моя мои я мы вы ты он она они его ее их
     есть быть был была было нужно надо можно нельзя ли пожалуйста здравствуйте привет
-    скажите подскажите помогите хочу если да нет уже еще очень
+    скажите подскажите помогите хочу если да нет уже еще очень нужен нужна нужны
+    может могу можете могут мог смогу сможет сможете смогут того этого этом этой тому
+    например более менее также тоже либо ну вот так всё все всех весь вся свой своя свои
+    себя нам вам нас вас ему ей им ими будет будут был были именно просто каков какова
+    каковы какое какую который которая которые которых
     және мен бен пен да де та те ма ме ба бе па пе ғой қой ше шы ші бұл осы сол мына ол
     не неге қалай қанша қашан қайда кім қандай мен сен сіз біз олар менің сенің сіздің
     біздің керек бар жоқ ба ма болады болса сәлем сәлеметсіз бе және немесе үшін туралы
@@ -116,8 +122,40 @@ def normalise(text: str) -> str:
     return text.replace("i\u0307", "i")
 
 
+# Abbreviations people type for the papers, read as the words they stand for too (kept
+# themselves: a text may use either). Each language's own, and the ones people mix up (ИНН
+# is Russia's tax number, but in Kazakhstan people mean the ИИН).
+ABBREVIATIONS = {
+    "trp": "temporary residence permit",
+    "rvp": "temporary residence permit",
+    "рвп": "разрешение на временное проживание",
+    "внж": "вид на жительство",
+    "пмж": "постоянное место жительства",
+    "рпп": "разрешение на постоянное проживание",
+    "инн": "иин",
+    "iin": "иин жсн",
+    "иин": "iin жсн",
+    "жсн": "иин iin",
+    "цон": "правительство для граждан",
+    "хқко": "азаматтарға арналған үкімет",
+    "psc": "government for citizens",
+    "эцп": "электронная цифровая подпись",
+    "эцқ": "электрондық цифрлық қолтаңба",
+    "eds": "electronic digital signature",
+    "еаэс": "евразийский экономический союз",
+    "еаэо": "еуразиялық экономикалық одақ",
+    "eaeu": "eurasian economic union",
+}
+
+
 def words(text: str) -> list[str]:
-    return [word.strip("'_") for word in WORD.findall(normalise(text)) if word.strip("'_")]
+    found = [word.strip("'_") for word in WORD.findall(normalise(text)) if word.strip("'_")]
+    expanded: list[str] = []
+    for word in found:
+        expanded.append(word)
+        if word in ABBREVIATIONS:
+            expanded += ABBREVIATIONS[word].split()
+    return expanded
 
 
 def is_cyrillic(word: str) -> bool:
@@ -274,8 +312,31 @@ def stems(word: str) -> tuple[str, ...]:
     if is_cyrillic(word):
         if any(char in KAZAKH_LETTERS for char in word):
             return (kazakh_stem(word),)
-        return tuple(dict.fromkeys((_snowball("russian").stemWord(word), kazakh_stem(word))))
-    return (_snowball("english").stemWord(word),)
+        russian = _snowball("russian").stemWord(word)
+        if russian in russian_stop_stems():  # "каком", "этого": fillers too
+            return ()
+        return tuple(dict.fromkeys((russian, kazakh_stem(word))))
+    stem = _snowball("english").stemWord(word)
+    return () if stem in english_stop_stems() else (stem,)  # "needed", "gets": fillers too
+
+
+@cache
+def russian_stop_stems() -> frozenset[str]:
+    """The Russian stopwords as stems, those of three letters or more (shorter stems, "ег"
+    of «его», would take real words with them)."""
+    russian = _snowball("russian")
+    found = (russian.stemWord(word) for word in STOPWORDS if is_cyrillic(word))
+    return frozenset(stem for stem in found if len(stem) >= 3) - KEEP_STEMS
+
+
+KEEP_STEMS = frozenset({"ест", "быт", "бол", "бар", "над"})  # also stems of real words (боль)
+
+
+@cache
+def english_stop_stems() -> frozenset[str]:
+    """The English stopwords as stems ("needed" stems as the stopword "need" does)."""
+    english = _snowball("english")
+    return frozenset(english.stemWord(word) for word in STOPWORDS if word.isascii())
 
 
 def word_stems(text: str) -> list[tuple[str, ...]]:

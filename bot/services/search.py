@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import math
 import sqlite3
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -54,6 +55,7 @@ FAMILY_LETTERS = 2
 FAMILY_SHARE = 0.7  # a relative is worth this share of the word
 ROOT_MIN = 4  # the shortest root a title is looked for by (see SearchIndex._roots)
 CANDIDATES = 30
+LONG_QUESTION = 8  # words: a message this long tells a story around its question
 MAX_WORDS = 40  # a question's words looked at: a long message is not read to the end
 MAX_TYPOS = 50_000  # typo corrections remembered
 GENERAL = "XX"  # the rights guide for a country without a page
@@ -131,6 +133,7 @@ class SearchIndex:
         # is about something else)
         self._weights = {stem: math.log(1 + total / n) for stem, n in frequency.items()}
         self._unknown_weight = math.log(1 + total)
+        self._common_weight = statistics.median(self._weights.values()) if self._weights else 1.0
         self._country_of = {d.id: d.country for d in self.documents}
         self._any_country = frozenset().union(*self._country_stems.values())
         self._page_countries = {d.country for d in self.documents if d.country}
@@ -237,8 +240,8 @@ class SearchIndex:
             if len(stem) - cut >= ROOT_MIN
         )
 
-    def _weight(self, word: Word) -> float:
-        return max(self._weights.get(stem, self._unknown_weight) for stem in word.stems)
+    def _weight(self, word: Word, unknown: float) -> float:
+        return max(self._weights.get(stem, unknown) for stem in word.stems)
 
     def search(
         self,
@@ -262,7 +265,10 @@ class SearchIndex:
             (HEADING_WEIGHT, TITLE_WEIGHT, match, HEADING_WEIGHT, TITLE_WEIGHT, CANDIDATES),
         ).fetchall()
         wanted = set(looked_up)
-        weights = [self._weight(word) for word in asked]
+        # in a long message, words the knowledge base lacks are mostly the asker's story,
+        # not another subject: they weigh as much as a common known word, not the most
+        unknown = self._unknown_weight if len(asked) < LONG_QUESTION else self._common_weight
+        weights = [self._weight(word, unknown) for word in asked]
         total = sum(weights)
         # a word naming a country chooses that country's pages; elsewhere it means nothing
         # ("I lost my passport in Korea" is not about a page that happens to say "Korea")
@@ -275,7 +281,8 @@ class SearchIndex:
             matched = headed = 0.0
             own = self._country_stems[key]
             for word, weight, names in zip(asked, weights, naming, strict=True):
-                if names and not own.intersection(word.family):
+                if names:  # counts on that country's own pages (the page is about it)
+                    matched += weight if own.intersection(word.family) else 0.0
                     continue
                 if titled.intersection(word.family):
                     matched += weight * word.share(titled)

@@ -30,6 +30,7 @@ from bot import LOCALES
 from bot.content import Sourced, load
 from bot.content.abroad import Text, checklist, country_codes, country_page, general_guide
 from bot.content.abroad import offer_check as offer_check_facts
+from bot.content.countries import aliases as country_aliases
 from bot.content.countries import country_name
 from bot.content.facts import current_day, mci_for_taxes
 from bot.content.kandas import pages, residence, support
@@ -364,7 +365,9 @@ class AnswerBook:
         """Every answer's document, with the title it is shown under as its heading."""
         return SearchIndex(
             [
-                replace(answer.document, heading=" ".join(answer.titles.values()))
+                answer.document
+                if answer.document.heading
+                else replace(answer.document, heading=" ".join(answer.titles.values()))
                 for answer in self.answers.values()
             ]
         )
@@ -457,6 +460,8 @@ class AnswerBook:
                     answer_id,
                     title=" ".join([*titles.values(), questions]),
                     body=" ".join(plain(text) for text in texts.values()),
+                    # the section's own label: every section shares the guide's name
+                    heading=" ".join(section.label.in_(locale) for locale in LOCALES),
                 )
                 target = PaperCb(guide=guide.id, section=section.id).pack()
                 found.append(Answer(answer_id, target, titles, texts, sources, document, render))
@@ -472,7 +477,12 @@ class AnswerBook:
             if page is not None and page.notes:
                 sections.append(NOTES)
             names = (
-                " ".join(country_name(code, locale) for locale in LOCALES)
+                " ".join(
+                    [
+                        *(country_name(code, locale) for locale in LOCALES),
+                        *country_aliases().aliases.get(code, []),
+                    ]
+                )
                 if code != GENERAL
                 else ""
             )
