@@ -182,3 +182,48 @@ async def test_typed_questions_reach_the_guide_first(app, chat, lang, guide):
     assert first.startswith(f"pp:{guide}:"), (QUESTIONS[guide][lang], answer.buttons)
     [*_, screen] = await user.press_data(first)
     assert len(visible(screen.text)) <= LIMIT
+
+
+# what people type: abbreviations, Kazakh in every script, the kandas' and emigrants' words
+TYPED = [
+    ("kk", "migrant", None, "jsn qalai alamyn", "pp:iin:"),
+    ("kk", "migrant", None, "jsn kalai alamyn", "pp:iin:"),
+    ("kk", "migrant", None, "жсн калай алам", "pp:iin:"),
+    ("kk", "migrant", None, "uaqytşa turuğa ruqsat", "pp:residence_permits:temporary"),
+    ("en", "migrant", None, "TRP documents", "pp:residence_permits:temporary"),
+    ("ru", "migrant", None, "где продлить ВНЖ", "pp:residence_permits:"),
+    ("ru", "migrant", None, "квота на иностранцев 2026", "pp:employer_work:quota"),
+    ("en", "kandas", None, "where to renew residence permit", "pp:residence_permits:"),
+    ("kk", "kandas", None, "ықтиярхатты қайда ұзартамын", "pp:residence_permits:"),
+    (
+        "en",
+        "migrant",
+        None,
+        "who can get citizenship if i was born in the kazakh ssr",
+        "pp:residence_permits:citizenship",
+    ),
+    ("en", "emigrant", "RU", "how long can i stay in russia", "rt:RU:permit"),
+    ("kk", "emigrant", "RU", "Ресейде қанша күн болуға болады", "rt:RU:permit"),
+]
+
+
+@pytest.mark.parametrize(("lang", "role", "country", "typed", "first"), TYPED)
+async def test_what_people_type_reaches_the_right_screen_first(
+    app, chat, lang, role, country, typed, first
+):
+    user = await person(chat, lang, user_id=706, role=role, country=country)
+    [*_, answer] = await user.send(typed)
+    assert answer.buttons[0][1].startswith(first), (typed, answer.buttons)
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+async def test_an_emigrant_in_russia_reads_how_long_they_may_stay_and_what_a_contract_changes(
+    app, chat, lang
+):
+    user = await person(chat, lang, user_id=707, role="emigrant", country="RU")
+    [*_, screen] = await user.press_data("rt:RU:permit")
+    shown = visible(screen.text)
+    assert "90" in shown and "180" in shown  # without a contract: 90 days in any 180
+    assert {"kk": "шарт", "ru": "договор", "en": "contract"}[lang] in shown
+    assert "97" in shown  # the EAEU Treaty's article on workers
+    assert len(shown) <= LIMIT
