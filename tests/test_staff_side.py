@@ -123,7 +123,8 @@ async def schedule(admin, day: str, at: str) -> list:
     await admin.send("Консульство закрыто в понедельник")
     await admin.press_data(cb(BroadcastAction.preview), admin.last_with_buttons())
     await admin.press_data(cb(BroadcastAction.later), admin.last_with_buttons())
-    await admin.send(day)
+    sent = await admin.send(day)  # typed: the time question follows, not an apology
+    assert sent[-1].text.endswith("UTC+05:00.") and "09:00" in [b for b, _ in admin.buttons()]
     return await admin.send(at)
 
 

@@ -492,7 +492,7 @@ async def on_day(event: Event, state: FSMContext, day: date | None, **data: Any)
         return
     await state.update_data(day=day.isoformat())
     await state.set_state(BroadcastFlow.time)
-    await ask_time(event, state, broadcasts=broadcasts, profile=data.get("profile"))
+    await ask_time(event, state, **data)  # with the profile's zone and the clock
 
 
 async def ask_time(event: Event, state: FSMContext, **data: Any):
