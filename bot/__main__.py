@@ -8,13 +8,35 @@ import asyncio
 import logging
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot import PROJECT_ROOT
 from bot.config import Settings
 from bot.services.clock import clock_at
 
 log = logging.getLogger("joldas")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+CONSOLE_LOG = PROJECT_ROOT / "data" / "console.log"
+
+
+def set_up_logging(settings: Settings, command: str) -> Path | None:
+    """The log to stderr, or to LOG_FILE. The console's chat is on stdout and its log never
+    mixes into it: without LOG_FILE it goes to data/console.log. Returns the file, if any."""
+    path = Path(settings.log_file) if settings.log_file else None
+    if path is None and command == "console":
+        path = CONSOLE_LOG
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    handler = (
+        logging.FileHandler(path, encoding="utf-8") if path is not None else logging.StreamHandler()
+    )
+    logging.basicConfig(
+        level=settings.log_level.upper(), format=LOG_FORMAT, handlers=[handler], force=True
+    )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    return path
 
 
 def load_settings() -> Settings:
@@ -84,11 +106,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    log_file = set_up_logging(settings, args.command)
     if args.command == "run":
         from bot.runner import run
 
@@ -97,7 +115,9 @@ def main(argv: list[str] | None = None) -> None:
         from bot.console import console
 
         try:
-            code = asyncio.run(console(settings, lang=args.lang, user_id=args.user_id, at=args.at))
+            code = asyncio.run(
+                console(settings, lang=args.lang, user_id=args.user_id, at=args.at, log=log_file)
+            )
         except KeyboardInterrupt:
             code = 0
     elif args.action == "copy":

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     default_locale: Literal["kk", "ru", "en"] = "ru"
     timezone: str = "Asia/Almaty"
     log_level: str = "INFO"
+    log_file: str | None = None  # the log goes there instead of stderr (the console's: see it)
     reminder_tick_seconds: float = Field(default=5.0, gt=0)
     reminder_batch: int = Field(default=500, gt=0)
     send_rate: float = Field(default=30.0, ge=0)  # messages/s overall; 0 = no limit
@@ -41,6 +42,12 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None  # X-Telegram-Bot-Api-Secret-Token; required with it
     webhook_listen: str | None = None  # host:port of the server (webhook, /healthz, /metrics)
     redis_url: str | None = None
+
+    @field_validator("bot_token", "log_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`BOT_TOKEN=` as .env.example ships it means not set yet."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("webhook_url")
     @classmethod

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import html
-import logging
 import re
 from datetime import datetime
+from pathlib import Path
 
 from aiogram import Bot
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendDocument,
+)
 
 from bot.app import App, build_bot, create_app
 from bot.config import Settings
@@ -19,8 +24,9 @@ from bot.simulator import Conversation, LocalSession, Sent
 
 TAG = re.compile(r"<[^>]+>")
 INTRO = (
-    "Joldas console: type as you would in Telegram (/start to begin). A number presses "
-    "the button with that number; /quit or Ctrl-D leaves."
+    "Joldas console: you are user {user_id}; type as you would in Telegram (/start to "
+    "begin). A number presses the button with that number; /quit or Ctrl-D leaves. "
+    "Messages to other users show as `bot → their id>`."
 )
 
 
@@ -28,20 +34,28 @@ def plain(text: str) -> str:
     return html.unescape(TAG.sub("", text))
 
 
-def render(sent: Sent) -> str | None:
-    """What a request looks like in the terminal, or None when the user sees nothing."""
+def render(sent: Sent, user_id: int) -> str | None:
+    """What a request looks like in the terminal, or None when the user sees nothing.
+    A message to someone else (a reply to a user's case, a broadcast) names its recipient,
+    `bot → 201>`, and its buttons are not numbered: only yours can be pressed here."""
     method = sent.method
     if isinstance(method, AnswerCallbackQuery):
         return f"bot (notice)> {method.text}" if method.text else None
     if sent.chat_id is None:
         return None
-    prefix = "bot (edited)> " if isinstance(method, EditMessageText) else "bot> "
+    mine = sent.chat_id == user_id
+    edited = isinstance(method, (EditMessageText, EditMessageReplyMarkup))
+    prefix = "bot (edited)" if edited else "bot"
+    if not mine:
+        prefix += f" → {sent.chat_id}"
     body = plain(sent.text)
+    if isinstance(method, EditMessageReplyMarkup):
+        body = "(new buttons)"
     if isinstance(method, SendDocument):
         body = f"[file {getattr(method.document, 'filename', '')}] {body}"
-    lines = [prefix + body]
+    lines = [f"{prefix}> {body}"]
     for number, (label, _data) in enumerate(sent.buttons, start=1):
-        lines.append(f"   [{number}] {label}")
+        lines.append(f"   [{number if mine else '-'}] {label}")
     return "\n".join(lines)
 
 
@@ -53,11 +67,14 @@ async def deliver_forever(app: App, bot: Bot) -> None:
 
 
 async def console(
-    settings: Settings, lang: str | None, user_id: int, at: datetime | None = None
+    settings: Settings,
+    lang: str | None,
+    user_id: int,
+    at: datetime | None = None,
+    log: Path | None = None,
 ) -> int:
     """Chat in the terminal; `at` starts the bot's clock at that moment (naive: in the bot's
-    time zone) instead of now."""
-    logging.getLogger().setLevel(logging.WARNING)  # the terminal is for the conversation
+    time zone) instead of now; `log` is the file the log goes to (said at the start)."""
     app = await create_app(settings, clock=clock_at(at, settings.timezone))
     session = LocalSession(record=False)
     bot = build_bot(settings.model_copy(update={"bot_token": None}), session=session)
@@ -66,12 +83,16 @@ async def console(
     )
 
     def show(sent: Sent) -> None:
-        line = render(sent)
+        line = render(sent, user_id)
         if line:
             print(line, flush=True)
 
     session.listeners.append(show)
-    print(INTRO)
+    print(INTRO.format(user_id=user_id))
+    if log is not None:
+        print(f"The log goes to {log}.")
+    if settings.admin_ids:
+        print(f"Staff (ADMIN_IDS): {', '.join(map(str, sorted(settings.admin_ids)))}.")
     delivery = asyncio.create_task(deliver_forever(app, bot))
     try:
         while True:

@@ -20,6 +20,7 @@ from aiogram import Router
 from aiogram.utils.i18n import I18n
 
 from handlers import abroad, common, kandas, migrant, staff
+from handlers.staff.menu import DeskEntry
 from handlers.views.answers import AnswerBook
 from handlers.views.broadcasts import BroadcastView
 from handlers.views.desk import DeskView
@@ -64,6 +65,9 @@ def build_handlers(i18n: I18n, year: int) -> Handlers:
     first = routers[0]  # every update passes it: a screen ends when the user goes elsewhere
     first.callback_query.outer_middleware(ScreenEnd(wiring))
     first.message.outer_middleware(ScreenEnd(wiring))
+    desk_entry = DeskEntry()  # a staff member's main menu has the desk
+    first.callback_query.outer_middleware(desk_entry)
+    first.message.outer_middleware(desk_entry)
     return Handlers(
         routers,
         wiring,

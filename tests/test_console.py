@@ -82,3 +82,33 @@ def test_a_wrong_at_says_what_is_expected(capsys):
     with pytest.raises(SystemExit):
         parse_args(["console", "--at", "tomorrow"])
     assert "'tomorrow' is not a date and time like 2026-12-01T10:01" in capsys.readouterr().err
+
+
+def test_the_log_goes_to_its_file_never_into_the_chat(tmp_path):
+    """A refused /desk is logged (a warning): in LOG_FILE, not on stdout nor stderr."""
+    log = tmp_path / "console.log"
+    environment = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"}
+    environment.update({"LOG_FILE": str(log), "ADMIN_IDS": "900"})
+    environment.pop("BOT_TOKEN", None)
+    command = [sys.executable, "-m", "bot", "console", "--lang", "en", "--user-id", "100"]
+    command += ["--at", "2026-11-21T11:00"]
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=environment,
+    )
+    watchdog = threading.Timer(LIMIT, process.kill)
+    watchdog.start()
+    try:
+        out, err = process.communicate("/desk\n/quit\n")
+    finally:
+        watchdog.cancel()
+    assert process.returncode == 0, err
+    assert "you are user 100" in out and f"The log goes to {log}." in out
+    assert "⛔ This is for the attaché desk's staff only." in out
+    assert "refused /desk by user 100" in log.read_text(encoding="utf-8")
+    assert "WARNING" not in out + err and "refused" not in out + err

@@ -274,7 +274,8 @@ async def test_case_round_trip_user_attache_user(app, chat, lang):
     [relayed] = to(ATTACHE_RU, sent)
     case = last(await rows(app, Case, user_id=100))
     assert numbered(case.id, relayed.text)
-    assert LANG_BUTTON[lang] in relayed.text and "Россия" in relayed.text  # language, country
+    title = {"kk": "Kazakh", "ru": "Russian", "en": "English"}[lang]  # in the attaché's words
+    assert t(app, "ru", title) in relayed.text and "Россия" in relayed.text  # language, country
     assert "&lt;b&gt;екі ай&lt;/b&gt;" in relayed.text  # user text escaped for staff
     assert "100" not in relayed.text and "Test" not in relayed.text  # no id, no name
     assert to(ADMIN, sent) == []  # the country has an attaché: admins are not disturbed

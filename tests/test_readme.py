@@ -53,3 +53,21 @@ def test_readmes_install_brings_what_every_test_imports():
             else:
                 wanted.add(re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0].lower())
     assert {"pytest", "pytest-asyncio", "asyncpg", "redis"} <= wanted, wanted
+
+
+def test_env_example_lists_every_setting_the_bot_reads():
+    from bot.config import Settings
+
+    example = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    named = set(re.findall(r"^#? ?([A-Z][A-Z_]+)=", example, flags=re.MULTILINE))
+    assert {name.upper() for name in Settings.model_fields} == named
+
+
+def test_readme_starts_with_a_quick_start_that_shows_how_to_be_staff():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.split("\n## ", 2)[1].startswith("Quick start")
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    install, test = two_commands()
+    for line in ("python3 -m venv .venv", ". .venv/bin/activate", install, test):
+        assert line in quick
+    assert "ADMIN_IDS=900 python -m bot console --user-id 900" in quick

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import timedelta
+from collections.abc import Collection, Iterable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import LOCALES
+from bot.rules.reminders import in_quiet_hours
 
 FALLBACK = "ru"  # a reader whose language was not given gets Russian, then what there is
 
@@ -17,6 +19,20 @@ def content_locale(reader: str, given: Collection[str]) -> str:
     if FALLBACK in given:
         return FALLBACK
     return next(code for code in (*LOCALES, *sorted(given)) if code in given)
+
+
+def at_night(at: datetime, zones: Iterable[str]) -> list[tuple[str, datetime]]:
+    """The zones (of a broadcast's recipients) where `at` falls in the hours reminders keep
+    quiet (22:00–08:00), each with the local time there."""
+    found = []
+    for zone in zones:
+        try:
+            local = at.astimezone(ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+        if in_quiet_hours(local):
+            found.append((zone, local))
+    return found
 
 
 def batch_size(rate: float) -> int:

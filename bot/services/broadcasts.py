@@ -58,6 +58,7 @@ from storage.unit import transaction
 from storage.writer import GroupWriter
 
 log = logging.getLogger(__name__)
+UNKNOWN = "unknown"  # whether its author may still send it: not for this process to say
 
 
 def failure_reason(error: Exception) -> str:
@@ -123,7 +124,7 @@ class BroadcastView(Protocol):
 
     def summary(self, broadcast: Broadcast, locale: str, zone: str) -> str: ...
 
-    def withdrawn(self, broadcast: Broadcast, locale: str) -> str: ...
+    def withdrawn(self, broadcast: Broadcast, locale: str, reason: str) -> str: ...
 
 
 @dataclass
@@ -169,6 +170,7 @@ class BroadcastService:
         self.paid_allowed = paid_allowed
         self.clock: Clock = reminders.clock
         self._slots = asyncio.Semaphore(concurrency)
+        self._left: set[int] = set()  # due, but for an instance that knows their author
         self._halted: dict[int, str] = {}  # paused or cancelled here while rows were in flight
         # users who deleted their data while this process ran (bounded: a claim is minutes old)
         self._gone: BoundedCache[int, bool] = BoundedCache(10_000)
@@ -239,6 +241,15 @@ class BroadcastService:
             return await BroadcastRepository(session).most_common(
                 column, self._where(authority, wider), limit
             )
+
+    async def zones(self, authority: Authority, audience: Audience) -> dict[str, int]:
+        """The audience's time zones, with how many people live by each."""
+        await self._writer.barrier()
+        async with self._sessionmaker() as session:
+            found = await BroadcastRepository(session).most_common(
+                "timezone", self._where(authority, audience), 1000
+            )
+        return dict(found)
 
     def seconds_for(self, recipients: int, paid: bool = False) -> float:
         return self.limiter.seconds_for(recipients, paid)
@@ -405,34 +416,71 @@ class BroadcastService:
         await self._purge(now)
         return report
 
+    async def _standing(self, broadcast: Broadcast) -> str | None:
+        """Whether the author may still send it: None if so; UNKNOWN if this process cannot
+        tell; else why it is withdrawn ("staff": no role left, "countries": not all of them).
+        An admin's broadcast (no scope) is vouched for only by ADMIN_IDS, which are this
+        process's configuration: a process without its author there (a console started
+        without them, say) leaves it to one with them. Attachés' roles are in the database,
+        the same for every process."""
+        author_id, scope = broadcast.author_id, set(broadcast.scope)
+        if author_id is None:
+            return "staff"  # a deleted staff member's
+        if self.cases.is_admin(author_id):
+            return None
+        if not scope:
+            return UNKNOWN
+        countries = await self.cases.countries_of(author_id)
+        if not countries:
+            return "staff"
+        return None if scope <= countries else "countries"
+
+    async def _withdraw(self, bot: Bot, broadcast: Broadcast, reason: str) -> None:
+        if not await self.cancel(broadcast.id):
+            return  # cancelled or started meanwhile
+        log.warning(
+            "broadcast %s withdrawn: its author %s may no longer send it (%s)",
+            broadcast.id,
+            broadcast.author_id,
+            reason,
+        )
+        if broadcast.author_id is not None:
+            await self._tell(
+                bot,
+                broadcast.author_id,
+                lambda locale, _zone: self.view.withdrawn(broadcast, locale, reason),
+            )
+
     async def _start(self, bot: Bot, broadcast_id: int) -> int:
         """Scheduled → starting → running: the recipients become delivery rows. A crash in
         between goes on where it stopped (rows are keyed by broadcast and user)."""
         now = self.clock.now()
         await self._writer.barrier()  # profiles saved a moment ago are recipients too
-        async with transaction(self._sessionmaker) as session:
-            repository = BroadcastRepository(session)
-            broadcast = await repository.get(broadcast_id)
-            if broadcast is None:
-                return 0
-            if not await repository.begin(broadcast_id, now, now - self.START_STALLS):
-                return 0  # another instance is starting it
-            audience = Audience.model_validate(broadcast.audience)
-            author_id, scope = broadcast.author_id, set(broadcast.scope)
-            starting = broadcast
-        authority = await self.authority(author_id) if author_id is not None else None
-        if authority is None or not (authority.admin or scope <= authority.countries):
-            log.warning(
-                "broadcast %s withdrawn: its author %s may no longer send it",
-                broadcast_id,
-                author_id,
-            )
-            await self.cancel(broadcast_id)
-            if author_id is not None:
-                await self._tell(
-                    bot, author_id, lambda locale, _zone: self.view.withdrawn(starting, locale)
+        async with self._sessionmaker() as session:
+            broadcast = await BroadcastRepository(session).get(broadcast_id)
+        if broadcast is None:
+            return 0
+        standing = await self._standing(broadcast)
+        if standing == UNKNOWN:
+            if broadcast_id not in self._left:
+                self._left.add(broadcast_id)
+                log.warning(
+                    "broadcast %s left for another instance: its author %s is not in this "
+                    "one's ADMIN_IDS",
+                    broadcast_id,
+                    broadcast.author_id,
                 )
             return 0
+        if standing is not None:
+            await self._withdraw(bot, broadcast, standing)
+            return 0
+        async with transaction(self._sessionmaker) as session:
+            if not await BroadcastRepository(session).begin(
+                broadcast_id, now, now - self.START_STALLS
+            ):
+                return 0  # another instance is starting it
+        audience = Audience.model_validate(broadcast.audience)
+        scope = set(broadcast.scope)
         where = audience_where(audience, scope, self.default_locale)
         async with self._sessionmaker() as session:
             after = await BroadcastRepository(session).last_recipient(broadcast_id)

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from bot import LOCALES
 from bot.content.countries import country_name, names
-from bot.rules.broadcasts import content_locale
+from bot.rules.broadcasts import at_night, content_locale
 from bot.services.broadcasts import Authority, BroadcastService
 from bot.services.users import Profile
 from handlers.filters import not_a_command
@@ -46,7 +46,7 @@ from handlers.views.broadcasts import (
     language_question,
     link_prompt,
     list_screen,
-    moment,
+    night_warning,
     preview_header,
     progress_screen,
     time_screen,
@@ -56,6 +56,7 @@ from handlers.views.callbacks import BroadcastAction, BroadcastCb
 from handlers.views.desk import refuse
 from handlers.views.formatting import html_of
 from handlers.views.guide import day_text
+from handlers.views.moments import moment
 from handlers.views.ui import current_locale, out_of_date_text, show, user_id_of
 from handlers.wiring import Wiring
 from storage.records import Audience, Content
@@ -491,7 +492,7 @@ async def on_day(event: Event, state: FSMContext, day: date | None, **data: Any)
         return
     await state.update_data(day=day.isoformat())
     await state.set_state(BroadcastFlow.time)
-    await ask_time(event, state, broadcasts=broadcasts, profile=data.get("profile"))
+    await ask_time(event, state, **data)  # with the profile's zone and the clock
 
 
 async def ask_time(event: Event, state: FSMContext, **data: Any):
@@ -572,16 +573,21 @@ async def show_confirm(
 ) -> None:
     await state.set_state(BroadcastFlow.confirm)
     data = await state.get_data()
-    count = await broadcasts.count(authority, audience_of(data))
+    audience = audience_of(data)
+    count = await broadcasts.count(authority, audience)
     paid = bool(data.get("paid"))
     at = scheduled_at(data)
     when = moment(at, zone_of(profile, broadcasts)) if at else None
+    zones = await broadcasts.zones(authority, audience)
+    now = broadcasts.clock.now()
+    night = [(zone, local, zones[zone]) for zone, local in at_night(at or now, zones)]
     text, markup = confirm_screen(
         count,
         broadcasts.seconds_for(count, paid),
         when,
         paid,
         broadcasts.paid_allowed and authority.admin,
+        night_warning(night, now),
     )
     await show(event, text, markup, edit=edit)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -25,6 +26,7 @@ from bot.rules import contacts as check
 from bot.rules.contacts import Refused as Unreadable
 from bot.rules.dates import DateInputError, parse_date
 from bot.services.facts import FactService, Refused
+from bot.services.users import Profile
 from handlers.filters import not_a_command
 from handlers.views.callbacks import FactAction, FactCb
 from handlers.views.desk import refuse
@@ -282,11 +284,14 @@ async def on_confirm(callback: CallbackQuery, callback_data: FactCb, facts: Fact
     await show(callback, _("✅ Confirmed as checked today.") + "\n\n" + text, markup)
 
 
-async def on_history(callback: CallbackQuery, callback_data: FactCb, facts: FactService):
+async def on_history(
+    callback: CallbackQuery, callback_data: FactCb, facts: FactService, profile: Profile | None
+):
     name = callback_data.fact
     if not await admin(callback, facts, "fact changes") or not await known(callback, facts, name):
         return
-    await show(callback, *history_screen(name, await facts.history(name)))
+    zone = ZoneInfo(profile.timezone) if profile else facts.timezone
+    await show(callback, *history_screen(name, await facts.history(name), zone))
 
 
 async def on_revert(callback: CallbackQuery, callback_data: FactCb, facts: FactService):

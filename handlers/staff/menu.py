@@ -1,22 +1,42 @@
-"""/desk: the staff menu (cases, broadcasts, the directory, roles), for staff only."""
+"""/desk: the staff menu (cases, broadcasts, the directory, roles), for staff only; and
+the button to it at the end of a staff member's main menu."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Router
 from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.broadcasts import BroadcastService
-from handlers.views.callbacks import BroadcastAction, BroadcastCb
+from bot.services.cases import CaseService
+from handlers.views.callbacks import BroadcastAction, BroadcastCb, DeskCb
 from handlers.views.desk import refuse
-from handlers.views.ui import column
+from handlers.views.ui import column, desk_check, show, user_id_of
 
 
-async def on_desk(message: Message, broadcasts: BroadcastService):
-    authority = await broadcasts.authority(message.chat.id)
+class DeskEntry(BaseMiddleware):
+    """Lets the main menu ask whether its reader may open the desk (asked only when a main
+    menu is shown: an admin is a set lookup, an attaché one cached read of the roles)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        cases: CaseService | None = data.get("cases")
+        desk_check.set(cases.is_staff if cases is not None else None)
+        return await handler(event, data)
+
+
+async def on_desk(event: Message | CallbackQuery, broadcasts: BroadcastService):
+    authority = await broadcasts.authority(user_id_of(event))
     if authority is None:
-        await refuse(message, "/desk")
+        await refuse(event, "/desk")
         return
     lines = [
         _("🧑‍💼 <b>Staff desk</b>"),
@@ -36,10 +56,11 @@ async def on_desk(message: Message, broadcasts: BroadcastService):
             (_("📜 Broadcasts"), BroadcastCb(action=BroadcastAction.list)),
         ]
     )
-    await message.answer("\n".join(lines), reply_markup=markup)
+    await show(event, "\n".join(lines), markup, edit=False)
 
 
 def build_router() -> Router:
     router = Router(name="staff menu")
     router.message.register(on_desk, Command("desk"))
+    router.callback_query.register(on_desk, DeskCb.filter())
     return router

@@ -8,7 +8,6 @@ import html
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
@@ -20,10 +19,13 @@ from babel.numbers import format_decimal
 from bot import LOCALES
 from bot.content.countries import country_name
 from bot.i18n import speaking
+from bot.rules.broadcasts import content_locale
+from bot.rules.reminders import QUIET_FROM, QUIET_UNTIL
 from bot.services.broadcasts import Progress
 from handlers.views.callbacks import BroadcastAction, BroadcastCb
-from handlers.views.guide import day_text
-from handlers.views.ui import LANGUAGE_NAMES, Button, current_locale, keyboard
+from handlers.views.directory import LANGUAGE_IN
+from handlers.views.moments import moment
+from handlers.views.ui import LANGUAGE_NAMES, LANGUAGE_TITLES, Button, current_locale, keyboard
 from handlers.views.zones import zone_label
 from storage.models import Broadcast
 from storage.records import Audience
@@ -35,6 +37,7 @@ LISTED = 8  # broadcasts in /broadcasts
 STEPS = 5
 MAX_CONTENT = 1500  # characters of a broadcast's text or caption (readable on a phone)
 MAX_LIST = 1400  # characters of /broadcasts
+NIGHT_ZONES = 3  # zones named where it would arrive at night
 
 ROLE_CHOICES = {
     "migrant": __("foreign citizens in Kazakhstan"),
@@ -69,12 +72,6 @@ def duration(seconds: float) -> str:
     return format_timedelta(timedelta(seconds=seconds), threshold=1.1, locale=current_locale())
 
 
-def moment(when: datetime, zone: str) -> str:
-    """A date and time in the reader's language and zone: "1 December 2026, 10:00"."""
-    local = when.astimezone(ZoneInfo(zone))
-    return f"{day_text(local.date())}, {format_time(local, 'HH:mm', locale=current_locale())}"
-
-
 def step(current: int, title: str) -> str:
     return _("📣 <b>New broadcast</b> · step {step} of {steps}: {title}").format(
         step=current, steps=STEPS, title=title
@@ -100,7 +97,7 @@ def choice_label(name: str, value: str | None) -> str:
     if name == "role":
         return str(ROLE_CHOICES[value])
     if name == "locale":
-        return LANGUAGE_NAMES[value]
+        return str(LANGUAGE_TITLES[value])
     if name in ("citizenship", "country"):
         return country_name(value, current_locale())
     return str(KIND_LABELS[value])
@@ -176,15 +173,13 @@ def choices_screen(
 
 
 def content_prompt(locale: str) -> str:
-    send = _(
-        "Send the message in {language} now: text, or a photo, document or video with a caption."
-    )
+    send = _("Send the message {language} now: text, or a photo, document or video with a caption.")
     kept = _("Bold, italics and links are kept. Up to {limit} characters. /cancel to stop.")
     return "\n".join(
         [
             step(2, _("the message")),
             "",
-            send.format(language=LANGUAGE_NAMES[locale]),
+            send.format(language=LANGUAGE_IN[locale]),
             kept.format(limit=number(MAX_CONTENT)),
         ]
     )
@@ -217,17 +212,17 @@ def content_kind(kind: str) -> str:
 
 
 def compose_screen(kinds: dict[str, str], url: str | None) -> tuple[str, InlineKeyboardMarkup]:
-    """`kinds`: the languages given, with what kind of message each is."""
+    """`kinds`: the languages given, with what kind of message each is; for each one not
+    given, the version its readers get (as the preview and the delivery choose it)."""
     lines = [step(2, _("the message")), ""]
     for code in LOCALES:
         if code in kinds:
-            lines.append(f"✅ {LANGUAGE_NAMES[code]}: {content_kind(kinds[code])}")
+            lines.append(f"✅ {LANGUAGE_TITLES[code]}: {content_kind(kinds[code])}")
         else:
             lines.append(
-                _(
-                    "➖ {language}: not added (its readers get the Russian version, or "
-                    "whichever exists)"
-                ).format(language=LANGUAGE_NAMES[code])
+                _("➖ {language}: no text; its readers get the message {given}").format(
+                    language=LANGUAGE_TITLES[code], given=LANGUAGE_IN[content_locale(code, kinds)]
+                )
             )
     if url:
         lines.append(_("🔗 Link button: {url}").format(url=html.escape(url)))
@@ -263,11 +258,11 @@ def link_prompt() -> str:
 def preview_header(reader: str, given: str, count: int) -> str:
     """Above each preview: whose it is, and which version they get."""
     if reader == given:
-        return _("👁 Readers of {language} ({count}) will get:").format(
-            language=LANGUAGE_NAMES[reader], count=number(count)
+        return _("👁 Readers who use the bot {language} ({count}) will get:").format(
+            language=LANGUAGE_IN[reader], count=number(count)
         )
-    return _("👁 Readers of {language} ({count}) will get the {given} version:").format(
-        language=LANGUAGE_NAMES[reader], count=number(count), given=LANGUAGE_NAMES[given]
+    return _("👁 Readers who use the bot {language} ({count}) will get the message {given}:").format(
+        language=LANGUAGE_IN[reader], count=number(count), given=LANGUAGE_IN[given]
     )
 
 
@@ -301,8 +296,39 @@ def time_screen(day: str, zone: str, now: datetime) -> tuple[str, InlineKeyboard
     )
 
 
+def night_warning(night: list[tuple[str, datetime, int]], now: datetime) -> str | None:
+    """For the recipients to whom it would come in the quiet hours reminders keep: the
+    local time it arrives in their zones (the largest groups first), or None."""
+    if not night:
+        return None
+    locale = current_locale()
+    night = sorted(night, key=lambda found: (-found[2], found[0]))
+    times = "; ".join(
+        _("{time} in {zone}").format(
+            time=format_time(local, "HH:mm", locale=locale), zone=zone_label(zone, locale, now)
+        )
+        for zone, local, _count in night[:NIGHT_ZONES]
+    )
+    if len(night) > NIGHT_ZONES:
+        times += "; …"
+    return _(
+        "🌙 For {count} of them it arrives at night: {times}. Reminders never go out between "
+        "{start} and {end}. Send it anyway, or choose another time with ◀️ When."
+    ).format(
+        count=number(sum(found[2] for found in night)),
+        times=times,
+        start=QUIET_FROM.strftime("%H:%M"),
+        end=QUIET_UNTIL.strftime("%H:%M"),
+    )
+
+
 def confirm_screen(
-    count: int, seconds: float, at: str | None, paid: bool, paid_choice: bool
+    count: int,
+    seconds: float,
+    at: str | None,
+    paid: bool,
+    paid_choice: bool,
+    night: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     if at is None:
         lead = _(
@@ -322,6 +348,8 @@ def confirm_screen(
         lead,
         _("At the current rate it takes about {duration}.").format(duration=duration(seconds)),
     ]
+    if night:
+        lines.append(night)
     if paid:
         lines.append(
             _(
@@ -332,7 +360,7 @@ def confirm_screen(
     rows: list[list[Button]] = [
         [
             (
-                _("✅ Send") if at is None else _("✅ Schedule"),
+                confirm_label(at is None, bool(night)),
                 BroadcastCb(action=BroadcastAction.confirm),
             )
         ]
@@ -353,6 +381,12 @@ def confirm_screen(
         ]
     )
     return "\n".join(lines), keyboard(*rows)
+
+
+def confirm_label(now: bool, night: bool) -> str:
+    if night:
+        return _("🌙 Send at night anyway") if now else _("🌙 Schedule for the night anyway")
+    return _("✅ Send") if now else _("✅ Schedule")
 
 
 # --- /broadcasts -----------------------------------------------------------------------------
@@ -452,8 +486,14 @@ class BroadcastView:
         with speaking(self.i18n, locale):
             return summary_text(broadcast, zone)
 
-    def withdrawn(self, broadcast: Broadcast, locale: str) -> str:
+    def withdrawn(self, broadcast: Broadcast, locale: str, reason: str) -> str:
+        """To its author: why a scheduled broadcast was not sent ("staff": they have no role
+        on the desk any more; "countries": they no longer serve all its countries)."""
         with speaking(self.i18n, locale):
+            if reason == "staff":
+                return _(
+                    "✖️ Broadcast #{id} was not sent: you are no longer on the attaché desk's staff."
+                ).format(id=broadcast.id)
             return _(
                 "✖️ Broadcast #{id} was not sent: you no longer serve the countries it was "
                 "meant for."
@@ -517,7 +557,7 @@ def summary_text(broadcast: Broadcast, zone: str) -> str:
         took = (broadcast.finished_at - broadcast.started_at).total_seconds()
         lines.append(_("Took: {duration}").format(duration=duration(took)))
     languages = " · ".join(
-        f"{LANGUAGE_NAMES.get(code, code)} {number(by_locale[code])}"
+        f"{LANGUAGE_TITLES.get(code, code)} {number(by_locale[code])}"
         for code in (*LOCALES, *sorted(set(by_locale) - set(LOCALES)))
         if by_locale.get(code)
     )

@@ -20,6 +20,12 @@ class MenuCb(CallbackData, prefix="m"):
     item: str  # a menu entry: see handlers.views.ui.MENU_ITEMS and the `menu_item` filter
 
 
+class DeskCb(CallbackData, prefix="desk"):
+    """The staff desk (/desk), from the main menu of those who may use it."""
+
+    screen: str = "home"  # its only screen so far (and a packed form "desk:…" to route by)
+
+
 class LangCb(CallbackData, prefix="lang"):
     code: str
 

@@ -75,7 +75,7 @@ def month_markup(
     first = date(year, month, 1)
     following = date(year + month // 12, month % 12 + 1, 1)
     title = f"{get_month_names('wide', 'stand-alone', locale)[month]} {year}"
-    names = get_day_names("narrow", "stand-alone", locale)
+    names = get_day_names("short", "stand-alone", locale)  # «пн вт ср», not «П В С»
     rows: list[list[Button]] = [
         [(title, DayCb(value="-"))],
         [(names[weekday], DayCb(value="-")) for weekday in range(7)],

@@ -8,19 +8,17 @@ import html
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from babel.dates import format_datetime
 
 from bot.content.countries import country_name
 from bot.i18n import speaking
 from handlers.views.callbacks import CaseAction, CaseCb, StaffAction, StaffCb
-from handlers.views.ui import LANGUAGE_NAMES, alert, column, current_locale, user_id_of
+from handlers.views.moments import moment
+from handlers.views.ui import LANGUAGE_TITLES, alert, column, current_locale, user_id_of
 from storage.models import Case, CaseMessage
 
 log = logging.getLogger("joldas.staff")
@@ -69,10 +67,6 @@ def status_label(case: Case) -> str:
     }.get(case.status, case.status)
 
 
-def moment(when: datetime, zone: str) -> str:
-    return format_datetime(when, "short", tzinfo=ZoneInfo(zone), locale=current_locale())
-
-
 def staff_header(case: Case, zone: str) -> str:
     """What staff see of a case: number, country, topic, the user's language. Nothing else."""
     return "\n".join(
@@ -82,7 +76,7 @@ def staff_header(case: Case, zone: str) -> str:
                 country=country_name(case.country, current_locale()), topic=topic_label(case.topic)
             ),
             _("User's language: {language} · Opened: {when}").format(
-                language=LANGUAGE_NAMES.get(case.locale, case.locale),
+                language=LANGUAGE_TITLES.get(case.locale, case.locale),
                 when=moment(case.created_at, zone),
             ),
         ]

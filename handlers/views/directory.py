@@ -13,7 +13,6 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from babel.dates import format_datetime
 
 from bot import LOCALES
 from bot.content.countries import country_in_sentence, country_name
@@ -39,6 +38,7 @@ from handlers.views.contacts import help_lines_text
 from handlers.views.facts import overdue_summary, overdue_text
 from handlers.views.facts import title as fact_title
 from handlers.views.guide import day_text, short_day
+from handlers.views.moments import moment
 from handlers.views.ui import LANGUAGE_NAMES, Button, current_locale, keyboard
 
 SHOWN = 40  # characters of a value in the history
@@ -581,7 +581,7 @@ def measured(text: str) -> int:
 
 
 def change_line(change: Any, viewer: int, zone: Any) -> str:
-    when = format_datetime(change.at, "short", tzinfo=zone, locale=current_locale())
+    when = moment(change.at, zone)
     head = f"#{change.id} · {when} · {entry_label(change.entry)}"
     by = who(change.staff_id, viewer)
     if change.action == "confirm":

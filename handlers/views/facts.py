@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
@@ -29,6 +30,7 @@ from bot.rules.permit import permit_tax
 from bot.services.facts import Overdue
 from handlers.views.callbacks import FactAction, FactCb
 from handlers.views.guide import day_text, tenge
+from handlers.views.moments import moment
 from handlers.views.ui import Button, column, current_locale
 from storage.models import FactChange
 
@@ -305,7 +307,9 @@ ACTIONS = {
 }
 
 
-def history_screen(name: str, changes: list[FactChange]) -> tuple[str, InlineKeyboardMarkup]:
+def history_screen(
+    name: str, changes: list[FactChange], zone: ZoneInfo
+) -> tuple[str, InlineKeyboardMarkup]:
     lines = [_("🕘 <b>Changes</b>: {title}").format(title=title(name)), ""]
     buttons: list[Button] = []
     if not changes:
@@ -316,7 +320,7 @@ def history_screen(name: str, changes: list[FactChange]) -> tuple[str, InlineKey
         lines.append(
             _("#{id} {when}, {who}: {action}, period from {start}{value}").format(
                 id=change.id,
-                when=day_text(change.at.date()),
+                when=moment(change.at, zone),
                 who=who,
                 action=str(ACTIONS.get(change.action, change.action)),
                 start=day_text(change.valid_from),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,13 +13,13 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, TelegramObject
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_datetime
 
 from bot import LOCALES
 from bot.i18n import speaking
 from bot.services.notices import GUIDES, MAX_TEXT, Notice, NoticeService, Problem
 from handlers.views.callbacks import MenuCb, NoticeAction, NoticeCb
 from handlers.views.guide import day_text
+from handlers.views.moments import moment
 from handlers.views.ui import (
     LANGUAGE_NAMES,
     MESSAGE_LIMIT,
@@ -103,10 +103,6 @@ def until_text(until: date | None) -> str:
     if until is None:
         return _("no end date")
     return _("until {date}").format(date=day_text(until))
-
-
-def moment(when: datetime, zone: ZoneInfo) -> str:
-    return format_datetime(when, "short", tzinfo=zone, locale=current_locale())
 
 
 def notice_line(notice: Notice, today: date, zone: ZoneInfo) -> str:

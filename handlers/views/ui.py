@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from datetime import datetime
 from functools import lru_cache
@@ -21,10 +21,15 @@ from babel.dates import format_date
 from bot import LOCALES
 from bot.content.countries import country_name
 from bot.services.users import Profile
-from handlers.views.callbacks import LangCb, MenuCb, ProfileAction, ProfileCb, RoleCb
+from handlers.views.callbacks import DeskCb, LangCb, MenuCb, ProfileAction, ProfileCb, RoleCb
 from handlers.views.zones import zone_label
 
-LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}  # each in itself: pickers
+LANGUAGE_TITLES = {  # in the reader's language: a label or a sentence ("Language: Russian")
+    "kk": __("Kazakh"),
+    "ru": __("Russian"),
+    "en": __("English"),
+}
 
 MENU_ITEMS: dict[str | None, tuple[str, ...]] = {
     "migrant": (
@@ -261,6 +266,13 @@ async def out_of_date(
         await callback.answer(out_of_date_text())
 
 
+# who may open the staff desk (CaseService.is_staff), set for each update by the staff
+# menu's middleware: their main menu ends with a button to it
+desk_check: ContextVar[Callable[[int], Awaitable[bool]] | None] = ContextVar(
+    "desk_check", default=None
+)
+
+
 async def show_menu(
     event: Message | CallbackQuery,
     profile: Profile | None,
@@ -269,7 +281,12 @@ async def show_menu(
     edit: bool = True,
 ) -> None:
     text = f"{lead}\n\n{menu_text()}" if lead else menu_text()
-    await show(event, text, menu_markup(profile), edit=edit)
+    markup = menu_markup(profile)
+    check = desk_check.get()
+    if check is not None and await check(user_id_of(event)):
+        desk = InlineKeyboardButton(text=_("🧑‍💼 Staff desk"), callback_data=DeskCb().pack())
+        markup = InlineKeyboardMarkup(inline_keyboard=[*markup.inline_keyboard, [desk]])
+    await show(event, text, markup, edit=edit)
 
 
 @lru_cache(maxsize=8)
