@@ -449,9 +449,10 @@ async def test_self_registration_scope_and_who_is_fined_are_said(app, chat):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-async def test_a_permit_across_new_year_takes_each_month_at_its_years_mci(app, chat, lang):
+async def test_a_permit_across_new_year_takes_each_month_at_its_years_mci(app, chat, clock, lang):
     """The facts review's case: from 15 Dec 2025 for 3 months is one month at the 2025 MCI
     and two at the 2026 MCI, 50,328 ₸, not 3 months at one year's MCI (47,184 ₸)."""
+    clock.set(datetime(2026, 1, 10, 6, tzinfo=UTC))  # while that permit runs
     user = await migrant(chat(lang=lang), lang)
     await open_guide(app, user, lang, "permit")
     await user.press(translated(app, lang, "🆕 New permit"))

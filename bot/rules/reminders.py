@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,39 @@ REMINDER_TIME = time(10, 0)  # local
 QUIET_FROM = time(22, 0)
 QUIET_UNTIL = time(8, 0)
 AFTER_QUIET = time(9, 0)
+
+
+@dataclass(frozen=True)
+class ZonePlan:
+    """The user's time zone day by day: `home` up to and including `leaving` (the day they
+    leave Kazakhstan), `zone` (their profile's) after it; `zone` throughout without a
+    departure."""
+
+    zone: ZoneInfo
+    home: ZoneInfo | None = None
+    leaving: date | None = None
+
+    def on(self, day: date) -> ZoneInfo:
+        if self.home is not None and self.leaving is not None and day <= self.leaving:
+            return self.home
+        return self.zone
+
+    def at(self, moment: datetime) -> ZoneInfo:
+        """The zone the user is in at `moment`."""
+        return self.on(moment.astimezone(self.home).date()) if self.home else self.zone
+
+    def switches_after(self, today: date) -> bool:
+        """Whether the zone still changes: a departure ahead, to another zone."""
+        return (
+            self.home is not None
+            and self.leaving is not None
+            and self.leaving >= today
+            and self.home.key != self.zone.key
+        )
+
+
+def as_plan(zone: ZoneInfo | ZonePlan) -> ZonePlan:
+    return zone if isinstance(zone, ZonePlan) else ZonePlan(zone)
 
 
 def step_name(days_before: int) -> str:
@@ -42,15 +76,18 @@ def on_day(day: date, at: time, zone: ZoneInfo) -> datetime:
 
 def ladder(
     due_on: date,
-    zone: ZoneInfo,
+    zone: ZoneInfo | ZonePlan,
     now: datetime,
     days_before: tuple[int, ...] = LADDER_DAYS,
     at: time = REMINDER_TIME,
 ) -> list[tuple[str, datetime]]:
-    """(step, UTC send time) for each step of the ladder still ahead of `now`."""
+    """(step, UTC send time) for each step of the ladder still ahead of `now`, each at `at`
+    in the zone the user is in on its day."""
+    plan = as_plan(zone)
     steps = []
     for days in sorted(set(days_before), reverse=True):
-        when = on_day(due_on - timedelta(days=days), at, zone)
+        day = due_on - timedelta(days=days)
+        when = on_day(day, at, plan.on(day))
         if when > now:
             steps.append((step_name(days), when))
     return steps

@@ -43,6 +43,17 @@ class StayPicture:
     days_over: int  # days stayed after the last lawful day (0 unless overstay)
     full_allowance_from: date | None  # the 180-day window is empty again, leaving today
     full_allowance_if_staying: date | None  # the same, leaving on the last allowed day
+    entered: date | None = None  # the current entry, if in the country
+
+    @property
+    def over_since_entry(self) -> bool:
+        """Over the limit from the day of entry: no lawful day on this entry at all."""
+        return (
+            self.overstay
+            and self.entered is not None
+            and self.last_allowed_day is not None
+            and self.last_allowed_day < self.entered
+        )
 
 
 def stay_picture(
@@ -84,6 +95,7 @@ def stay_picture(
         days_over=days_over,
         full_allowance_from=last_day + timedelta(days=window) if last_day else None,
         full_allowance_if_staying=staying,
+        entered=open_trip,
     )
 
 
@@ -137,3 +149,14 @@ def last_allowed_day(
         if (cap and following > cap) or used_in_window(staying, following, window) > max_days:
             return day
         day = following
+
+
+def overlapping(trips: list[Trip], new: Trip, today: date) -> Trip | None:
+    """A recorded trip that shares a day with the new one (only one trip can be open)."""
+    start, end = new[0], new[1] or today
+    for trip in trips:
+        if trip[1] is None and new[1] is None:
+            return trip
+        if trip[0] <= end and start <= (trip[1] or today):
+            return trip
+    return None

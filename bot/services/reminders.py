@@ -26,7 +26,7 @@ import socket
 import uuid
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,11 +43,13 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.content.countries import timezone_of
 from bot.metrics import REMINDERS
 from bot.retry import answered_ok, flood_waits_only
 from bot.rules.reminders import (
     LADDER_DAYS,
     REMINDER_TIME,
+    ZonePlan,
     deadline_passed,
     in_quiet_hours,
     ladder,
@@ -73,6 +75,7 @@ from storage.unit import transaction
 from storage.writer import GroupWriter
 
 log = logging.getLogger(__name__)
+DEPARTURE = "departure"  # the key of an emigrant's departure day (the checklist's)
 R = TypeVar("R", bound=Record)
 Render = Callable[[Deadline, Profile, datetime], tuple[str, InlineKeyboardMarkup]]
 # the services delivering in this process, by instance id (the rest of this machine's
@@ -181,8 +184,20 @@ class ReminderService:
         self._confirming = asyncio.Lock()
 
     async def zone_of(self, user_id: int) -> ZoneInfo:
+        """The zone the user is in now (see `plan_of`)."""
+        return (await self.plan_of(user_id)).at(self.clock.now())
+
+    async def plan_of(self, user_id: int, leaving: date | None = None) -> ZonePlan:
+        """The user's zones: their profile's, and before a departure they recorded (or
+        `leaving`) Kazakhstan's, where they still are, up to that day."""
         profile = await self.users.get(user_id)
-        return ZoneInfo(profile.timezone if profile else self.users.default_timezone)
+        zone = ZoneInfo(profile.timezone if profile else self.users.default_timezone)
+        if leaving is None and profile is not None:
+            departure = await self.active_by_key(user_id, DEPARTURE)
+            leaving = departure.due_on if departure is not None else None
+        if leaving is None:
+            return ZonePlan(zone)
+        return ZonePlan(zone, ZoneInfo(timezone_of(None)), leaving)  # Kazakhstan's
 
     # --- what features call ---------------------------------------------------------
 
@@ -200,7 +215,11 @@ class ReminderService:
 
         `record` is what the feature keeps on the deadline (storage/records.py)."""
         payload = record.model_dump(mode="json")
-        steps = ladder(due_on, await self.zone_of(user_id), self.clock.now(), days_before, at)
+        plan = await self.plan_of(user_id)
+        if dedupe_key == DEPARTURE:  # a new departure day: the other reminders follow it
+            old, plan = plan, await self.plan_of(user_id, leaving=due_on)
+            await self.replan(user_id, old, plan)
+        steps = ladder(due_on, plan, self.clock.now(), days_before, at)
         async with transaction(self._sessionmaker) as session:
             repository = ReminderRepository(session)
             deadline_id = await repository.save_deadline(
@@ -227,6 +246,13 @@ class ReminderService:
     async def upcoming(self, user_id: int) -> list[tuple[Deadline, list[Reminder]]]:
         async with self._sessionmaker() as session:
             return await ReminderRepository(session).upcoming(user_id)
+
+    async def pending(self, user_id: int, dedupe_key: str) -> list[datetime]:
+        """When the reminders still ahead for the user's deadline with this key go out."""
+        for deadline, reminders in await self.upcoming(user_id):
+            if deadline.dedupe_key == dedupe_key:
+                return [reminder.due_at for reminder in reminders]
+        return []
 
     async def active_by_key(self, user_id: int, dedupe_key: str) -> Any | None:
         """The user's active deadline with this key (a plain row), e.g. their permit."""
@@ -298,13 +324,21 @@ class ReminderService:
                 await repository.add(deadline_id, user_id, "again", when)
         return when
 
-    async def retime(self, user_id: int, old: ZoneInfo, new: ZoneInfo) -> None:
-        """After a change of time zone, pending reminders keep their local wall time."""
+    async def retime(self, user_id: int, new: ZoneInfo) -> None:
+        """Before the profile's time zone changes to `new`: pending reminders keep their
+        local wall time (those before a departure stay in Kazakhstan's time)."""
+        plan = await self.plan_of(user_id)
+        await self.replan(user_id, plan, replace(plan, zone=new))
+
+    async def replan(self, user_id: int, old: ZonePlan, new: ZonePlan) -> None:
+        """Pending reminders keep their local wall time, each in the zone of its day."""
+        if old == new:
+            return
         async with transaction(self._sessionmaker) as session:
             for _deadline, pending in await ReminderRepository(session).upcoming(user_id):
                 for reminder in pending:
-                    wall = reminder.due_at.astimezone(old)
-                    reminder.due_at = on_day(wall.date(), wall.time(), new)
+                    wall = reminder.due_at.astimezone(old.at(reminder.due_at))
+                    reminder.due_at = on_day(wall.date(), wall.time(), new.on(wall.date()))
 
     def _within_deadline(self, when: datetime, due_on: date, zone: ZoneInfo) -> datetime | None:
         """No reminder after the deadline day: at the latest its morning, if still ahead."""
@@ -410,7 +444,7 @@ class ReminderService:
             return await self._close(row.id, "cancelled", "deadline closed", report)
         if profile is None or not profile.is_active:
             return await self._close(row.id, "cancelled", "user inactive", report)
-        zone = ZoneInfo(profile.timezone)
+        zone = (await self.plan_of(row.user_id)).at(now)
         if deadline_passed(deadline.due_on, zone, now):
             return await self._close(row.id, "skipped", "deadline passed", report)
         local = now.astimezone(zone)

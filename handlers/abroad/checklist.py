@@ -15,14 +15,16 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.content.abroad import checklist
+from bot.rules.reminders import local_today
 from bot.services.checklist import ChecklistService
-from bot.services.reminders import ReminderService
+from bot.services.reminders import DEPARTURE, ReminderService
 from bot.services.users import Profile
 from handlers.filters import menu_item
 from handlers.views.abroad import abroad_source_line, one_stop, pages
 from handlers.views.callbacks import ChecklistAction, ChecklistCb, MenuCb
 from handlers.views.dates import ask_date
 from handlers.views.guide import day_text, today_of
+from handlers.views.reminders import zones_line
 from handlers.views.ui import (
     Button,
     column,
@@ -35,7 +37,7 @@ from handlers.views.ui import (
 from handlers.wiring import Wiring
 from storage.records import DepartureRecord
 
-KEY = "departure"
+KEY = DEPARTURE
 TIPS = "checklist_tips"  # the menu entry of "what each item means"
 
 
@@ -51,7 +53,10 @@ class DepartureFlow(StatesGroup):
     day = State()
 
 
-def checklist_screen(done: set[str], departure: date | None) -> tuple[str, InlineKeyboardMarkup]:
+def checklist_screen(
+    done: set[str], departure: date | None, zones: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """`zones`: which time zone the reminders keep before and after the departure."""
     data = checklist()
     locale = current_locale()
     items = data.items
@@ -81,6 +86,8 @@ def checklist_screen(done: set[str], departure: date | None) -> tuple[str, Inlin
                 day=day_text(departure)
             )
         )
+        if zones:
+            lines.append(zones)
     lines.append(abroad_source_line(data))
     buttons: list[Button] = [
         (
@@ -130,6 +137,14 @@ async def departure_of(reminders: ReminderService, profile: Profile | None) -> d
     return found.due_on if found is not None else None
 
 
+async def zones_of(reminders: ReminderService, profile: Profile | None) -> str | None:
+    """Until the departure the reminders keep Kazakhstan's time: said when it differs."""
+    if profile is None:
+        return None
+    plan, now = await reminders.plan_of(profile.id), reminders.clock.now()
+    return zones_line(plan, local_today(now, plan.at(now)), current_locale(), now)
+
+
 async def remind_open_items(
     reminders: ReminderService, user_id: int, departure: date, done: set[str]
 ) -> None:
@@ -151,7 +166,8 @@ async def on_checklist(
 ):
     await state.clear()
     done = await checklists.done(callback.from_user.id)
-    await show(callback, *checklist_screen(done, await departure_of(reminders, profile)))
+    departure = await departure_of(reminders, profile)
+    await show(callback, *checklist_screen(done, departure, await zones_of(reminders, profile)))
 
 
 async def on_date_button(callback: CallbackQuery, state: FSMContext, **data: Any):
@@ -174,7 +190,7 @@ async def on_tick(
     departure = await departure_of(reminders, profile)
     if departure is not None:
         await remind_open_items(reminders, user_id, departure, done)
-    await show(callback, *checklist_screen(done, departure))
+    await show(callback, *checklist_screen(done, departure, await zones_of(reminders, profile)))
 
 
 async def on_departure(
@@ -190,7 +206,7 @@ async def on_departure(
     done = await checklists.done(profile.id)
     await remind_open_items(reminders, profile.id, day, done)
     today = await today_of(reminders, profile)
-    text, markup = checklist_screen(done, day)
+    text, markup = checklist_screen(done, day, await zones_of(reminders, profile))
     lead = ngettext(
         "✅ Saved: {n} day to go.", "✅ Saved: {n} days to go.", (day - today).days
     ).format(n=(day - today).days)

@@ -17,13 +17,15 @@ from aiogram.utils.i18n import ngettext
 
 from bot.content.migrants import facts
 from bot.rules.insurance import coverage
+from bot.rules.reminders import LADDER_DAYS
 from bot.services.reminders import ReminderService
 from bot.services.users import Profile
 from handlers.filters import menu_item, typed_text
 from handlers.views.callbacks import PolicyAction, PolicyCb
 from handlers.views.dates import ask_date, text_then_date
 from handlers.views.guide import day_text, source_line, today_of
-from handlers.views.ui import column, menu_button, out_of_date, show
+from handlers.views.reminders import promise_line
+from handlers.views.ui import column, current_locale, menu_button, out_of_date, show
 from handlers.wiring import Wiring
 from storage.records import PolicyRecord
 
@@ -83,7 +85,9 @@ async def on_insurance(
     recorded = await current_policy(reminders, profile)
     parts = [facts_text(profile)]
     if recorded is not None:
-        parts.append(policy_text(recorded, await today_of(reminders, profile), profile))
+        today = await today_of(reminders, profile)
+        promise = await promise_of(reminders, profile)
+        parts.append(policy_text(recorded, today, profile, promise))
     parts.append(source_line(facts().insurance))
     label = _("✏️ Change my policy") if recorded else _("📝 Record my policy")
     await show(
@@ -101,7 +105,10 @@ async def current_policy(
     return await reminders.record(profile.id, KEY, PolicyRecord)
 
 
-def policy_text(policy: PolicyRecord, today: date, profile: Profile | None) -> str:
+def policy_text(
+    policy: PolicyRecord, today: date, profile: Profile | None, promise: str | None = None
+) -> str:
+    """`promise`: what the reminders will do (said while the policy runs)."""
     start, end = policy.start, policy.end
     lines = [
         _("🩺 Your policy: <b>{insurer}</b>").format(insurer=html.escape(policy.insurer)),
@@ -142,12 +149,22 @@ def policy_text(policy: PolicyRecord, today: date, profile: Profile | None) -> s
                     ).format(n=result.gap_before)
                 )
     renew_by = end - timedelta(days=renew_days)
-    lines.append(
-        _("Renew it by {day}. ⏰ I will remind you before it ends (/reminders).").format(
-            day=day_text(max(renew_by, today))
-        )
-    )
+    lines.append(_("Renew it by {day}.").format(day=day_text(max(renew_by, today))))
+    if promise:
+        lines.append(promise)
     return "\n".join(lines)
+
+
+def remind_days() -> tuple[int, ...]:
+    """The first reminder on the renew-by day, then the usual ones before the end."""
+    return (facts().insurance.renew_days_before, *LADDER_DAYS)
+
+
+async def promise_of(reminders: ReminderService, profile: Profile | None) -> str | None:
+    if profile is None:
+        return None
+    moments = await reminders.pending(profile.id, KEY)
+    return promise_line(moments, await reminders.plan_of(profile.id), current_locale())
 
 
 async def on_record(callback: CallbackQuery, state: FSMContext):
@@ -218,7 +235,9 @@ async def on_stay_until(
     await state.clear()
     today = await today_of(reminders, profile)
     if policy.end >= today:
-        await reminders.schedule(profile.id, KEY, policy.end, policy, dedupe_key=KEY)
+        await reminders.schedule(
+            profile.id, KEY, policy.end, policy, dedupe_key=KEY, days_before=remind_days()
+        )
     else:
         await reminders.cancel(profile.id, KEY)
     await show(
@@ -226,7 +245,7 @@ async def on_stay_until(
         "\n\n".join(
             [
                 _("✅ Policy saved."),
-                policy_text(policy, today, profile),
+                policy_text(policy, today, profile, await promise_of(reminders, profile)),
                 source_line(facts().insurance),
             ]
         ),

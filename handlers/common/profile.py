@@ -216,7 +216,7 @@ async def on_zone(
         return
     await state.clear()
     if zone != profile.timezone:
-        await reminders.retime(profile.id, ZoneInfo(profile.timezone), ZoneInfo(zone))
+        await reminders.retime(profile.id, ZoneInfo(zone))
         profile = await users.save(profile.id, timezone=zone)
     text, markup = await full_profile(profile, users, clock, reminders=reminders)
     lead = _("✅ Time zone saved. Reminders follow it.")

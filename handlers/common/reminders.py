@@ -7,7 +7,6 @@ import html
 import uuid
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -16,10 +15,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.rules.reminders import days_left
+from bot.rules.reminders import days_left, local_today
 from bot.services.calendar import CalendarEntry, deadlines_ics
 from bot.services.reminders import ReminderService
-from bot.services.users import Profile
+from bot.services.users import Profile, UserService
 from handlers.filters import menu_item, typed_text
 from handlers.views.callbacks import DeadlineAction, DeadlineCb, MenuCb
 from handlers.views.dates import text_then_date
@@ -29,8 +28,10 @@ from handlers.views.reminders import (
     local_moment,
     long_date,
     personal_title,
+    promise_line,
     title_of,
     when_phrase,
+    zones_line,
 )
 from handlers.views.ui import (
     Button,
@@ -40,7 +41,6 @@ from handlers.views.ui import (
     menu_button,
     show,
     show_menu,
-    user_id_of,
 )
 from handlers.views.zones import zone_label
 from handlers.wiring import Wiring
@@ -66,13 +66,16 @@ async def reminders_screen(
             "(for example, your registration deadline), or add your own."
         )
         return text, column([add, menu_button()])
-    zone = ZoneInfo(profile.timezone)
+    plan = await reminders.plan_of(profile.id)
     now = reminders.clock.now()
+    zone = plan.at(now)
     lines = [
         _("⏰ <b>Your reminders</b> (times in {zone})").format(
             zone=zone_label(profile.timezone, locale, now)
         )
     ]
+    if switch := zones_line(plan, local_today(now, zone), locale, now):
+        lines[0] = _("⏰ <b>Your reminders</b>") + "\n" + switch
     buttons: list[Button] = []
     for number, (deadline, pending) in enumerate(items, start=1):
         title = title_of(wiring, deadline.kind, deadline.payload)
@@ -80,9 +83,10 @@ async def reminders_screen(
         left = when_phrase(days_left(deadline.due_on, zone, now))
         lines.append(f"\n{number}. <b>{title}</b> — {day} ({left})")
         if pending:
+            first = pending[0].due_at
             lines.append(
                 _("Next reminder: {moment}").format(
-                    moment=local_moment(pending[0].due_at, zone, locale)
+                    moment=local_moment(first, plan.at(first), locale)
                 )
             )
         else:
@@ -112,15 +116,20 @@ async def deadline_screen(
         return None
     deadline, pending = items[deadline_id]
     locale = current_locale()
-    zone = ZoneInfo(profile.timezone)
+    plan = await reminders.plan_of(profile.id)
     now = reminders.clock.now()
+    zone = plan.at(now)
     left = when_phrase(days_left(deadline.due_on, zone, now))
+    switch = zones_line(plan, local_today(now, zone), locale, now)
     lines = [
         f"<b>{title_of(wiring, deadline.kind, deadline.payload)}</b>",
         _("Deadline: {day} ({when}).").format(day=long_date(deadline.due_on, locale), when=left),
-        _("Reminders (your time, {zone}):").format(zone=zone_label(profile.timezone, locale, now)),
+        switch
+        or _("Reminders (your time, {zone}):").format(
+            zone=zone_label(profile.timezone, locale, now)
+        ),
     ]
-    lines += [f"• {local_moment(r.due_at, zone, locale)}" for r in pending] or [
+    lines += [f"• {local_moment(r.due_at, plan.at(r.due_at), locale)}" for r in pending] or [
         _("No more reminders for this deadline.")
     ]
     markup = keyboard(
@@ -216,7 +225,8 @@ async def on_snooze(
     if when is None:
         await callback.answer(_("The deadline is too close to move the reminder."), show_alert=True)
         return
-    moment = local_moment(when, ZoneInfo(profile.timezone), current_locale())
+    plan = await reminders.plan_of(profile.id)
+    moment = local_moment(when, plan.at(when), current_locale())
     if again:
         await callback.answer(_("I will remind you again on {moment}.").format(moment=moment))
         return
@@ -261,7 +271,11 @@ async def ask_title(event: Message | CallbackQuery, state: FSMContext, **extra: 
     )
 
 
-async def on_own_deadline(callback: CallbackQuery, state: FSMContext):
+async def on_own_deadline(
+    callback: CallbackQuery, state: FSMContext, users: UserService, profile: Profile | None
+):
+    if profile is None:  # before /start: the deadline needs the user kept, in this language
+        await users.save(callback.from_user.id, locale=current_locale())
     await state.set_state(OwnDeadline.title)
     await ask_title(callback, state)
 
@@ -275,20 +289,19 @@ async def save_own_deadline(
     state: FSMContext,
     day: date,
     reminders: ReminderService,
-    profile: Profile | None,
+    profile: Profile,
     wiring: Wiring,
     **extra: Any,
 ):
     record = PersonalRecord(title=(await state.get_data()).get("title", ""))
     await state.clear()
     key = f"{PERSONAL}:{uuid.uuid4().hex[:12]}"
-    await reminders.schedule(user_id_of(event), PERSONAL, day, record, dedupe_key=key)
+    await reminders.schedule(profile.id, PERSONAL, day, record, dedupe_key=key)
     text, markup = await reminders_screen(reminders, profile, wiring)
-    lead = _(
-        "✅ Saved. I will remind you 7, 3 and 1 days before and on the day, at 10:00 your "
-        "time (never at night)."
-    )
-    await show(event, f"{lead}\n\n{text}", markup)
+    plan = await reminders.plan_of(profile.id)
+    promise = promise_line(await reminders.pending(profile.id, key), plan, current_locale())
+    lead = _("✅ Saved.")
+    await show(event, f"{lead} {promise}\n\n{text}", markup)
 
 
 def build_router(wiring: Wiring) -> Router:

@@ -7,6 +7,7 @@ from aiogram.types import CallbackQuery
 
 from bot.content.kandas import organisation, support
 from bot.rules.kandas import MAX_FAMILY, support_for
+from bot.services.directory import DirectoryService
 from bot.services.reminders import ReminderService
 from bot.services.users import Profile
 from handlers.filters import menu_item
@@ -18,6 +19,7 @@ from handlers.views.kandas import (
     family_question,
     mci_of,
     organisation_screen,
+    origin_mission,
     paths_screen,
     regions_screen,
     status_screen,
@@ -30,11 +32,18 @@ async def on_status(callback: CallbackQuery):
     await show(callback, *status_screen(support()))
 
 
-async def on_apply(callback: CallbackQuery, callback_data: KandasCb, profile: Profile | None):
+async def on_apply(
+    callback: CallbackQuery,
+    callback_data: KandasCb,
+    profile: Profile | None,
+    directory: DirectoryService,
+):
     if callback_data.value not in ("abroad", "home"):
         await out_of_date(callback, profile)
         return
-    await show(callback, *apply_screen(callback_data.value, support()))
+    origin = profile.citizenship if profile and profile.role == "kandas" else None
+    mission = origin_mission(origin, await directory.current())
+    await show(callback, *apply_screen(callback_data.value, support(), mission))
 
 
 async def on_paths(callback: CallbackQuery):

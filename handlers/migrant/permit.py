@@ -30,7 +30,7 @@ from handlers.views.guide import (
     today_of,
     with_citizenship,
 )
-from handlers.views.reminders import when_phrase
+from handlers.views.reminders import promise_line, when_phrase
 from handlers.views.ui import column, current_locale, keyboard, menu_button, out_of_date, show
 from handlers.wiring import Wiring
 from storage.records import PermitRecord
@@ -100,7 +100,8 @@ async def on_permit(
         return
     recorded = await current_permit(reminders, profile)
     if recorded is not None:
-        await show(callback, *permit_screen(recorded, await today_of(reminders, profile)))
+        today, promise = await today_of(reminders, profile), await promise_of(reminders, profile)
+        await show(callback, *permit_screen(recorded, today, promise))
         return
     text = _(
         "💼 <b>Work permit for household work</b>\nIt lets you work for private people in "
@@ -175,7 +176,45 @@ def missing_mci(*taxes: PermitTax) -> list[tuple[str, int]]:
     return [(", ".join(map(str, sorted(years))), used) for used, years in sorted(found.items())]
 
 
-def permit_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboardMarkup]:
+def expired_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboardMarkup]:
+    """A permit whose last day has passed: working now is an offence; a new one is needed."""
+    rules = facts().permit
+    mci = mci_for_taxes(today)
+    fine = rules.work_without_permit_fine_mci
+    lines = [
+        _("💼 <b>Your work permit</b>"),
+        _("Valid: {start} – {end} ({when}).").format(
+            start=day_text(permit.start), end=day_text(permit.end), when=when_phrase(-1)
+        ),
+        "",
+        _(
+            "⚠️ <b>This permit has expired.</b> Working without a valid permit is an offence: "
+            "a fine of {mci} MCI ({amount} at the {year} MCI) or expulsion (Code of "
+            "Administrative Offences)."
+        ).format(mci=fine, amount=tenge(fine * mci.value), year=mci.year),
+        _(
+            "<b>What to do</b>: stop working until you have a new permit. Apply for a new "
+            "one and pay its tax in advance on egov.kz or migration.enbek.kz."
+        ),
+        "",
+        source_line(rules),
+    ]
+    markup = column(
+        [
+            (_("📄 Documents and how to apply"), PermitCb(action=PermitAction.documents)),
+            (_("🆕 New permit"), PermitCb(action=PermitAction.new)),
+            menu_button(),
+        ]
+    )
+    return "\n".join(lines), markup
+
+
+def permit_screen(
+    permit: PermitRecord, today: date, promise: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """`promise`: what the reminders will do before the permit ends."""
+    if permit.end < today:
+        return expired_screen(permit, today)
     rules = facts().permit
     start, end, first, months = permit.start, permit.end, permit.first_start, permit.months
     tax = permit_tax(start, months, mci_for_taxes, rules.tax_mci_per_month)
@@ -205,15 +244,27 @@ def permit_screen(permit: PermitRecord, today: date) -> tuple[str, InlineKeyboar
             ).format(year=year, used=used)
         )
     lines.append(work_without_permit())
-    if months_used(first, end) >= rules.max_months:
+    covered = months_used(first, end)
+    if covered >= rules.max_months:
         lines.append(
-            _(
-                "⚠️ Your permit has reached {max} months. <i>Not confirmed: whether it can "
-                "be extended further or a new one is needed; ask migration.enbek.kz or "
-                "{contact_centre}.</i>"
-            ).format(max=rules.max_months, contact_centre=contact_centre())
+            ngettext(
+                "⚠️ Since {first} your permit has covered {n} month in all (one permit is "
+                "issued for at most {max}). <i>Not confirmed: whether it can be extended "
+                "further or a new one is needed; ask migration.enbek.kz or {contact_centre}.</i>",
+                "⚠️ Since {first} your permit has covered {n} months in all (one permit is "
+                "issued for at most {max}). <i>Not confirmed: whether it can be extended "
+                "further or a new one is needed; ask migration.enbek.kz or {contact_centre}.</i>",
+                covered,
+            ).format(
+                first=day_text(first),
+                n=covered,
+                max=rules.max_months,
+                contact_centre=contact_centre(),
+            )
         )
-    lines += ["", _("⏰ I will remind you before it ends. See /reminders."), "", source_line(rules)]
+    if promise:
+        lines += ["", promise]
+    lines += ["", source_line(rules)]
     markup = column(
         [
             (_("📄 Documents and how to apply"), PermitCb(action=PermitAction.documents)),
@@ -320,6 +371,11 @@ async def on_months_button(
     await save_permit(callback, state, months, profile=profile, reminders=reminders)
 
 
+async def promise_of(reminders: ReminderService, profile: Profile) -> str:
+    moments = await reminders.pending(profile.id, KEY)
+    return promise_line(moments, await reminders.plan_of(profile.id), current_locale())
+
+
 async def current_permit(reminders: ReminderService, profile: Profile) -> PermitRecord | None:
     return await reminders.record(profile.id, KEY, PermitRecord)
 
@@ -361,8 +417,13 @@ async def save_permit(
         first_start=date.fromisoformat(stored.get("first_start", stored["start"])),
     )
     await state.clear()
+    today = await today_of(reminders, profile)
+    if permit.end < today:  # expired: nothing left to remind of
+        await reminders.cancel(profile.id, KEY)
+        await show(event, *expired_screen(permit, today))
+        return
     await reminders.schedule(profile.id, KEY, permit.end, permit, dedupe_key=KEY)
-    await show(event, *permit_screen(permit, await today_of(reminders, profile)))
+    await show(event, *permit_screen(permit, today, await promise_of(reminders, profile)))
 
 
 def build_router(wiring: Wiring) -> Router:

@@ -17,22 +17,25 @@ from bot.rules.registration import (
     address_change_deadline,
     registration_deadline,
 )
+from bot.rules.stay import overlapping
 from bot.rules.workdays import unsettled_years
 from bot.services.reminders import ReminderService
+from bot.services.trips import TripService
 from bot.services.users import Profile
 from handlers.filters import menu_item
-from handlers.views.callbacks import RegAction, RegCb
+from handlers.views.callbacks import MenuCb, RegAction, RegCb
 from handlers.views.dates import ask_date
 from handlers.views.guide import (
     citizenship_name,
     contact_centre,
     day_text,
+    short_day,
     source_line,
     today_of,
     with_citizenship,
 )
 from handlers.views.reminders import when_phrase
-from handlers.views.ui import Button, column, menu_button, out_of_date, show
+from handlers.views.ui import Button, column, menu_button, menu_label, out_of_date, show
 from handlers.wiring import Wiring
 from storage.records import EmptyRecord
 
@@ -160,6 +163,7 @@ async def on_entry(
     day: date,
     profile: Profile,
     reminders: ReminderService,
+    trips: TripService,
     **extra: Any,
 ):
     await state.clear()
@@ -185,6 +189,9 @@ async def on_entry(
         buttons.append((_("⏰ Remind me"), remind))
     if result.rule == "self_online":
         buttons.append((_("📝 How registration works"), RegCb(action=RegAction.steps)))
+    if overlapping(await trips.of(profile.id), (day, None), today) is None:
+        add = RegCb(action=RegAction.trip, day=day.isoformat())
+        buttons.append((_("📅 Add this entry to my trips"), add))
     buttons += [(_("🏠 I moved to a new address"), RegCb(action=RegAction.address)), menu_button()]
     await show(event, "\n\n".join(parts), column(buttons))
 
@@ -314,11 +321,47 @@ async def on_remind(
     )
 
 
+async def on_trip(
+    callback: CallbackQuery,
+    callback_data: RegCb,
+    profile: Profile | None,
+    trips: TripService,
+    reminders: ReminderService,
+):
+    """The entry date of the registration screen, as a trip still going on (the user chose
+    to add it); not added twice, nor over a trip recorded since."""
+    try:
+        entered = date.fromisoformat(callback_data.day)
+    except ValueError:
+        entered = None
+    if profile is None or not profile.citizenship or entered is None:
+        await out_of_date(callback, profile)
+        return
+    today = await today_of(reminders, profile)
+    if entered > today:
+        await out_of_date(callback, profile)
+        return
+    clash = overlapping(await trips.of(profile.id), (entered, None), today)
+    if clash is None:
+        await trips.add(profile.id, entered, None)
+    if clash is None or clash == (entered, None):
+        text = _("✅ Trip saved: entered {day}, still in Kazakhstan.").format(day=day_text(entered))
+    else:
+        first, last = clash
+        text = _(
+            "This trip overlaps one you recorded ({first} – {last}). Check the "
+            "dates and enter the trip again."
+        ).format(first=short_day(first), last=short_day(last) if last else _("now"))
+    markup = column([(menu_label("stay"), MenuCb(item="stay")), menu_button()])
+    await show(callback, text, markup, edit=False)
+
+
 def build_router(wiring: Wiring) -> Router:
     router = Router(name="registration")
     router.callback_query.register(on_registration, menu_item("registration"))
     router.callback_query.register(on_moved_button, RegCb.filter(F.action == RegAction.address))
     router.callback_query.register(on_steps, RegCb.filter(F.action == RegAction.steps))
+    router.callback_query.register(on_trip, RegCb.filter(F.action == RegAction.trip))
     router.callback_query.register(on_remind, RegCb.filter(F.action.in_(set(REMIND_KINDS))))
     wiring.date_question(
         RegistrationFlow.entry,

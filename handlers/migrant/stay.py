@@ -15,7 +15,14 @@ from babel.dates import get_month_names
 
 from bot.content.facts import mci_for_taxes
 from bot.content.migrants import category_of, facts, per_entry_days
-from bot.rules.stay import StayPicture, Trip, overstay_band, stay_days, stay_picture
+from bot.rules.stay import (
+    StayPicture,
+    Trip,
+    overlapping,
+    overstay_band,
+    stay_days,
+    stay_picture,
+)
 from bot.services.reminders import ReminderService
 from bot.services.trips import TripService
 from bot.services.users import Profile
@@ -114,14 +121,17 @@ def picture_text(profile: Profile, trips: list[Trip], picture: StayPicture, toda
         )
         return "\n".join([*lines, "", source_line(stay)])
     lines.append(_("<b>Your trips</b>"))
+    per_entry = per_entry_days(category_of(profile.citizenship))
     for number, (entered, left) in enumerate(trips, start=1):
         end = left or today
         length = (end - entered).days + 1
         until = short_day(left) if left else _("now")
-        lines.append(
-            f"{number}. {short_day(entered)} – {until} "
-            + ngettext("({n} day)", "({n} days)", length).format(n=length)
-        )
+        line = f"{number}. {short_day(entered)} – {until} " + ngettext(
+            "({n} day)", "({n} days)", length
+        ).format(n=length)
+        if per_entry and length > per_entry:
+            line += " " + _("⚠️ longer than {n} days per entry").format(n=per_entry)
+        lines.append(line)
     if picture.in_country:  # left: the days after today up to the last allowed day
         count = _(
             "In the {window} days up to today: <b>{used}</b> days used, <b>{left}</b> left."
@@ -166,6 +176,14 @@ def overstay_text(picture: StayPicture, today: date) -> str:
     rules = facts().registration.overstay
     if picture.last_allowed_day is None:  # over 90/180 by trips that have ended
         lead = _("⚠️ <b>By these dates you were over the limit.</b>")
+    elif picture.over_since_entry and picture.entered is not None:
+        lead = ngettext(
+            "⚠️ <b>You are over the limit.</b> You were over it from the day you entered, "
+            "{day}: {n} day over.",
+            "⚠️ <b>You are over the limit.</b> You were over it from the day you entered, "
+            "{day}: {n} days over.",
+            picture.days_over,
+        ).format(day=day_text(picture.entered), n=picture.days_over)
     else:
         lead = ngettext(
             "⚠️ <b>You are over the limit.</b> Your last lawful day was {day}: {n} day over.",
@@ -360,17 +378,6 @@ async def on_left(
         await trips.add(profile.id, entered, day)
     await state.clear()
     await show_stay(event, profile, trips, reminders, _("✅ Trip saved."))
-
-
-def overlapping(trips: list[Trip], new: Trip, today: date) -> Trip | None:
-    """A recorded trip that shares a day with the new one (only one trip can be open)."""
-    start, end = new[0], new[1] or today
-    for trip in trips:
-        if trip[1] is None and new[1] is None:
-            return trip
-        if trip[0] <= end and start <= (trip[1] or today):
-            return trip
-    return None
 
 
 def build_router(wiring: Wiring) -> Router:

@@ -91,11 +91,12 @@ class RegAction(StrEnum):
     remind_address = "remind_address"
     remind_leave = "remind_leave"  # the last day of a stay capped per entry
     steps = "steps"  # how self-registration works, as its own message
+    trip = "trip"  # the entry date typed here, added to the trips (asked, not assumed)
 
 
 class RegCb(CallbackData, prefix="reg"):
     action: RegAction
-    day: str = ""  # ISO date of the deadline to remind about
+    day: str = ""  # ISO date of the deadline to remind about (or of the entry)
 
 
 class StayAction(StrEnum):

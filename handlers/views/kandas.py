@@ -15,7 +15,9 @@ from aiogram.utils.i18n import gettext as _
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
-from bot.content.abroad import Text
+from bot.content.abroad import Text, consulates
+from bot.content.countries import country_in_sentence
+from bot.content.directory import Directory
 from bot.content.facts import mci_for_benefits
 from bot.content.kandas import (
     PLACEHOLDER,
@@ -30,6 +32,7 @@ from bot.content.kandas import (
 )
 from bot.rules.kandas import MAX_FAMILY, Support
 from handlers.views.callbacks import KandasCb, KandasPage, MenuCb, PaperCb
+from handlers.views.contacts import consulate_block
 from handlers.views.guide import contact_centre, day_text, source_line, tenge
 from handlers.views.ui import Button, column, current_locale, keyboard, menu_button
 from storage.records import ContractRecord
@@ -101,13 +104,36 @@ def status_screen(facts: SupportFacts) -> tuple[str, InlineKeyboardMarkup]:
     return text, markup
 
 
-def apply_screen(where: str, facts: SupportFacts) -> tuple[str, InlineKeyboardMarkup]:
+def origin_mission(origin: str | None, directory: Directory) -> str | None:
+    """The Embassy or Consulate of Kazakhstan in the country the user comes from, as the
+    directory has it, or that the directory has none there (None: origin unknown)."""
+    if not origin:
+        return None
+    if directory.mission(origin) is not None:
+        return consulate_block(origin, directory, full=False)
+    return "\n".join(
+        [
+            _("My directory has no Embassy or Consulate of Kazakhstan in {country} yet.").format(
+                country=country_in_sentence(origin, current_locale())
+            ),
+            consulates().directory.in_(current_locale()),
+        ]
+    )
+
+
+def apply_screen(
+    where: str, facts: SupportFacts, mission: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """`mission`: from abroad, the mission in the user's country (`origin_mission`)."""
     data, figures = pages(), figures_of(facts)
     if where == "abroad":
         title, body = _("📍 <b>Applying from abroad</b>"), data.apply_abroad
     else:
         title, body = _("📍 <b>Applying in Kazakhstan</b>"), data.apply_in_kazakhstan
-    text = "\n\n".join([title, filled(body, figures), source_line(data)])
+    parts = [title, filled(body, figures)]
+    if mission and where == "abroad":
+        parts.append(mission)
+    text = "\n\n".join([*parts, source_line(data)])
     back = (_("◀️ Kandas status"), MenuCb(item="kandas_status"))
     return text, column([back, menu_button()])
 

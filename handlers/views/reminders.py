@@ -12,13 +12,15 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
+from babel.lists import format_list
 
 from bot.i18n import speaking
-from bot.rules.reminders import days_left
+from bot.rules.reminders import ZonePlan, days_left
 from bot.services.users import Profile
 from handlers.views.callbacks import DeadlineAction, DeadlineCb, MenuCb
 from handlers.views.ui import Button, column
+from handlers.views.zones import zone_label
 from storage.models import Deadline
 from storage.records import PersonalRecord
 
@@ -59,6 +61,51 @@ def local_moment(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     local = moment.astimezone(zone)
     day = format_date(local.date(), "long" if locale == "kk" else "medium", locale=locale)
     return f"{day}, {format_time(local, 'short', locale=locale)}"
+
+
+def promise_line(moments: list[datetime], plan: ZonePlan, locale: str) -> str:
+    """What will actually happen: the reminders still ahead, in the user's time, or that
+    none is left (a deadline too close for any)."""
+    if not moments:
+        return _("⏰ No reminder is left before this deadline.")
+    local = [moment.astimezone(plan.at(moment)) for moment in moments]
+    times = {format_time(moment, "short", locale=locale) for moment in local}
+    if len(times) > 1:
+        every = [local_moment(moment, plan.at(moment), locale) for moment in moments]
+        return _("⏰ I will remind you on {moments}, your time (see /reminders).").format(
+            moments=format_list(every, locale=locale)
+        )
+    return _("⏰ I will remind you on {days} at {time} your time (see /reminders).").format(
+        days=days_text([moment.date() for moment in local], locale), time=times.pop()
+    )
+
+
+def days_text(days: list[date], locale: str) -> str:
+    """Days with each month named once: "13, 17 and 20 February", "February 13, 17, and 20"."""
+    day_first = format_skeleton("MMMMd", date(2000, 1, 2), locale=locale).startswith("2")
+    words: list[str] = []
+    for number, day in enumerate(days):
+        named = (
+            number == len(days) - 1 or days[number + 1].month != day.month
+            if day_first
+            else number == 0 or days[number - 1].month != day.month
+        )
+        words.append(format_skeleton("MMMMd", day, locale=locale) if named else str(day.day))
+    return format_list(words, locale=locale)
+
+
+def zones_line(plan: ZonePlan, today: date, locale: str, now: datetime) -> str | None:
+    """Before a departure to another zone: which zone the reminders keep, until when."""
+    if not plan.switches_after(today) or plan.home is None or plan.leaving is None:
+        return None
+    return _(
+        "🕒 Reminders come in Kazakhstan's time ({home}) until you leave on {day}, then in "
+        "the local time there ({zone})."
+    ).format(
+        home=zone_label(plan.home.key, locale, now),
+        day=long_date(plan.leaving, locale),
+        zone=zone_label(plan.zone.key, locale, now),
+    )
 
 
 class ReminderView:
