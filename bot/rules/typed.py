@@ -20,7 +20,7 @@ YES = _words_of(
     "yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "да", "ага", "угу", "конечно",
     "ок", "иә", "ия", "иа", "йә", "әрине", "ыя", "ие",
 )  # fmt: skip
-NO = _words_of("no", "n", "nope", "нет", "неа", "не", "жоқ", "жок", "жо", "joq", "jok")
+NO = _words_of("no", "n", "nope", "нет", "неа", "жоқ", "жок", "жо", "joq", "jok")
 # words that say what kind of place a name is, left out when names are compared
 PLACE_WORDS = _words_of(
     "region", "oblast", "province", "city", "the", "of", "область", "обл", "облысы", "облыс",

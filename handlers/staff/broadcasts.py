@@ -442,7 +442,7 @@ async def on_preview(
     await bot.send_message(chat_id, text, reply_markup=markup)
 
 
-async def ask_when(event: Event, **_: Any):
+async def ask_when(event: Event, _state: FSMContext | None = None, **_: Any):
     text, markup = when_screen()
     await show(event, text, markup, edit=False)
 
@@ -498,7 +498,7 @@ async def ask_time(event: Event, state: FSMContext, **data: Any):
     stored = (await state.get_data()).get("day")
     zone = zone_of(data.get("profile"), data["broadcasts"])
     day = day_text(date.fromisoformat(stored)) if stored else ""
-    text, markup = time_screen(day, zone, data["clock"].now())
+    text, markup = time_screen(day, zone, data["broadcasts"].clock.now())
     await show(event, text, markup, edit=False)
 
 

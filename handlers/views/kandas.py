@@ -280,7 +280,8 @@ def region_question(facts: SupportFacts, year: int) -> tuple[str, InlineKeyboard
         ).format(year=year, data_year=facts.year)
     else:
         note = _("These are the regions of the {year} quota.").format(year=facts.year)
-    return f"{_('Which region did you settle in?')}\n{note}", keyboard(*rows)
+    question = _("Which region did you settle in?")
+    return f"{question}\n{note}", keyboard(*rows)
 
 
 def members_question(before: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
