@@ -10,6 +10,7 @@ import inspect
 import pkgutil
 import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -464,3 +465,16 @@ def test_every_dialogue_has_a_name_for_cancel():
             if issubclass(obj, StatesGroup) and obj is not StatesGroup:
                 groups.add(obj.__name__)
     assert groups == set(DIALOGUES)
+
+
+async def test_a_contract_of_a_year_without_its_quota_gets_the_latest_list_said_so(
+    app, chat, clock
+):
+    clock.set(datetime(2027, 3, 1, 6, 0, tzinfo=UTC))
+    user = await person(chat, 900, "en", "kandas")
+    await user.press_data(menu("kandas_contract"))
+    sent = await user.send("01.02.2027")
+    assert "The 2027 quota is not in my data yet: these are the regions of the 2026 quota." in (
+        sent[-1].text
+    )
+    assert "Akmola Region" in labels(sent[-1])
