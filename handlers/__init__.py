@@ -6,7 +6,8 @@
     handlers/staff    the staff menu, the staff side of the desk, broadcasts, the directory
     handlers/kandas   status and paths, regions and support, social contract, residence, routes
     handlers/views    shared screens, keyboards and every CallbackData
-    handlers/wiring.py  prompts, date questions and reminder kinds, registered in build_router
+    handlers/wiring.py  prompts, questions, date questions and reminder kinds, registered in
+                        build_router
     handlers/filters.py coroutine filters and the groups' derived root filters
 
 Handler modules import views, filters and wiring, never each other.
@@ -52,9 +53,11 @@ def build_handlers(i18n: I18n, year: int) -> Handlers:
     abroad_group = abroad.build_router(wiring)
     migrant_group = migrant.build_router(wiring)
     kandas_group = kandas.build_router(wiring)
-    common_group = common.build_router(wiring)  # last built: it answers every date question
+    common_group = common.build_router(wiring)  # it answers every date question
+    typed_group = common.build_typed_router(wiring)  # last built: typed answers to questions
     routers = [
         common.build_menu_router(),  # the most pressed: commands and the menu's own buttons
+        typed_group,  # a typed answer that names a button presses it, whoever asked
         staff_group,  # before any dialogue: a reply to a relayed message answers its case
         abroad_group,  # before any dialogue: a reply to a case's message joins the case
         common_group,

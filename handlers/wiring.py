@@ -14,6 +14,10 @@ Nothing is registered on import, so reading a feature's `build_router()` shows a
 
 - `prompt(state, ask)`: how to show the question of a dialogue step again (after a language
   switch, or input the step does not expect).
+- `question(state, ask, read=None)`: a step answered with the buttons `ask` shows. What the
+  user types there presses the button it names (handlers/common/typed.py): a label in any
+  of the three languages, a number, yes or no (bot/rules/typed.py), or what `read` makes
+  of the text. Every date question is one too.
 - `date_question(state, ask, bounds, answer)`: the step asks for a date; the common date
   router reads typed dates, quick buttons and the calendar, and calls `answer` with a
   checked date (or None for the question's `extra` button).
@@ -26,23 +30,28 @@ Nothing is registered on import, so reading a feature's `build_router()` shows a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.utils.i18n import I18n
 
 from handlers.views.dates import ask_date
+from handlers.views.ui import capturing
 from storage.records import EmptyRecord, Record
 
 Event = Message | CallbackQuery
 Prompt = Callable[..., Awaitable[None]]  # (event, state, **dispatcher data)
 Bounds = Callable[[date, dict[str, Any]], tuple[date, date]]  # (today, dialogue data)
 Answer = Callable[..., Awaitable[None]]  # (event, state, day, **dispatcher data)
+# (text, dialogue data) -> the button data the text names, beyond the buttons' own labels
+Read = Callable[[str, dict[str, Any]], CallbackData | None]
 
 
 @dataclass(frozen=True)
@@ -67,12 +76,17 @@ class Wiring:
     dates: dict[str, DateQuestion] = field(default_factory=dict)
     kinds: dict[str, ReminderKind] = field(default_factory=dict)
     screens: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    questions: dict[str, Read | None] = field(default_factory=dict)
 
     def screen(self, state: State, keep: tuple[str, ...]) -> None:
         self.screens[_name(state)] = keep
 
     def prompt(self, state: State, ask: Prompt) -> None:
         self.prompts[_name(state)] = ask
+
+    def question(self, state: State, ask: Prompt, *, read: Read | None = None) -> None:
+        self.prompt(state, ask)
+        self.questions[_name(state)] = read
 
     def date_question(
         self,
@@ -85,7 +99,7 @@ class Wiring:
         extra: Callable[[], str] | None = None,
     ) -> None:
         self.dates[_name(state)] = DateQuestion(ask, bounds, answer, quick, extra)
-        self.prompt(state, ask_date)  # re-asking a date question shows it again
+        self.question(state, ask_date)  # re-asking a date question shows it again
 
     def reminder_kind(
         self,
@@ -103,6 +117,29 @@ class Wiring:
     async def open_question(self, state: FSMContext) -> Prompt | None:
         """The prompt of the dialogue step the user is at, if any."""
         return self.prompts.get(await state.get_state() or "")
+
+    async def buttons(
+        self, event: Event, state: FSMContext, locales: Iterable[str], **data: Any
+    ) -> list[tuple[str, str]]:
+        """(label, callback data) of every button the current question shows, as it reads
+        in each of `locales`; nothing is sent."""
+        prompt = await self.open_question(state)
+        if prompt is None:
+            return []
+        i18n = I18n.get_current(no_error=False)
+        data["wiring"] = self
+        found: list[tuple[str, str]] = []
+        for locale in locales:
+            with i18n.use_locale(locale), capturing() as shown:
+                await prompt(event, state, **data)
+            found += [
+                (button.text, button.callback_data)
+                for markup in shown
+                for row in markup.inline_keyboard
+                for button in row
+                if button.callback_data
+            ]
+        return found
 
     async def reask(self, event: Event, state: FSMContext, **data: Any) -> bool:
         """Show the current question again; False when no dialogue is open."""

@@ -382,7 +382,11 @@ async def test_the_dialogue_answers_bad_input_in_context(app, bot, chat, lang):
     admin = await staff_member(chat, ADMIN, lang)
     await admin.send("/broadcast")
     sent = await admin.send("hello?")  # typed where buttons are expected: asked again
-    assert t(app, lang, "Please answer the question below, or send /cancel.") == sent[0].text
+    reason = (
+        "“{text}” is not one of the answers here. Press a button below, or type its words or "
+        "number."
+    )
+    assert t(app, lang, reason).format(text="hello?") == sent[0].text
     assert sent[-1].text.startswith(
         head(app, lang, "📣 <b>New broadcast</b> · step {step} of {steps}: {title}")
     )

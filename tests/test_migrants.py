@@ -298,9 +298,11 @@ async def test_text_where_a_button_is_expected_in_a_guide(app, chat):
     await user.send("Kompetenz")
     await user.send("today")
     await user.send("01.01.2027")
-    sent = await user.send("yes please")  # the question wants a button
-    assert sent[0].text.startswith("Please answer the question below")
+    sent = await user.send("perhaps")  # names none of the buttons
+    assert sent[0].text.startswith("“perhaps” is not one of the answers here")
     assert "Yes" in labels(sent[1])
+    sent = await user.send("yes please")  # a yes typed answers it as the button does
+    assert sent[-1].text.startswith("Until when do you plan to stay in Kazakhstan?")
 
 
 async def test_a_stale_remind_button_after_the_last_day_shows_the_picture(app, chat):

@@ -101,8 +101,14 @@ async def test_text_where_a_button_was_expected_repeats_the_question(app, chat):
     user = chat(lang="kk")
     await user.send("/start")
     await user.press("Қазақша")
-    sent = await user.send("мен мигрантпын")
-    assert sent[0].text == translated(app, "kk", "Please choose with the buttons below.")
+    sent = await user.send("сәлем әлем")
+    reason = translated(
+        app,
+        "kk",
+        "“{text}” is not one of the answers here. Press a button below, or type its words or "
+        "number.",
+    )
+    assert sent[0].text == reason.format(text="сәлем әлем")
     assert sent[1].text == translated(app, "kk", ROLE_QUESTION)
     await user.send_sticker()
     await user.press("🌍")  # the dialogue goes on from the same step

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+import re
 import unicodedata
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
@@ -78,6 +79,12 @@ _KEPT = frozenset("й")
 FUZZY_FROM = 4  # a query this long may have one wrong letter; a shorter one is taken as typed
 FUZZY_PREFIX_FROM = 5  # ... and this long, also when it is the start of a name ("Tadjik")
 EXACT, PREFIX, WORD_PREFIX, INSIDE, TYPO, TYPO_IN_PREFIX = range(6)
+# Names are compared with the Kazakh letters as a Russian keyboard types them, and with Latin
+# look-alikes inside a Cyrillic word read as Cyrillic: «тажикстан» and «тажiкстан» (a Latin
+# i) are «Тәжікстан» exactly, not two letters off it.
+_KAZAKH_ON_RUSSIAN = str.maketrans("әғқңөұүһі", "агкноуухи")
+_LATIN_LOOKALIKES = str.maketrans("aceiopxyk", "асеиорхук")
+_CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]")
 
 
 @lru_cache(maxsize=4096)
@@ -96,6 +103,16 @@ def normalise(text: str) -> str:
     return " ".join("".join(letters).split())
 
 
+@lru_cache(maxsize=4096)
+def loose(text: str) -> str:
+    """`normalise`, then the Kazakh letters as Russian ones and Latin look-alikes inside a
+    Cyrillic word as Cyrillic: the form names are searched in ("Тәжікстан" -> "тажикстан")."""
+    words = normalise(text).translate(_KAZAKH_ON_RUSSIAN).split()
+    return " ".join(
+        word.translate(_LATIN_LOOKALIKES) if _CYRILLIC.search(word) else word for word in words
+    )
+
+
 @cache
 def _index(locale: str) -> tuple[list[str], list[str], list[dict[str, int]]]:
     """Every normalised name and alias once, with its countries and the rank of its language:
@@ -103,7 +120,7 @@ def _index(locale: str) -> tuple[list[str], list[str], list[dict[str, int]]]:
     owners: dict[str, dict[str, int]] = {}
 
     def add(text: str, code: str, rank: int) -> None:
-        key = normalise(text)
+        key = loose(text)
         if key:
             ranks = owners.setdefault(key, {})
             ranks[code] = min(ranks.get(code, rank), rank)
@@ -124,7 +141,21 @@ def _index(locale: str) -> tuple[list[str], list[str], list[dict[str, int]]]:
 def search(query: str, locale: str, limit: int = 8, exclude: str | None = None) -> list[str]:
     """Country codes whose name or alias (in any of our languages) matches the query, best
     first: exact, then start of the name, start of a word, inside it, then one letter off."""
-    wanted = normalise(query)
+    return [code for code, _quality in _ranked(query, locale, exclude)][:limit]
+
+
+def named(query: str, locale: str, exclude: str | None = None) -> str | None:
+    """The one country the query names: its name or alias exactly (as `search` compares
+    them), or the only country found; None when it names none or several."""
+    found = _ranked(query, locale, exclude)
+    exact = [code for code, quality in found if quality == EXACT]
+    if len(exact) == 1:
+        return exact[0]
+    return found[0][0] if len(found) == 1 else None
+
+
+def _ranked(query: str, locale: str, exclude: str | None) -> list[tuple[str, int]]:
+    wanted = loose(query)
     if not wanted:
         return []
     keys, spaced, owners = _index(locale)
@@ -155,7 +186,8 @@ def search(query: str, locale: str, limit: int = 8, exclude: str | None = None) 
                 for _key, _distance, i in _one_letter_off(wanted, starts):
                     offer(i, TYPO_IN_PREFIX)
     best.pop(exclude or "", None)
-    return sorted(best, key=lambda code: (best[code], country_name(code, locale)))[:limit]
+    ordered = sorted(best, key=lambda code: (best[code], country_name(code, locale)))
+    return [(code, best[code][0]) for code in ordered]
 
 
 def _one_letter_off(wanted: str, choices: list[str]) -> list[tuple[str, int, int]]:

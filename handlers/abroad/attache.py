@@ -730,7 +730,7 @@ def build_router(wiring: Wiring) -> Router:
     router.message.register(on_case_message, StateFilter(CaseFlow.writing), not_a_command)
     wiring.prompt(CaseFlow.screen, ask_screen)
     wiring.screen(CaseFlow.screen, keep=(TopicCb.__prefix__, AskCb.__prefix__))
-    wiring.prompt(CaseFlow.topic, ask_topic)
+    wiring.question(CaseFlow.topic, ask_topic)
     wiring.prompt(CaseFlow.first, ask_first)
     wiring.prompt(CaseFlow.writing, ask_more)
     return router

@@ -125,5 +125,5 @@ def build_router(wiring: Wiring) -> Router:
     router.callback_query.register(on_offer_check, menu_item("offer_check"))
     router.callback_query.register(on_answer, OfferCb.filter())
     router.callback_query.register(on_agency, menu_item(AGENCY))
-    wiring.prompt(OfferFlow.answering, ask_question)
+    wiring.question(OfferFlow.answering, ask_question)
     return router

@@ -15,6 +15,7 @@ from handlers.common import (
     onboarding,
     profile,
     reminders,
+    typed,
 )
 from handlers.filters import group_router
 from handlers.wiring import Wiring
@@ -38,6 +39,11 @@ def build_router(wiring: Wiring) -> Router:
         helplines.build_router(),
         dates.build_router(wiring),
     )
+
+
+def build_typed_router(wiring: Wiring) -> Router:
+    """Typed answers to the questions every group registered: build it after them all."""
+    return group_router("typed", typed.build_router(wiring))
 
 
 def build_last_routers() -> list[Router]:

@@ -41,6 +41,17 @@ async def on_unknown_command(message: Message, profile: Profile | None):
 
 async def on_text(message: Message, state: FSMContext, profile: Profile | None, **data: Any):
     text = message.text or ""
+    wiring: Wiring = data["wiring"]
+    if await state.get_state() in wiring.questions:  # a question with buttons: none fits
+        quote = text if len(text) <= QUOTE_LENGTH else text[:QUOTE_LENGTH] + "…"
+        await message.answer(
+            _(
+                "“{text}” is not one of the answers here. Press a button below, or type "
+                "its words or number."
+            ).format(text=html.escape(quote))
+        )
+        await wiring.reask(message, state, profile=profile, **data)
+        return
     if len(text) > MAX_UNDERSTOOD_TEXT:
         lead = _(
             "That message is too long for me ({length} characters). Please use the menu buttons."

@@ -287,7 +287,7 @@ def build_router(wiring: Wiring) -> Router:
         on_end,
         quick=(),
     )
-    wiring.prompt(PolicyFlow.repatriation, ask_repatriation)
+    wiring.question(PolicyFlow.repatriation, ask_repatriation)
     wiring.date_question(
         PolicyFlow.stay_until,
         lambda: _("Until when do you plan to stay in Kazakhstan?"),

@@ -16,11 +16,11 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import LOCALES
 from bot.commands import command_list, staff_command_list
-from bot.content.countries import facts, names, search, timezone_of
+from bot.content.countries import facts, named, names, search, timezone_of
 from bot.services.cases import CaseService
 from bot.services.clock import Clock
 from bot.services.users import ROLES, Profile, UserService
-from handlers.filters import menu_item, not_a_command, not_text, typed_text
+from handlers.filters import menu_item, not_text, typed_text
 from handlers.views.callbacks import CountryCb, LangCb, RoleCb
 from handlers.views.guide import contact_centre
 from handlers.views.onboarding import (
@@ -172,15 +172,23 @@ async def on_country(
     await finish(callback, state, users, clock)
 
 
-async def on_country_name(message: Message, state: FSMContext):
+def read_country(text: str, data: dict[str, Any]) -> CountryCb | None:
+    """A country typed on the first list: the one it names, on the list or not."""
+    field = data.get("field", "citizenship")
+    code = named(text[:MAX_COUNTRY_QUERY], current_locale(), exclude="KZ")
+    return CountryCb(field=field, code=code) if code else None
+
+
+async def on_country_name(message: Message, state: FSMContext, wiring: Wiring, **data: Any):
+    """A country's name typed after "Other country…", or one that names several on the
+    first list: what it finds, to choose from."""
     query = (message.text or "").strip()
     if len(query) > MAX_COUNTRY_QUERY:
         await message.answer(
             _("That is too long for a country name. Type just the name, for example “Uzbekistan”.")
         )
         return
-    data = await state.get_data()
-    field = data.get("field", "citizenship")
+    field = (await state.get_data()).get("field", "citizenship")
     locale = current_locale()
     found = search(query, locale, exclude="KZ")
     if not found:
@@ -189,6 +197,8 @@ async def on_country_name(message: Message, state: FSMContext):
                 "I found no country called “{query}”. Check the spelling or type the first letters."
             ).format(query=html.escape(query))
         )
+        if await state.get_state() == Onboarding.country.state:  # its list again
+            await wiring.reask(message, state, **data)
         return
     await message.answer(
         _("Here is what I found. Choose your country:"),
@@ -198,11 +208,6 @@ async def on_country_name(message: Message, state: FSMContext):
 
 async def on_country_name_not_text(message: Message):
     await message.answer(_("Please type the name of the country as text."))
-
-
-async def on_buttons_expected(message: Message, state: FSMContext, wiring: Wiring, **data: Any):
-    await message.answer(_("Please choose with the buttons below."))
-    await wiring.reask(message, state, **data)
 
 
 async def finish(event: CallbackQuery, state: FSMContext, users: UserService, clock: Clock) -> None:
@@ -224,17 +229,14 @@ def build_router(wiring: Wiring) -> Router:
     router.callback_query.register(on_role, RoleCb.filter())
     router.callback_query.register(on_country, CountryCb.filter())
     router.callback_query.register(start_role_question, menu_item("choose_role"))
-    router.message.register(on_country_name, StateFilter(Onboarding.country_search), typed_text)
+    router.message.register(
+        on_country_name, StateFilter(Onboarding.country, Onboarding.country_search), typed_text
+    )
     router.message.register(
         on_country_name_not_text, StateFilter(Onboarding.country_search), not_text
     )
-    router.message.register(
-        on_buttons_expected,
-        StateFilter(Onboarding.language, Onboarding.role, Onboarding.country),
-        not_a_command,
-    )
-    wiring.prompt(Onboarding.language, ask_language)
-    wiring.prompt(Onboarding.role, ask_role)
-    wiring.prompt(Onboarding.country, ask_country)
+    wiring.question(Onboarding.language, ask_language)
+    wiring.question(Onboarding.role, ask_role)
+    wiring.question(Onboarding.country, ask_country, read=read_country)
     wiring.prompt(Onboarding.country_search, ask_country_name)
     return router

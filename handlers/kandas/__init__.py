@@ -12,8 +12,8 @@ from handlers.wiring import Wiring
 def build_router(wiring: Wiring) -> Router:
     return group_router(
         "kandas",
-        guides.build_router(),
+        guides.build_router(wiring),
         contract.build_router(wiring),
         residence.build_router(),
-        routes.build_router(),
+        routes.build_router(wiring),
     )

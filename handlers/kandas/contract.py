@@ -30,7 +30,10 @@ from handlers.views.callbacks import KandasCb, KandasPage
 from handlers.views.dates import ask_date
 from handlers.views.guide import today_of
 from handlers.views.kandas import (
+    BACK,
     CONTRACT_KEY,
+    FAMILY_KEY,
+    OTHER_REGION,
     contract_screen,
     contract_title,
     mci_of,
@@ -48,8 +51,8 @@ KEY = CONTRACT_KEY
 
 class ContractFlow(StatesGroup):
     signed = State("moved")  # named as when it asked for the arrival date: open dialogues go on
-    region = State()  # data: signed
-    members = State()  # data: signed, region
+    region = State()  # data: signed (and family, the size given to the support calculator)
+    members = State()  # data: signed, region, family
 
 
 def signed_of(data: dict[str, Any]) -> date | None:
@@ -79,8 +82,9 @@ async def on_change(
 
 
 async def start(event: CallbackQuery, state: FSMContext, **data: Any) -> None:
+    family = (await state.get_data()).get(FAMILY_KEY)  # given to the support calculator
     await state.set_state(ContractFlow.signed)
-    await state.set_data({})
+    await state.set_data({FAMILY_KEY: family} if family else {})
     await ask_date(event, state, **data)
 
 
@@ -111,26 +115,37 @@ async def on_signed(
 
 async def ask_region(event: Message | CallbackQuery, state: FSMContext, **_: Any):
     signed = signed_of(await state.get_data())
-    await show(event, *region_question(support(signed.year if signed else None)), edit=False)
+    year = signed.year if signed else None
+    await show(event, *region_question(support(year), year or support().year), edit=False)
 
 
 async def on_region(
-    callback: CallbackQuery, callback_data: KandasCb, state: FSMContext, profile: Profile | None
+    callback: CallbackQuery,
+    callback_data: KandasCb,
+    state: FSMContext,
+    profile: Profile | None,
+    **data: Any,
 ):
     signed = signed_of(await state.get_data())
+    value = callback_data.value
     if await state.get_state() != ContractFlow.region.state or signed is None:
         await out_of_date(callback, profile)
         return
-    if callback_data.value not in support(signed.year).regions:
+    if value == BACK:
+        await state.set_state(ContractFlow.signed)
+        await ask_date(callback, state, profile=profile, **data)
+        return
+    if value != OTHER_REGION and value not in support(signed.year).regions:
         await out_of_date(callback, profile)
         return
-    await state.update_data(region=callback_data.value)
+    await state.update_data(region=value)
     await state.set_state(ContractFlow.members)
     await ask_members(callback, state)
 
 
 async def ask_members(event: Message | CallbackQuery, state: FSMContext, **_: Any):
-    await show(event, *members_question(), edit=False)
+    before = (await state.get_data()).get(FAMILY_KEY)
+    await show(event, *members_question(before if isinstance(before, int) else None), edit=False)
 
 
 async def on_members(
@@ -142,6 +157,10 @@ async def on_members(
 ):
     data = await state.get_data()
     value = callback_data.value
+    if value == BACK and await state.get_state() == ContractFlow.members.state:
+        await state.set_state(ContractFlow.region)
+        await ask_region(callback, state)
+        return
     valid = value.isdecimal() and 1 <= int(value) <= MAX_FAMILY
     signed = signed_of(data)
     if (
@@ -212,7 +231,7 @@ def build_router(wiring: Wiring) -> Router:
     wiring.date_question(
         ContractFlow.signed, signed_question, signed_bounds, on_signed, quick=(0, -1)
     )
-    wiring.prompt(ContractFlow.region, ask_region)
-    wiring.prompt(ContractFlow.members, ask_members)
+    wiring.question(ContractFlow.region, ask_region)
+    wiring.question(ContractFlow.members, ask_members)
     wiring.reminder_kind(KEY, reminder_title, guide="kandas_contract", record=ContractRecord)
     return router

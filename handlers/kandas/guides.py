@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
-from aiogram.types import CallbackQuery
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
 
 from bot.content.kandas import organisation, support
 from bot.rules.kandas import MAX_FAMILY, support_for
@@ -14,6 +18,7 @@ from handlers.filters import menu_item
 from handlers.views.callbacks import KandasCb, KandasPage
 from handlers.views.guide import today_of
 from handlers.views.kandas import (
+    FAMILY_KEY,
     apply_screen,
     arrival_screen,
     family_question,
@@ -26,6 +31,7 @@ from handlers.views.kandas import (
     support_screen,
 )
 from handlers.views.ui import out_of_date, show
+from handlers.wiring import Wiring
 
 
 async def on_status(callback: CallbackQuery):
@@ -55,20 +61,35 @@ async def on_regions(callback: CallbackQuery, profile: Profile | None, reminders
     await show(callback, *regions_screen(support(year), year))
 
 
+class SupportFlow(StatesGroup):
+    family = State()  # the family-size question is open: a size typed answers it
+
+
+async def ask_family(event: Message | CallbackQuery, state: FSMContext, **_: Any) -> None:
+    await show(event, *family_question())
+
+
 async def on_family(
     callback: CallbackQuery,
     callback_data: KandasCb,
+    state: FSMContext,
     profile: Profile | None,
     reminders: ReminderService,
 ):
-    """The family-size question, or (with a size) the support it brings this year."""
+    """The family-size question, or (with a size) the support it brings this year; the size
+    is kept for the social contract's question (handlers/kandas/contract.py)."""
     value = callback_data.value
     if not value:
-        await show(callback, *family_question())
+        await state.set_state(SupportFlow.family)
+        await ask_family(callback, state)
         return
     if not value.isdecimal() or not 1 <= int(value) <= MAX_FAMILY:
         await out_of_date(callback, profile)
         return
+    if await state.get_state() == SupportFlow.family.state:
+        await state.set_state(None)
+    if await state.get_state() is None:  # not inside another dialogue
+        await state.update_data({FAMILY_KEY: int(value)})
     year = (await today_of(reminders, profile)).year
     facts = support(year)
     supported = support_for(int(value), facts, mci_of(facts.year))
@@ -89,7 +110,7 @@ async def on_organisation(
     await show(callback, *organisation_screen(org, support()))
 
 
-def build_router() -> Router:
+def build_router(wiring: Wiring) -> Router:
     router = Router(name="kandas guides")
     page = KandasCb.filter
     router.callback_query.register(on_status, menu_item("kandas_status"))
@@ -99,4 +120,7 @@ def build_router() -> Router:
     router.callback_query.register(on_family, page(F.page == KandasPage.family))
     router.callback_query.register(on_arrival, menu_item("kandas_arrival"))
     router.callback_query.register(on_organisation, page(F.page == KandasPage.org))
+    wiring.question(SupportFlow.family, ask_family)
+    family = KandasCb(page=KandasPage.family).pack().removesuffix(":")
+    wiring.screen(SupportFlow.family, keep=(family,))  # ends when the user goes elsewhere
     return router

@@ -391,11 +391,7 @@ async def ask_months(event: Message | CallbackQuery, state: FSMContext, **extra:
 
 
 async def on_months_text(message: Message, state: FSMContext, **data: Any):
-    rules = facts().permit
-    text = (message.text or "").strip()
-    if text.isdigit() and rules.min_months <= int(text) <= rules.max_months:
-        await save_permit(message, state, int(text), **data)
-        return
+    """What names no button here (a number typed presses its button: handlers/common/typed.py)."""
     await message.answer(_("Please choose a number of months from 1 to 12 with the buttons."))
     await ask_months(message, state)
 
@@ -447,7 +443,7 @@ def build_router(wiring: Wiring) -> Router:
         on_start_day,
         quick=(0, 1),
     )
-    wiring.prompt(PermitFlow.months, ask_months)
+    wiring.question(PermitFlow.months, ask_months)
     wiring.reminder_kind(
         KEY,
         lambda _record: _("Your work permit ends: renew it and pay the tax"),

@@ -443,7 +443,7 @@ async def on_preview(
     await bot.send_message(chat_id, text, reply_markup=markup)
 
 
-async def ask_when(event: Event, **_: Any):
+async def ask_when(event: Event, _state: FSMContext | None = None, **_: Any):
     text, markup = when_screen()
     await show(event, text, markup, edit=False)
 
@@ -499,7 +499,7 @@ async def ask_time(event: Event, state: FSMContext, **data: Any):
     stored = (await state.get_data()).get("day")
     zone = zone_of(data.get("profile"), data["broadcasts"])
     day = day_text(date.fromisoformat(stored)) if stored else ""
-    text, markup = time_screen(day, zone, data["clock"].now())
+    text, markup = time_screen(day, zone, data["broadcasts"].clock.now())
     await show(event, text, markup, edit=False)
 
 
@@ -776,12 +776,12 @@ def build_router(wiring: Wiring) -> Router:
     router.message.register(on_content_message, StateFilter(BroadcastFlow.content), not_a_command)
     router.message.register(on_link_text, StateFilter(BroadcastFlow.link), not_a_command)
     router.message.register(on_time_text, StateFilter(BroadcastFlow.time), not_a_command)
-    wiring.prompt(BroadcastFlow.audience, ask_audience)
+    wiring.question(BroadcastFlow.audience, ask_audience)
     wiring.prompt(BroadcastFlow.content, ask_content)
-    wiring.prompt(BroadcastFlow.compose, ask_compose)
+    wiring.question(BroadcastFlow.compose, ask_compose)
     wiring.prompt(BroadcastFlow.link, ask_link)
-    wiring.prompt(BroadcastFlow.when, ask_when)
-    wiring.prompt(BroadcastFlow.time, ask_time)
-    wiring.prompt(BroadcastFlow.confirm, ask_confirm)
+    wiring.question(BroadcastFlow.when, ask_when)
+    wiring.question(BroadcastFlow.time, ask_time)
+    wiring.question(BroadcastFlow.confirm, ask_confirm)
     wiring.date_question(BroadcastFlow.day, day_question, day_bounds, on_day, quick=(0, 1, 7))
     return router

@@ -713,6 +713,6 @@ def build_router(wiring: Wiring) -> Router:
     router.callback_query.register(on_history, cb(action == DirAction.history))
     router.callback_query.register(on_revert, cb(action == DirAction.revert))
     router.message.register(on_typed, StateFilter(DirectoryFlow.typing), not_a_command)
-    wiring.prompt(DirectoryFlow.editing, ask_editing)
+    wiring.question(DirectoryFlow.editing, ask_editing)
     wiring.prompt(DirectoryFlow.typing, ask_typing)
     return router

@@ -318,5 +318,5 @@ def build_router(wiring: Wiring) -> Router:
     wiring.date_question(
         NoticeFlow.until, until_question, until_bounds, on_until, quick=(7, 30), extra=no_end_label
     )
-    wiring.prompt(NoticeFlow.preview, ask_preview)
+    wiring.question(NoticeFlow.preview, ask_preview)
     return router

@@ -38,8 +38,10 @@ from handlers.views.ui import Button, column, current_locale, keyboard, menu_but
 from storage.records import ContractRecord
 
 CONTRACT_KEY = "social_contract"  # the deadline (and typed record) of the social contract
+FAMILY_KEY = "family"  # the family size given to the support calculator, in the dialogue data
 FAMILY_CHOICES = range(1, MAX_FAMILY + 1)  # five buttons a row
 YES, NO = "y", "n"
+OTHER_REGION, BACK = "other", "back"  # a social contract's region outside the list; a step back
 
 
 def mci_of(when: int | date) -> int:
@@ -285,22 +287,41 @@ def signed_question() -> str:
     )
 
 
-def region_question(facts: SupportFacts) -> tuple[str, InlineKeyboardMarkup]:
+def region_question(facts: SupportFacts, year: int) -> tuple[str, InlineKeyboardMarkup]:
+    """The regions of the quota of `year` (the latest year's, said so, when it has none)."""
     locale = current_locale()
     buttons: list[Button] = [
         (region.name.in_(locale), KandasCb(page=KandasPage.region, value=code))
         for code, region in facts.regions.items()
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    return _("Which region did you settle in?"), keyboard(*rows)
+    rows += [
+        [(_("🏙 Another region"), KandasCb(page=KandasPage.region, value=OTHER_REGION))],
+        [(_("◀️ Back"), KandasCb(page=KandasPage.region, value=BACK))],
+    ]
+    if year > facts.year:
+        note = _(
+            "The {year} quota is not in my data yet: these are the regions of the {data_year} "
+            "quota."
+        ).format(year=year, data_year=facts.year)
+    else:
+        note = _("These are the regions of the {year} quota.").format(year=facts.year)
+    question = _("Which region did you settle in?")
+    return f"{question}\n{note}", keyboard(*rows)
 
 
-def members_question() -> tuple[str, InlineKeyboardMarkup]:
+def members_question(before: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
+    """The family size, with the one given to the support calculator first."""
     text = _("How many people of your family moved, you included? (It sets the support to repay.)")
     buttons: list[Button] = [
         (str(size), KandasCb(page=KandasPage.members, value=str(size))) for size in FAMILY_CHOICES
     ]
-    return text, keyboard(*(buttons[i : i + 5] for i in range(0, len(buttons), 5)))
+    rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
+    if before in FAMILY_CHOICES:
+        label = _("👪 {members}, as before").format(members=before)
+        rows.insert(0, [(label, KandasCb(page=KandasPage.members, value=str(before)))])
+    rows.append([(_("◀️ Back"), KandasCb(page=KandasPage.members, value=BACK))])
+    return text, keyboard(*rows)
 
 
 def contract_screen(
@@ -407,6 +428,8 @@ def older_contract_screen(signed_on: date) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def region_label(region: str, facts: SupportFacts) -> str:
+    if region == OTHER_REGION:
+        return _("another region")
     known = facts.regions.get(region)
     return known.name.in_(current_locale()) if known else region
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
@@ -125,6 +127,9 @@ def current_locale() -> str:
 
 
 _answered: ContextVar[str | None] = ContextVar("answered", default=None)
+# While a question's buttons are read (handlers/common/typed.py), its screens are kept here
+# instead of being sent.
+_captured: ContextVar[list[InlineKeyboardMarkup] | None] = ContextVar("captured", default=None)
 # A notice staff put on the guide this update opens (handlers/views/notices.py pins it):
 # the next screen shown carries it on top, or it goes just before it when both would not fit.
 _pinned: ContextVar[str | None] = ContextVar("pinned", default=None)
@@ -158,6 +163,30 @@ async def acknowledge(callback: CallbackQuery) -> None:
         await callback.answer()
 
 
+class TypedPress(CallbackQuery):
+    """A button pressed by typing its answer (handlers/common/typed.py). Telegram knows of
+    no press to answer: a notice on it comes as a message, an empty answer does nothing."""
+
+    def answer(self, text: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        return self._notice(text)
+
+    async def _notice(self, text: str | None) -> bool:
+        if text:
+            await SendMessage(chat_id=self.from_user.id, text=text).as_(self.bot)
+        return True
+
+
+@contextmanager
+def capturing() -> Iterator[list[InlineKeyboardMarkup]]:
+    """The buttons of what `show` would send meanwhile, which it then does not send."""
+    shown: list[InlineKeyboardMarkup] = []
+    token = _captured.set(shown)
+    try:
+        yield shown
+    finally:
+        _captured.reset(token)
+
+
 def user_id_of(event: Message | CallbackQuery) -> int:
     """Who sent the event. Only private chats reach the handlers (bot.app's `private_chat`),
     and there a message's chat is its sender."""
@@ -176,6 +205,11 @@ async def show(
     """Answer a message, or replace the pressed message (falling back to a new one).
     A pinned notice goes on top, or as its own message just before a screen it would
     push over MESSAGE_LIMIT (the screen then comes as a new message too)."""
+    captured = _captured.get()
+    if captured is not None:  # a question's buttons are being read: nothing is sent
+        if markup is not None:
+            captured.append(markup)
+        return
     text = one_stop(text)
     notice = _pinned.get()
     if notice is not None:
