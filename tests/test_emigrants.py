@@ -16,7 +16,7 @@ from bot.app import create_app
 from bot.content.abroad import checklist, consulates, country_codes, country_page, general_guide
 from bot.content.countries import country_in_sentence, country_name
 from bot.simulator import Conversation
-from handlers.views.callbacks import StaffCb
+from handlers.views.callbacks import MenuCb, StaffCb
 from storage.models import Case, CaseMessage, ChecklistMark, Deadline, RelayLink, Reminder
 from tests.conftest import translated
 
@@ -572,6 +572,31 @@ async def test_when_no_staff_can_be_reached_the_user_is_told(app, chat, lang):
     assert t(app, lang, "✅ Close the case") in [label for label, _ in told.buttons]
     [case] = await rows(app, Case, user_id=112)
     assert case.status == "open"  # saved for /cases
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+async def test_an_sos_nobody_can_receive_does_not_promise_the_attache_reads_it_now(app, chat, lang):
+    """No staff reachable: the screen says the SOS is saved and what a message written now
+    does (kept for the desk), never "it goes straight to the attaché"."""
+    user = await emigrant(chat(user_id=114, lang=lang), lang, "KR")
+    await user.send("/menu")
+    user.session.fail_next(403, "Forbidden: bot was blocked by the user", method="sendMessage")
+    sent = await user.press_data(MenuCb(item="sos").pack())  # the only admin blocked the bot
+    screen = [s for s in to(114, sent) if s.name == "sendMessage"][-1]
+    straight = t(
+        app,
+        lang,
+        "If you can, write in a few words what happened and where you are: it goes "
+        "straight to the attaché. You can also share a location you choose.",
+    )
+    kept = t(
+        app,
+        lang,
+        "If you can, write in a few words what happened and where you are: it is kept in "
+        "your case, and the attaché sees it as soon as someone at the desk is back. You "
+        "can also share a location you choose.",
+    )
+    assert kept in screen.text and straight not in screen.text
 
 
 async def test_huge_messages_reach_staff_whole_and_escaped(app, chat):

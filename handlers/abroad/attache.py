@@ -464,7 +464,7 @@ async def on_sos(
             "reached right now. Call the numbers below."
         )
     ).format(number=case.id)
-    text = sos_text(reached, country, await directory.current())
+    text = sos_text(reached, country, await directory.current(), bool(delivered))
     markup = column(
         [
             (_("📍 Share a location"), CaseCb(action=CaseAction.location, case=case.id)),

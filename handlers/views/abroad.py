@@ -129,17 +129,27 @@ def rights_page_text(code: str, directory: Directory, asked: str | None = None) 
     return "\n\n".join(parts)
 
 
-def sos_text(reached: str, country: str | None, directory: Directory) -> str:
-    """The SOS screen under its first line (`reached`: whether the desk has it)."""
+def sos_text(reached: str, country: str | None, directory: Directory, delivered: bool) -> str:
+    """The SOS screen under its first line (`reached`: whether the desk has it); what a
+    message written now does depends on whether anyone at the desk could be reached."""
+    write = (
+        _(
+            "If you can, write in a few words what happened and where you are: it goes "
+            "straight to the attaché. You can also share a location you choose."
+        )
+        if delivered
+        else _(
+            "If you can, write in a few words what happened and where you are: it is kept in "
+            "your case, and the attaché sees it as soon as someone at the desk is back. You "
+            "can also share a location you choose."
+        )
+    )
     return "\n\n".join(
         [
             reached,
             _("If you are in danger, call the emergency number now."),
             emergency_block(country, directory),
             consulate_block(country, directory),
-            _(
-                "If you can, write in a few words what happened and where you are: it goes "
-                "straight to the attaché. You can also share a location you choose."
-            ),
+            write,
         ]
     )

@@ -523,7 +523,7 @@ def user_screen(key: str, screen: str, directory: Directory, longest: bool = Fal
             if longest
             else _("🆘 <b>Your SOS reached the attaché desk</b> (case #{number}).")
         ).format(number="12345")
-        return sos_text(reached, country, directory)
+        return sos_text(reached, country, directory, delivered=not longest)
     if country is not None and f"e.{country}" in directory.contacts:
         return rights_page_text(country, directory)
     return rights_page_text(GENERAL_PAGE, directory, country)
