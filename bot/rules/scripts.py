@@ -9,14 +9,18 @@ I), и and й i (capital İ), х and һ h. The letters of Russian loanwords, whi
 leaves out, are spelt as they sound: ц ts, щ şş, э e, and ё ю я as й + о у а: io iu ia
 («Азия» Aziia, as «ия» is і-less и + я); ъ and ь are dropped.
 
-Arabic: the alphabet of the Kazakhs of Xinjiang as Unicode's CLDR writes it (locale kk_Arab,
-e.g. «ءتىلى» тілі, «سولتۇستىك» солтүстік, «بوسنيا» Босния). The vowels ә ө ү і are written
-as а о ұ ы (ا و ۇ ى); a word that has one of them takes one hamza sign (ء, U+0621, as CLDR
-and the Xinjiang press type it) before its first letter, except a word with е, к or г
-(ە ك گ), which are front by themselves and need no sign: «ءبىز» біз, «كەرەك» керек, «ءۇشىن»
-үшін, «كوپ» көп. Loanword letters: в ۆ, ф ف, х ح, һ ھ, ц تس, ч چ, щ شش, э ە, ё يو, ю يۋ,
-я يا (after и, the ي is written once: «ия» يا, «ий» ي), ъ and ь dropped. Commas, question
-marks and semicolons of the text become ، ؟ ؛ (not inside numbers, links or tags).
+Arabic: the alphabet of the Kazakhs of Xinjiang as Unicode's CLDR (locale kk_Arab: «ءتىلى»
+тілі, «سولتۇستىك» солтүстік, «بوسنيا» Босния) and the Kazakhstani press's төте editions
+(Kazinform, Egemen, Aqsham) write it. The vowels ә ө ү і are written as а о ұ ы (ا و ۇ ى); a
+word that has one of them takes one hamza sign (ء, U+0621, as CLDR and that press type it)
+before its first letter, except a word with е, к or г (ە ك گ), which are front by themselves
+and need no sign: «ءبىز» біз, «كەرەك» керек, «ءۇشىن» үшін, «كوپ» көп. Loanword letters: в ۆ,
+ф ف, х ح, һ ھ, ц تس (Kazinform: «كونستيتۋتسيا»; CLDR writes س), ч چ, щ شش, э ە, ё يو, ю يۋ,
+я يا; ъ and ь dropped (ي before е: Вьетнам ۆيەتنام). As that press and CLDR spell loans by
+sound: е after a vowel is يە (Тоқаев توقايەۆ), дж is ج (Джерси جەرسي), нг not before a vowel
+is ڭ (Килинг كيليڭ), a doubled final consonant is written once (Маршалл مارشال), and after и
+the ي of й и я ю ё is written once (Азия ازيا, валлий ۆاللي). Commas, question marks and
+semicolons of the text become ، ؟ ؛ (not inside numbers, links or tags).
 
 Only the Cyrillic words of a text change: HTML tags and entities, {placeholders} and
 %(name)s, links, e-mail addresses, /commands, @mentions, numbers, emoji and words already in
@@ -46,7 +50,7 @@ ARABIC: dict[str, str] = {
     "а": "ا", "ә": "ا", "б": "ب", "в": "ۆ", "г": "گ", "ғ": "ع", "д": "د", "е": "ە",
     "ё": "يو", "ж": "ج", "з": "ز", "и": "ي", "й": "ي", "к": "ك", "қ": "ق", "л": "ل",
     "м": "م", "н": "ن", "ң": "ڭ", "о": "و", "ө": "و", "п": "پ", "р": "ر", "с": "س", "т": "ت",
-    "у": "ۋ", "ұ": "ۇ", "ү": "ۇ", "ф": "ف", "х": "ح", "һ": "ھ", "ц": "س", "ч": "چ",
+    "у": "ۋ", "ұ": "ۇ", "ү": "ۇ", "ф": "ف", "х": "ح", "һ": "ھ", "ц": "تس", "ч": "چ",
     "ш": "ش", "щ": "شش", "ъ": "", "ы": "ى", "і": "ى", "ь": "", "э": "ە", "ю": "يۋ", "я": "يا",
 }  # fmt: skip
 VOWELS_CYRILLIC = frozenset("аәеёиоөуұүыіэюя")
@@ -145,6 +149,8 @@ def _arabic_word(word: str) -> str:
             image = "ڭ"  # нг at the end or before a consonant: ڭ (Килинг)
         elif char == "г" and before == "н" and after not in VOWELS_CYRILLIC:
             image = ""
+        elif char == "е" and before and before in "аәоөұүыіэ":
+            image = "يە"  # е after a vowel is йе: Тоқаев توقايەۆ
         elif char == "д" and after == "ж":
             image = ""  # дж: ج (Джерси, Фиджи)
         elif char in "ьъ" and after in ("е", "и"):
@@ -312,8 +318,8 @@ def _latin_to_cyrillic_word(word: str, variant: str) -> str:
         char, pair = lower[at], lower[at : at + 2]
         before = lower[at - 1] if at else ""
         after = lower[at + 1 : at + 2]
-        if variant == "2021" and lower.startswith("tsi", at):
-            out.append("ц")  # tsi is ци (полиция, медицина); тс before ı is кетсін
+        if variant != "ascii" and lower.startswith("ts" + yi, at):
+            out.append("ц")  # ts + и is ци (полиция, медицина); тс + і is кетсін
             at += 2
             continue
         if pair in LATIN_PAIRS:
