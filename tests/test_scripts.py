@@ -69,12 +69,12 @@ def test_latin_capitals_title_and_all_caps() -> None:
     ("cyrillic", "arabic"),
     [
         # the hamza: a word with ә ө ү і takes it once, before its first letter...
-        ("біз", "ءبىز"),
-        ("тілі", "ءتىلى"),
-        ("үшін", "ءۇشىن"),
-        ("сәтті", "ءساتتى"),
-        ("Әзірбайжан", "ءازىربايجان"),
-        ("иә", "ءيا"),
+        ("біз", "ٴبىز"),
+        ("тілі", "ٴتىلى"),
+        ("үшін", "ٴۇشىن"),
+        ("сәтті", "ٴساتتى"),
+        ("Әзірбайжан", "ٴازىربايجان"),
+        ("иә", "ٴيا"),
         # ...not a word with е, к or г, front by themselves
         ("керек", "كەرەك"),
         ("көп", "كوپ"),
@@ -108,7 +108,7 @@ def test_arabic_hamza(cyrillic: str, arabic: str) -> None:
         ("Кюрасао", "كيۋراساو"),  # ю: يۋ
         ("соёмбо", "سويومبو"),  # ё: يو
         ("ащы", "اششى"),  # щ: شش
-        ("съезд, мобильді, фриуль", "سيەزد، ءموبيلدى، فريۋل"),  # ъ ь: dropped, ي before е
+        ("съезд, мобильді, фриуль", "سيەزد، ٴموبيلدى، فريۋل"),  # ъ ь: dropped, ي before е
         ("чех", "چەح"),
         ("Килинг", "كيليڭ"),  # нг at the end: ڭ
         ("жазу", "جازۋ"),
@@ -121,7 +121,7 @@ def test_arabic_loanwords(cyrillic: str, arabic: str) -> None:
 def test_arabic_punctuation_outside_numbers_links_and_tags() -> None:
     text = 'Иә, 1,5 млн; қалай? <a href="https://a.kz/?q=1,2;3">сілтеме</a>, {name}?'
     assert to_script(text, "arab") == (
-        'ءيا، 1,5 ملن؛ قالاي؟ <a href="https://a.kz/?q=1,2;3">سىلتەمە</a>، {name}؟'
+        'ٴيا، 1,5 ملن؛ قالاي؟ <a href="https://a.kz/?q=1,2;3">سىلتەمە</a>، {name}؟'
     )
     assert "," not in to_script("бір, екі", "arab")
 
@@ -304,6 +304,8 @@ PAIRS = json.loads((ROOT / "tests/data/script_pairs.json").read_text(encoding="u
 LETTERS = re.compile(r"[^\W\d_]+")
 # adyrna.kz types look-alikes for two letters of the 2021 alphabet: ǧ for ğ and ŋ for ñ
 LOOK_ALIKES = str.maketrans({"ǧ": "ğ", "Ǧ": "Ğ", "ŋ": "ñ", "Ŋ": "Ñ"})
+# the press types the hamza as the plain ء (U+0621); the written norm's sign is ٴ (U+0674)
+PLAIN_HAMZA = str.maketrans({"ء": "ٴ"})
 
 
 def _word_accuracy(pairs: list[tuple[str, str]]) -> tuple[float, list[tuple[str, str]]]:
@@ -322,7 +324,10 @@ def _word_accuracy(pairs: list[tuple[str, str]]) -> tuple[float, list[tuple[str,
 
 
 def test_published_parallel_texts_word_accuracy() -> None:
-    arabic = [(to_script(pair["cyrillic"], "arab"), pair["arabic"]) for pair in PAIRS["arabic"]]
+    arabic = [
+        (to_script(pair["cyrillic"], "arab"), pair["arabic"].translate(PLAIN_HAMZA))
+        for pair in PAIRS["arabic"]
+    ]
     latin = [
         (to_script(pair["cyrillic"], "latn"), pair["latin"].translate(LOOK_ALIKES))
         for pair in PAIRS["latin2021"]

@@ -12,15 +12,16 @@ leaves out, are spelt as they sound: ц ts, щ şş, э e, and ё ю я as й + 
 Arabic: the alphabet of the Kazakhs of Xinjiang as Unicode's CLDR (locale kk_Arab: «ءتىلى»
 тілі, «سولتۇستىك» солтүстік, «بوسنيا» Босния) and the Kazakhstani press's төте editions
 (Kazinform, Egemen, Aqsham) write it. The vowels ә ө ү і are written as а о ұ ы (ا و ۇ ى); a
-word that has one of them takes one hamza sign (ء, U+0621, as CLDR and that press type it)
-before its first letter, except a word with е, к or г (ە ك گ), which are front by themselves
-and need no sign: «ءبىز» біз, «كەرەك» керек, «ءۇشىن» үшін, «كوپ» көп. Loanword letters: в ۆ,
-ф ف, х ح, һ ھ, ц تس (Kazinform: «كونستيتۋتسيا»; CLDR writes س), ч چ, щ شش, э ە, ё يو, ю يۋ,
-я يا; ъ and ь dropped (ي before е: Вьетнам ۆيەتنام). As that press and CLDR spell loans by
-sound: е after a vowel is يە (Тоқаев توقايەۆ), дж is ج (Джерси جەرسي), нг not before a vowel
-is ڭ (Килинг كيليڭ), a doubled final consonant is written once (Маршалл مارشال), and after и
-the ي of й и я ю ё is written once (Азия ازيا, валлий ۆاللي). Commas, question marks and
-semicolons of the text become ، ؟ ؛ (not inside numbers, links or tags).
+word that has one of them takes one hamza sign before its first letter: ٴ (U+0674, the high
+hamza of the written norm and of Unicode's Kazakh; CLDR and that press often type the plain
+ء, U+0621, which is read the same), except a word with е, к or г (ە ك گ), which are front by
+themselves and need no sign: «ءبىز» біз, «كەرەك» керек, «ءۇشىن» үшін, «كوپ» көп. Loanword
+letters: в ۆ, ф ف, х ح, һ ھ, ц تس (Kazinform: «كونستيتۋتسيا»; CLDR writes س), ч چ, щ شش, э
+ە, ё يو, ю يۋ, я يا; ъ and ь dropped (ي before е: Вьетнам ۆيەتنام). As that press and CLDR
+spell loans by sound: е after a vowel is يە (Тоқаев توقايەۆ), дж is ج (Джерси جەرسي), нг not
+before a vowel is ڭ (Килинг كيليڭ), a doubled final consonant is written once (Маршалл
+مارشال), and after и the ي of й и я ю ё is written once (Азия ازيا, валлий ۆاللي). Commas,
+question marks and semicolons of the text become ، ؟ ؛ (not inside numbers, links or tags).
 
 Only the Cyrillic words of a text change: HTML tags and entities, {placeholders} and
 %(name)s, links, e-mail addresses, /commands, @mentions, numbers, emoji and words already in
@@ -45,7 +46,7 @@ LATIN: dict[str, str] = {
     "у": "u", "ұ": "ū", "ү": "ü", "ф": "f", "х": "h", "һ": "h", "ц": "ts", "ч": "ç",
     "ш": "ş", "щ": "şş", "ъ": "", "ы": "y", "і": "ı", "ь": "", "э": "e", "ю": "iu", "я": "ia",
 }  # fmt: skip
-HAMZA = "ء"
+HAMZA = "\u0674"  # ٴ, the high hamza of the written norm (the press often types ء)
 ARABIC: dict[str, str] = {
     "а": "ا", "ә": "ا", "б": "ب", "в": "ۆ", "г": "گ", "ғ": "ع", "д": "د", "е": "ە",
     "ё": "يو", "ж": "ج", "з": "ز", "и": "ي", "й": "ي", "к": "ك", "қ": "ق", "л": "ل",
