@@ -167,7 +167,7 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(ProfileI18nMiddleware(i18n))
     # Kazakh in the reader's script: what is sent (bot/scripting.py), and what is typed
     dispatcher.update.outer_middleware(ReaderScript(users))
-    dispatcher.message.outer_middleware(TypedScript())
+    dispatcher.message.outer_middleware(TypedScript(handlers.verbatim))
     # a press that opens a guide pins its notices to the screen `show` sends next
     dispatcher.callback_query.outer_middleware(handlers.guide_notices)
     dispatcher.message.outer_middleware(handlers.guide_notices)

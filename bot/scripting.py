@@ -211,10 +211,19 @@ class ReaderScript(BaseMiddleware):
             _typed.reset(typed)
 
 
+def as_shown(text: str) -> str:
+    """`text` as the update's reader sees it (a reply keyboard's label they send back)."""
+    return convert(text, reader_script())
+
+
 class TypedScript(BaseMiddleware):
     """A Kazakh speaker's text typed in Latin or Arabic script reaches the handlers in
     Cyrillic (dates, yes and no, names, button labels, questions), whatever script they
-    chose to read."""
+    chose to read. Not converted: commands, formatted text and replies (someone's message),
+    and text typed at the `verbatim` dialogue steps (a case's messages, staff writing)."""
+
+    def __init__(self, verbatim: frozenset[str] = frozenset()) -> None:
+        self.verbatim = verbatim
 
     async def __call__(
         self,
@@ -222,7 +231,14 @@ class TypedScript(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        if isinstance(event, Message) and event.text and not event.text.startswith("/"):
+        if (
+            isinstance(event, Message)
+            and event.text
+            and not event.text.startswith("/")
+            and not event.entities
+            and event.reply_to_message is None
+            and data.get("raw_state") not in self.verbatim
+        ):
             i18n = I18n.get_current(no_error=True)
             if i18n is not None and i18n.current_locale == "kk":
                 text = to_cyrillic(event.text)
