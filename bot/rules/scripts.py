@@ -32,7 +32,7 @@ HAMZA = "ٴ"
 FRONT = frozenset("әөүі")
 # what stays as it is: tags, entities, placeholders, URLs, e-mail, commands, Latin words
 KEEP = re.compile(
-    r"<[^>]+>|&#?\w+;|\{[^}]*\}|https?://\S+|[\w.+-]+@[\w-]+\.[\w.]+|/\w+|"
+    r"<[^>]+>|&#?\w+;|\{[^}]*\}|https?://\S+|[\w.+-]+@[\w-]+\.[\w.]+|/[A-Za-z_]\w*|"
     r"\b[\w-]+(?:\.[\w-]+)*\.(?:kz|com|org|ru|net|gov|uz|kg|cn)\b[/\w.-]*"
 )
 CYRILLIC_WORD = re.compile(r"[а-яёәғқңөұүһіА-ЯЁӘҒҚҢӨҰҮҺІ]+")
