@@ -302,9 +302,7 @@ def languages() -> Languages:
     return Languages(own, foreign)
 
 
-def mixing(
-    text: str, lang: str, allowed: tuple[str, ...] = (), script: str = "cyrl"
-) -> list[str]:
+def mixing(text: str, lang: str, allowed: tuple[str, ...] = (), script: str = "cyrl") -> list[str]:
     """How `text` (visible, buttons included) strays from `lang` (Kazakh: in `script`);
     `allowed`: more names."""
     plain = text

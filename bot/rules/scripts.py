@@ -103,7 +103,7 @@ def to_cyrillic(text: str) -> str:
         readings = cyrillic_readings(normalise(match.group()))
         if not readings:
             return match.group()
-        reading = readings[0]
+        reading = re.sub("(?<=[аәеоөұүыі])і", "й", readings[0])  # "qalai": қалай
         return reading[:1].upper() + reading[1:] if match.group()[:1].isupper() else reading
 
     return LATIN_WORD.sub(word, text)
