@@ -37,9 +37,11 @@ async def names_a_button(
     own = I18n.get_current(no_error=False).current_locale
     shown = await wiring.buttons(message, state, [own], **data)
     pressed = choose(text, shown)
+    typed = (own_words(message) or "").strip()
+    if pressed is None and typed != text:  # read as Cyrillic: the label as typed, as written
+        pressed = choose(typed, shown)
     script = reader_script()
     if pressed is None and script != "cyrl":  # a label as the reader saw it, typed back
-        typed = (own_words(message) or "").strip()
         pressed = choose(typed, [(to_script(label, script), cb) for label, cb in shown])
     if pressed is None:  # the same answer in another of our languages
         others = [locale for locale in LOCALES if locale != own]
