@@ -12,7 +12,9 @@ handlers a Cyrillic copy of a Kazakh speaker's Latin or Arabic-script text; what
 as the user's own words reads `own_words` (the text as typed).
 
 `intact(text)` marks text that stays as written for every reader (a language's own name,
-the Russian line of the language picker, the script choices): the marks go before sending.
+the Russian line of the language picker, the script choices): the marks go before sending,
+and are made only for a reader of another script, so a Cyrillic reader's requests pass
+untouched (the added cost for them is the recipient's lookup: a dictionary read).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 
 from bot.rules.scripts import Script, to_cyrillic, to_script
+from storage.cache import BoundedCache
 
 if TYPE_CHECKING:
     from bot.services.users import Profile, UserService
@@ -60,8 +63,9 @@ _typed: ContextVar[str | None] = ContextVar("typed", default=None)
 
 
 def intact(text: str) -> str:
-    """`text`, kept as written whatever script the reader chose."""
-    return f"{MARK}{text}{MARK}"
+    """`text`, kept as written whatever script the update's reader chose (marked only for a
+    reader of another script: a Cyrillic reader's requests are sent untouched)."""
+    return f"{MARK}{text}{MARK}" if reader_script() != "cyrl" else text
 
 
 def script_of(profile: Profile | None) -> Script:
@@ -115,27 +119,36 @@ def _markup(markup: Any, script: Script) -> Any:
     return markup
 
 
-def _has_marks(markup: Any) -> bool:
-    if isinstance(markup, InlineKeyboardMarkup):
-        return any(MARK in button.text for row in markup.inline_keyboard for button in row)
-    if isinstance(markup, ReplyKeyboardMarkup):
-        return any(MARK in button.text for row in markup.keyboard for button in row)
-    return False
+# keyboards as converted, by the keyboard object and script: most are built once and shown
+# again and again (the menu, the guides'); the entry holds the keyboard, so its id stays its
+_MARKUPS: BoundedCache[tuple[int, str], tuple[Any, Any]] = BoundedCache(4096)
+
+
+def _converted_markup(markup: Any, script: Script) -> Any:
+    key = (id(markup), script)
+    cached = _MARKUPS.get(key)
+    if cached is not None and cached[0] is markup:
+        return cached[1]
+    result = _markup(markup, script)
+    _MARKUPS.put(key, (markup, result))
+    return result
 
 
 def converted(method: TelegramMethod[Any], script: Script) -> TelegramMethod[Any]:
     """The request as the reader gets it (a copy; the method is not changed)."""
+    fields = method.__dict__  # a pydantic model's fields (getattr of an absent one raises)
+    if script == "cyrl":  # as it is (no marks are made for a Cyrillic reader: `intact`)
+        return method
     changes: dict[str, Any] = {}
     for field, entities in (("text", "entities"), ("caption", "caption_entities")):
-        value = getattr(method, field, None)
+        value = fields.get(field)
         # text with entities is someone's own message, relayed as it is
-        own = getattr(method, entities, None)
-        if isinstance(value, str) and not own and (script != "cyrl" or MARK in value):
+        if isinstance(value, str) and not fields.get(entities):
             changes[field] = convert(value, script)
-    markup = getattr(method, "reply_markup", None)
-    if markup is not None and (script != "cyrl" or _has_marks(markup)):
-        changes["reply_markup"] = _markup(markup, script)
-    if isinstance(method, SetMyCommands) and script != "cyrl":
+    markup = fields.get("reply_markup")
+    if markup is not None:
+        changes["reply_markup"] = _converted_markup(markup, script)
+    if isinstance(method, SetMyCommands):
         changes["commands"] = [
             BotCommand(command=c.command, description=convert(c.description, script))
             for c in method.commands

@@ -22,7 +22,7 @@ from babel.dates import format_date
 
 from bot import LOCALES
 from bot.content.countries import country_name
-from bot.scripting import SCRIPT_NAMES, intact, script_of
+from bot.scripting import SCRIPT_NAMES, intact, reader_script, script_of
 from bot.services.users import Profile
 from handlers.views.callbacks import DeskCb, LangCb, MenuCb, ProfileAction, ProfileCb, RoleCb
 from handlers.views.zones import zone_label
@@ -324,10 +324,14 @@ async def show_menu(
     await show(event, text, markup, edit=edit)
 
 
-@lru_cache(maxsize=8)
 def language_markup(selected: str | None) -> InlineKeyboardMarkup:
     """Each language by its own name (Kazakh's goes in the reader's script, the others as
     written)."""
+    return _language_markup(selected, reader_script())
+
+
+@lru_cache(maxsize=16)
+def _language_markup(selected: str | None, script: str) -> InlineKeyboardMarkup:
     return keyboard(
         [
             (
