@@ -168,7 +168,12 @@ class ScriptRequests(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        return await make_request(bot, converted(method, await self.script_for(method)))
+        reader = _reader.get()  # most requests answer the update's own user: no lookup
+        if reader is not None and method.__dict__.get("chat_id") == reader[0]:
+            script = reader[1]
+        else:
+            script = await self.script_for(method)
+        return await make_request(bot, converted(method, script) if script != "cyrl" else method)
 
     async def script_for(self, method: TelegramMethod[Any]) -> Script:
         if isinstance(method, AnswerCallbackQuery):  # only ever to the update's own user
