@@ -1,6 +1,7 @@
 """Throughput of the full bot against a bare aiogram echo, on the same updates; footprint.
 
     python bench/updates.py [--users 1000] [--rounds 5] [--no-throughput] [--no-footprint]
+        [--no-scripts]
         [--postgres URL --redis URL]   (or JOLDAS_BENCH_POSTGRES_URL, JOLDAS_BENCH_REDIS_URL)
 
 Throughput. Each simulated user onboards (/start, language, role, country) and then
@@ -20,6 +21,10 @@ returns up to 100; aiogram handles each as a task), and one at a time.
     written to the inbox first (one transaction), then handled; the difference to the
     plain polling figure is what the inbox costs. Per-update µs is the median of the rounds (best in
     brackets); the ratio is the median of the per-round ratios (target >= 0.5).
+
+Kazakh by script. The same kandas walk (onboarding with the script question, the guides, the
+support calculator) by readers of Cyrillic, 2021 Latin and Arabic script: µs per update of
+each, and what Latin and Arabic add to Cyrillic (the conversion on the way out, its cache).
 
 Footprint (each in a fresh interpreter, so nothing of this process is counted):
   - peak RSS at rest: VmHWM after importing the bot and building it (`create_app` on a
@@ -44,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,16 +98,51 @@ def script(user_id: int) -> list[tuple[str, str]]:
     ]
 
 
-def payloads_of(users: int) -> list[dict[str, Any]]:
-    """Every user's next step in turn, as the JSON getUpdates would return."""
+def kandas_steps(reading: str) -> Callable[[int], list[tuple[str, str]]]:
+    """A kandas from China reading Kazakh in `reading` (cyrl | latn | arab): onboarding with
+    the script question, then the kandas guides, the support calculator and the menu."""
+
+    def steps(user_id: int) -> list[tuple[str, str]]:
+        return [
+            ("text", "/start"),
+            ("press", "lang:kk"),
+            ("press", "role:kandas"),
+            ("press", "ctry:origin:CN"),
+            ("press", f"script:{reading}"),
+            ("text", "/menu"),
+            ("press", MENU.format("kandas_status")),
+            ("press", MENU.format("menu")),
+            ("press", MENU.format("kandas_regions")),
+            ("press", "kd:family:4"),
+            ("press", MENU.format("menu")),
+            ("press", MENU.format("residence")),
+            ("press", MENU.format("menu")),
+            ("press", MENU.format("help")),
+            ("press", MENU.format("profile")),
+            ("text", "/help"),
+            ("press", MENU.format("kandas_arrival")),
+            ("press", MENU.format("menu")),
+            ("text", "/profile"),
+            ("text", "/menu"),
+        ]
+
+    return steps
+
+
+def payloads_of(
+    users: int, steps: Callable[[int], list[tuple[str, str]]] = script, lang: str | None = None
+) -> list[dict[str, Any]]:
+    """Every user's next step in turn, as the JSON getUpdates would return (the Telegram
+    app's language: `lang`, else one of the three by user)."""
     ids = itertools.count(1)
-    scripts = {uid: script(uid) for uid in range(10_000, 10_000 + users)}
+    scripts = {uid: steps(uid) for uid in range(10_000, 10_000 + users)}
     steps = len(next(iter(scripts.values())))
     result = []
     for step in range(steps):
         for uid, actions in scripts.items():
             kind, value = actions[step]
-            user = {"id": uid, "is_bot": False, "first_name": "U", "language_code": LANGS[uid % 3]}
+            code = lang or LANGS[uid % 3]
+            user = {"id": uid, "is_bot": False, "first_name": "U", "language_code": code}
             chat = {"id": uid, "type": "private"}
             if kind == "text":
                 entities = (
@@ -282,6 +323,65 @@ async def throughput(users: int, rounds: int, backend: Backend) -> None:
         )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"this bench process peak RSS: {peak_mb:.0f} MB (holds prebuilt updates; not the bot's)")
+
+
+async def script_costs(users: int, rounds: int) -> None:
+    """What Kazakh in another script adds per update (bot/scripting.py): the same kandas
+    walk by readers of Cyrillic, 2021 Latin and Arabic script, as polling (100 at once),
+    interleaved, a fresh SQLite file each run. The converter's cache starts empty each run
+    and fills as a running bot's does. Besides each run's µs/update (whole updates: noisy on
+    a shared machine), the time spent in the conversion itself (the session middleware's
+    recipient lookup and conversion) is timed directly."""
+    from bot import scripting
+    from bot.rules import scripts as converter
+
+    spent = [0.0]
+    convert, script_for = scripting.converted, scripting.ScriptRequests.script_for
+
+    def timed_convert(method: Any, script: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return convert(method, script)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    async def timed_lookup(self: Any, method: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await script_for(self, method)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    print(f"== Kazakh by script: a kandas from China, {users} users, {rounds} rounds interleaved")
+    readings = ("cyrl", "latn", "arab")
+    payloads = {reading: payloads_of(users, kandas_steps(reading), "kk") for reading in readings}
+    costs: dict[str, list[float]] = {reading: [] for reading in readings}
+    inside: dict[str, list[float]] = {reading: [] for reading in readings}
+    scripting.converted = timed_convert  # type: ignore[assignment]
+    scripting.ScriptRequests.script_for = timed_lookup  # type: ignore[method-assign]
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            for round_number in range(rounds):
+                for reading in readings:
+                    for cached in (converter.to_script, converter.to_cyrillic):
+                        clear = getattr(cached, "cache_clear", None)
+                        if clear is not None:
+                            clear()
+                    spent[0] = 0.0
+                    database = f"sqlite+aiosqlite:///{folder}/{reading}-{round_number}.db"
+                    costs[reading].append(await one_run("bot", database, payloads[reading], 100))
+                    inside[reading].append(spent[0] / len(payloads[reading]) * 1e6)
+    finally:
+        scripting.converted = convert  # type: ignore[assignment]
+        scripting.ScriptRequests.script_for = script_for  # type: ignore[method-assign]
+    base = statistics.median(costs["cyrl"])
+    for reading in readings:
+        median = statistics.median(costs[reading])
+        print(
+            f"  {reading}: {median:8.1f} µs/update (best {min(costs[reading]):.1f}; "
+            f"vs Cyrillic {median - base:+.1f}); in the script middleware "
+            f"{statistics.median(inside[reading]):.1f} µs/update ({fmt(inside[reading])})"
+        )
 
 
 # --- footprint: fresh interpreters ------------------------------------------------------
@@ -493,6 +593,7 @@ async def main() -> None:
     parser.add_argument("--startups", type=int, default=3, help="start-up runs of each kind")
     parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument("--no-footprint", action="store_true")
+    parser.add_argument("--no-scripts", action="store_true", help="skip Kazakh by script")
     parser.add_argument(
         "--postgres",
         default=os.environ.get("JOLDAS_BENCH_POSTGRES_URL"),
@@ -508,6 +609,8 @@ async def main() -> None:
     if not args.no_throughput:
         for backend in backends:
             await throughput(args.users, args.rounds, backend)
+    if not args.no_scripts:
+        await script_costs(args.users, args.rounds)
     if not args.no_footprint:
         await footprint(args.startups)
 

@@ -24,6 +24,7 @@ from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.metrics import QUEUE, UpdateMetrics
 from bot.middlewares import FactsMiddleware, ProfileMiddleware, UnitMiddleware
 from bot.retry import RetryMiddleware, Sleep
+from bot.scripting import ReaderScript, TypedScript
 from bot.services.broadcasts import BroadcastService
 from bot.services.cases import CaseService
 from bot.services.checklist import ChecklistService
@@ -164,6 +165,9 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(ProfileMiddleware(users))
     dispatcher.update.outer_middleware(FactsMiddleware(facts))
     dispatcher.update.outer_middleware(ProfileI18nMiddleware(i18n))
+    # Kazakh in the reader's script: what is sent (bot/scripting.py), and what is typed
+    dispatcher.update.outer_middleware(ReaderScript(users))
+    dispatcher.message.outer_middleware(TypedScript(handlers.verbatim))
     # a press that opens a guide pins its notices to the screen `show` sends next
     dispatcher.callback_query.outer_middleware(handlers.guide_notices)
     dispatcher.message.outer_middleware(handlers.guide_notices)

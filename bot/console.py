@@ -19,6 +19,7 @@ from aiogram.methods import (
 from bot.app import App, build_bot, create_app
 from bot.config import Settings
 from bot.runner import deliver_reminders
+from bot.scripting import attach
 from bot.services.clock import clock_at
 from bot.simulator import Conversation, LocalSession, Sent
 
@@ -78,6 +79,7 @@ async def console(
     app = await create_app(settings, clock=clock_at(at, settings.timezone))
     session = LocalSession(record=False)
     bot = build_bot(settings.model_copy(update={"bot_token": None}), session=session)
+    attach(bot, app.users)  # Kazakh in each reader's script
     chat = Conversation(
         app.dispatcher, bot, user_id=user_id, language_code=lang or settings.default_locale
     )

@@ -273,6 +273,7 @@ async def run(
     from aiogram.utils.token import TokenValidationError
 
     from bot.app import build_bot, create_app, release_user_lock
+    from bot.scripting import attach
 
     if settings.bot_token is None:
         log.error(
@@ -291,6 +292,7 @@ async def run(
         log.error("Cannot open the database %s: %s", settings.database_url.split("@")[-1], error)
         await bot.session.close()
         return 1
+    attach(bot, app.users)  # Kazakh in each reader's script, whatever sends (bot/scripting.py)
     problem = await check_bot(bot, settings)
     if problem:
         log.error(problem)

@@ -21,7 +21,13 @@ from aiogram import Router
 from aiogram.utils.i18n import I18n
 
 from handlers import abroad, common, kandas, migrant, staff
+from handlers.abroad.attache import CaseFlow
+from handlers.staff.broadcasts import BroadcastFlow
+from handlers.staff.desk import StaffFlow
+from handlers.staff.directory import DirectoryFlow
+from handlers.staff.facts import FactsFlow
 from handlers.staff.menu import DeskEntry
+from handlers.staff.notices import NoticeFlow
 from handlers.views.answers import AnswerBook
 from handlers.views.broadcasts import BroadcastView
 from handlers.views.desk import DeskView
@@ -43,6 +49,8 @@ class Handlers:
     directory_view: DirectoryView
     answers: AnswerBook  # the knowledge base as typed questions find it
     guide_notices: GuideNotices  # the dispatcher's middleware that pins notices to guides
+    # dialogue steps whose typed text is the writer's own words: kept in the script typed
+    verbatim: frozenset[str] = frozenset()
 
 
 def build_handlers(i18n: I18n, year: int) -> Handlers:
@@ -80,4 +88,9 @@ def build_handlers(i18n: I18n, year: int) -> Handlers:
         DirectoryView(i18n),
         AnswerBook(i18n, year),
         GuideNotices(),
+        frozenset(
+            name
+            for flow in (CaseFlow, StaffFlow, BroadcastFlow, NoticeFlow, FactsFlow, DirectoryFlow)
+            for name in flow.__all_states_names__
+        ),
     )

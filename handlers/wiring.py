@@ -42,6 +42,7 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import I18n
 
+from bot.scripting import MARK
 from handlers.views.dates import ask_date
 from handlers.views.ui import capturing
 from storage.records import EmptyRecord, Record
@@ -133,7 +134,7 @@ class Wiring:
             with i18n.use_locale(locale), capturing() as shown:
                 await prompt(event, state, **data)
             found += [
-                (button.text, button.callback_data)
+                (button.text.replace(MARK, ""), button.callback_data)
                 for markup in shown
                 for row in markup.inline_keyboard
                 for button in row

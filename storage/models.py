@@ -72,6 +72,7 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, info=ERASE)
     locale: Mapped[str | None] = mapped_column(String(8))
+    script: Mapped[str | None] = mapped_column(String(4))  # Kazakh's: latn | arab (None: cyrl)
     role: Mapped[str | None] = mapped_column(String(16))
     citizenship: Mapped[str | None] = mapped_column(String(2))
     country_abroad: Mapped[str | None] = mapped_column(String(2))

@@ -41,6 +41,8 @@ from aiogram.fsm.storage.base import StorageKey
 from babel.messages.pofile import read_po
 
 from bot import LOCALES_DIR
+from bot.rules.scripts import to_script
+from bot.scripting import LIKELY_SCRIPT, SCRIPT_NAMES
 from bot.simulator import Conversation, Sent, ShownMessage
 from handlers.abroad.attache import CaseFlow
 from handlers.common.insurance import PolicyFlow
@@ -59,6 +61,7 @@ from handlers.views.callbacks import (
     RegAction,
     RegCb,
     RoleCb,
+    ScriptCb,
     ZoneCb,
 )
 from handlers.views.ui import LANGUAGE_NAMES
@@ -91,11 +94,13 @@ class Persona:
     lang: str
     now: datetime = NOW
     only: str | None = None  # walk only from this menu entry
+    script: str = "cyrl"  # Kazakh read in Cyrillic, Latin (latn) or Arabic (arab) script
 
     @property
     def name(self) -> str:
         suffix = f"@{self.now:%Y-%m-%d}" if self.now != NOW else ""
-        return f"{self.audience}-{self.country}{suffix}"
+        script = f"-{self.script}" if self.script != "cyrl" else ""
+        return f"{self.audience}-{self.country}{suffix}{script}"
 
 
 # migrants: 90 days visa-free (Uzbekistan), 30 days per entry (United States), EAEU
@@ -105,6 +110,8 @@ KINDS = [("migrant", "UZ"), ("migrant", "US"), ("migrant", "KG"), ("migrant", "C
 KINDS += [("emigrant", "KR"), ("kandas", "CN")]
 PROFILES = [Persona(audience, country, lang) for audience, country in KINDS for lang in LANGS]
 PROFILES += [Persona("migrant", "UZ", lang, MCI_MISSING, only="permit") for lang in LANGS]
+# a kandas from China reading Kazakh in Arabic script, and one in 2021 Latin
+PROFILES += [Persona("kandas", "CN", "kk", script=script) for script in ("arab", "latn")]
 
 # The reviews' long screens (2026-12-06 newcomer and language reviews), known by a button
 # of theirs: the crawler must reach them
@@ -133,6 +140,10 @@ QUESTIONS = {  # free questions typed outside any dialogue, by audience
         "ru": ["как мне зарегистрироваться?", "где продлить ВНЖ"],
         "en": ["how do I register?", "where to renew residence permit"],
     },
+}
+QUESTIONS_IN_SCRIPT = {  # the same question, typed as these readers type it
+    "arab": ["قالاي تىركەلەمىن؟", "ىقتييارحاتتى قايدا ۇزارتامىن"],
+    "latn": ["qalai tirkelemin?", "ıqtiiarhatty qaida ūzartamyn"],
 }
 OWN_DEADLINE = {"kk": "Салық төлеу", "ru": "Оплатить налог", "en": "Pay the tax"}
 CASE_TEXT = {
@@ -194,6 +205,8 @@ ALLOWED = [
     "end-of-service gratuity",  # AE page: the legal term of UAE labour law
     *LANGUAGE_NAMES.values(),  # the language picker names each language in itself
 ]
+# what a Latin or Arabic-script reader sees as written (bot/scripting.py: intact)
+INTACT = (*SCRIPT_NAMES.values(),)
 # links and domain names, Cyrillic ones (онлайнинспекция.рф) included: named as written
 URL = re.compile(r"https?://\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:[a-z]{2,}|рф)\b(?:/\S*)?")
 COMMAND = re.compile(r"/[a-z_]+\b")
@@ -289,13 +302,16 @@ def languages() -> Languages:
     return Languages(own, foreign)
 
 
-def mixing(text: str, lang: str, allowed: tuple[str, ...] = ()) -> list[str]:
-    """How `text` (visible, buttons included) strays from `lang`; `allowed`: more names."""
-    found = languages().stray(squeeze(text), lang)
+def mixing(text: str, lang: str, allowed: tuple[str, ...] = (), script: str = "cyrl") -> list[str]:
+    """How `text` (visible, buttons included) strays from `lang` (Kazakh: in `script`);
+    `allowed`: more names."""
     plain = text
-    for name in sorted((*allowed, *ALLOWED), key=len, reverse=True):
+    for name in sorted((*allowed, *ALLOWED, *INTACT), key=len, reverse=True):
         plain = plain.replace(name, " ")
     plain = COMMAND.sub(" ", URL.sub(" ", plain))
+    if script != "cyrl":  # no Cyrillic left (Latin Kazakh is no English run)
+        return [f"Cyrillic word {w!r}" for w in sorted(set(CYRILLIC_WORD.findall(plain)))]
+    found = languages().stray(squeeze(text), lang)
     if lang == "en":
         found += [f"Cyrillic word {w!r}" for w in sorted(set(CYRILLIC_WORD.findall(plain)))]
     else:
@@ -379,6 +395,7 @@ def copy(message: ShownMessage) -> ShownMessage:
 
 # buttons that change the profile: pressed, their answer checked, not walked further
 LEAVES = (LangCb.__prefix__, RoleCb.__prefix__, CountryCb.__prefix__, ZoneCb.__prefix__)
+LEAVES += (ScriptCb.__prefix__,)
 SEARCH_ZONE = ZoneCb(zone="search").pack()  # asks for a city: walked
 NEVER = {DeleteCb(confirm=True).pack()}  # wipes the profile
 
@@ -430,7 +447,7 @@ class Crawler:
 
     async def start(self, menu: ShownMessage) -> None:
         stored = await self.app.users.get(self.user.user_id)
-        fields = ("locale", "role", "citizenship", "country_abroad", "timezone")
+        fields = ("locale", "role", "citizenship", "country_abroad", "timezone", "script")
         self.stored = {name: getattr(stored, name) for name in fields}
         root = Node((), copy(menu), None, {})
         if self.profile.only:
@@ -440,7 +457,8 @@ class Crawler:
         self.plan(root)
         for command in COMMANDS:
             self.queue.append((root, "send", command, command))
-        for question in QUESTIONS[self.profile.audience][self.profile.lang]:
+        questions = QUESTIONS[self.profile.audience][self.profile.lang]
+        for question in QUESTIONS_IN_SCRIPT.get(self.profile.script, questions):
             self.queue.append((root, "send", question, f"typed {question!r}"))
 
     def plan(self, node: Node) -> None:
@@ -480,9 +498,14 @@ class Crawler:
         else:
             sent = await self.user.send(value)
         await self.put_profile_back()
-        # a language button switches the language of its own answer (then it is put back)
-        lang = LangCb.unpack(value).code if value.startswith("lang:") else self.profile.lang
-        self.check(sent, path, lang)
+        # a language or script button switches the language of its own answer (then it is
+        # put back); Kazakh stays in the reader's script
+        lang, script = self.profile.lang, self.profile.script
+        if value.startswith(LangCb.__prefix__):
+            lang = LangCb.unpack(value).code
+        if value.startswith(ScriptCb.__prefix__):
+            lang, script = "kk", ScriptCb.unpack(value).script
+        self.check(sent, path, lang, script if lang == "kk" else "cyrl")
         if kind == "press" and value.startswith(LEAVES) and value != SEARCH_ZONE:
             return  # the profile changed: the screens are checked, not walked
         if len(path) >= MAX_DEPTH:
@@ -514,7 +537,7 @@ class Crawler:
         if current is None or any(getattr(current, k) != v for k, v in self.stored.items()):
             await self.app.users.save(self.user.user_id, **self.stored)
 
-    def check(self, sent: list[Sent], path: tuple[str, ...], lang: str) -> None:
+    def check(self, sent: list[Sent], path: tuple[str, ...], lang: str, script: str) -> None:
         for s in sent:
             if s.chat_id != self.user.user_id and s.name != "answerCallbackQuery":
                 continue  # what went to the staff
@@ -532,8 +555,13 @@ class Crawler:
                 if text == visible(self.apology):
                     self.report.fail("the bot failed (see the log)", screen)
             picker = any(data.startswith("lang:") for _label, data in s.buttons)
-            for problem in mixing(f"{text}\n{labels}", lang, self.picker if picker else ()):
+            allowed = self.picker if picker else ()
+            for problem in mixing(f"{text}\n{labels}", lang, allowed, script):
                 self.report.fail(problem, screen)
+
+
+def as_read(text: str, script: str) -> str:
+    return to_script(text, "latn" if script == "latn" else "arab") if script != "cyrl" else text
 
 
 # --- the test -------------------------------------------------------------------------------
@@ -596,7 +624,11 @@ async def test_every_reachable_screen_fits_and_speaks_one_language(app, chat, cl
     await user.press_data(RoleCb(role=profile.audience).pack(), user.last_with_buttons())
     code = CountryCb(field=FIELD[profile.audience], code=profile.country).pack()
     sent = await user.press_data(code, user.last_with_buttons())
-    assert sent[-1].text.startswith(translated(app, profile.lang, ALL_SET))
+    if profile.audience == "kandas" and profile.country in LIKELY_SCRIPT:  # which script
+        script = profile.script if profile.lang == "kk" else "keep"
+        sent = await user.press_data(ScriptCb(script=script).pack(), user.last_with_buttons())
+    all_set = translated(app, profile.lang, ALL_SET)
+    assert visible(sent[-1].text).startswith(visible(as_read(all_set, profile.script)))
     stored = await app.users.get(user.user_id)
     assert stored is not None and stored.role == profile.audience
     menu = user.last_with_buttons()

@@ -225,6 +225,9 @@ async def test_a_kandas_is_asked_where_they_come_from_and_gets_their_guides(app,
     assert codes[:4] == ["ctry:origin:UZ", "ctry:origin:CN", "ctry:origin:MN", "ctry:origin:RU"]
     sent = await user.press_data("ctry:origin:CN")
     assert (await app.users.get(300)).citizenship == "CN"
+    # China: which script Kazakh is read in (tests/test_kazakh_scripts.py), then the menu
+    assert sent[-1].buttons[0][1] == "script:arab"
+    sent = await user.press_data("script:cyrl" if lang == "kk" else "script:keep")
     entries = [data for _label, data in sent[-1].buttons]
     assert entries == [
         menu(item)

@@ -130,6 +130,7 @@ USERS: dict[str, tuple[str | None, dict[str, Any]]] = {
     "Onboarding:language": (None, {"flow": "onboarding"}),
     "Onboarding:role": (None, {"flow": "onboarding"}),
     "Onboarding:country": ("migrant", {"flow": "onboarding", "field": "citizenship"}),
+    "Onboarding:script": ("kandas", {"flow": "onboarding", "origin": "CN"}),
     "RegistrationFlow:entry": ("migrant", {}),
     "RegistrationFlow:moved": ("migrant", {}),
     "StayFlow:entered": ("migrant", {}),
@@ -262,6 +263,8 @@ async def template(app, chat, lang: str, state: str, walked: dict[str, Conversat
         await app.storage.set_data(key_of(user), data_before)
         await user.send("/language")
         sent = await user.press(LANG_BUTTON[lang])  # the same language: the question again
+        if lang == "kk":  # after the script Kazakh is read in
+            sent = await user.press_data("script:cyrl", user.last_with_buttons())
     buttons = [b for s in sent for b in s.buttons if b[1]]
     saved = await app.users.get(user.user_id)
     fields = ("locale", "role", "citizenship", "country_abroad", "timezone")

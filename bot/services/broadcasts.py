@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.metrics import BROADCASTS
 from bot.retry import answered_ok, flood_waits_only
 from bot.rules.broadcasts import batch_size, content_locale, retry_delay
+from bot.scripting import attach
 from bot.services.cases import CaseService
 from bot.services.clock import Clock
 from bot.services.reminders import ReminderService, describe
@@ -228,6 +229,13 @@ class BroadcastService:
                 self._where(authority, audience), self.default_locale
             )
 
+    async def count_by_script(self, authority: Authority, audience: Audience) -> dict[str, int]:
+        """Kazakh readers of the audience who get it converted, by script (latn, arab)."""
+        async with self._sessionmaker() as session:
+            return await BroadcastRepository(session).count_by_script(
+                self._where(authority, audience)
+            )
+
     async def common_values(
         self, authority: Authority, audience: Audience, column: str, limit: int = 12
     ) -> list[tuple[str, int]]:
@@ -395,6 +403,7 @@ class BroadcastService:
     async def tick(self, bot: Bot) -> TickReport:
         """Start what is due, send one batch of each running broadcast, report progress,
         and finish what is done."""
+        attach(bot, self.users)  # each reader's script (bot/scripting.py)
         # our instance row exists (and is fresh) before we claim: a beat at most every few
         # seconds, not one per batch
         await self.reminders.still_ours(self.reminders.epoch)

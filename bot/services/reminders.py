@@ -58,6 +58,7 @@ from bot.rules.reminders import (
     out_of_quiet_hours,
     to_utc,
 )
+from bot.scripting import attach
 from bot.services.clock import Clock
 from bot.services.sender import RateLimiter
 from bot.services.users import Profile, UserService
@@ -356,6 +357,7 @@ class ReminderService:
         inside it (a flood wait of a few seconds excepted). `dispatched` is set once every
         reminder claimed has made its call (or needed none): only answers are left then,
         and the next tick may claim (the runner's drain does)."""
+        attach(bot, self.users)  # each reader's script (bot/scripting.py)
         now = self.clock.now()
         if self._pause_end(now) is not None:
             return TickReport()

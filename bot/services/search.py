@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 import sqlite3
 import statistics
 from collections import Counter
@@ -38,7 +39,9 @@ from bot.rules.language import (
     stems,
     words,
 )
+from bot.rules.scripts import to_cyrillic
 
+ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
 HEADING_WEIGHT = 8.0  # BM25: the answer's own title (what the user sees) counts most,
 TITLE_WEIGHT = 4.0  # then the paraphrase questions, then body text (1)
 BODY_SHARE = 0.5  # a word found only in the body text is worth this share of its meaning
@@ -147,7 +150,9 @@ class SearchIndex:
         """The question's words, each as its possible stems, a misspelt one replaced by the
         nearest known stem; a Latin word also read as Kazakh (every reading, see
         bot/rules/language.py), as far as the knowledge base knows that reading; with the
-        stems' families (see `_family`)."""
+        stems' families (see `_family`). Arabic-script Kazakh is read in Cyrillic first."""
+        if ARABIC_SCRIPT.search(text):
+            text = to_cyrillic(text)
         found = words(text)[:MAX_WORDS]
         kazakh = looks_latin_kazakh(text) or self._reads_as_kazakh(found)
         asked: list[Word] = []

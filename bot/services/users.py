@@ -65,6 +65,7 @@ class Profile:
     is_active: bool
     created_at: datetime
     updated_at: datetime
+    script: str | None = None  # the script Kazakh is shown in: latn | arab (None: Cyrillic)
 
     @classmethod
     def of(cls, user: User | Row[Any]) -> Profile:

@@ -21,6 +21,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 
 from bot.content.countries import country_in_sentence
+from bot.scripting import as_shown
 from bot.services.cases import CaseService, Entry
 from bot.services.desk import Desk
 from bot.services.directory import DirectoryService
@@ -352,7 +353,7 @@ async def on_case_message(
     bot: Bot,
     directory: DirectoryService,
 ):
-    if message.text == _("❌ Not now"):
+    if message.text in (_("❌ Not now"), as_shown(_("❌ Not now"))):
         await message.answer(_("OK, no location."), reply_markup=ReplyKeyboardRemove())
         return
     number = (await state.get_data()).get("case")

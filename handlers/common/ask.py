@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.rules.language import detect, is_greeting
+from bot.scripting import own_words
 from bot.services.clock import Clock
 from bot.services.notices import NoticeService
 from bot.services.questions import QuestionLog
@@ -52,7 +53,9 @@ async def on_question(
     settings: Settings,
     notices: NoticeService | None = None,
 ):
-    text = message.text or ""
+    # as typed: the search reads Latin and Arabic-script Kazakh itself (every reading of a
+    # Latin word), and a question kept for the team is the user's own words
+    text = own_words(message) or ""
     emigrant = profile is not None and profile.role == "emigrant"
     if is_greeting(text):
         lead = _("👋 Hello! Choose what you need below, or write your question in a few words.")

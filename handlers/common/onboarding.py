@@ -6,7 +6,7 @@ import html
 import logging
 from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -17,11 +17,19 @@ from aiogram.utils.i18n import gettext as _
 from bot import LOCALES
 from bot.commands import command_list, staff_command_list
 from bot.content.countries import facts, named, names, search, timezone_of
+from bot.scripting import LIKELY_SCRIPT, SCRIPTS, note_reader, script_of
 from bot.services.cases import CaseService
 from bot.services.clock import Clock
 from bot.services.users import ROLES, Profile, UserService
 from handlers.filters import menu_item, not_text, typed_text
-from handlers.views.callbacks import CountryCb, LangCb, RoleCb
+from handlers.views.callbacks import (
+    CountryCb,
+    LangCb,
+    ProfileAction,
+    ProfileCb,
+    RoleCb,
+    ScriptCb,
+)
 from handlers.views.guide import contact_centre
 from handlers.views.onboarding import (
     Onboarding,
@@ -29,8 +37,10 @@ from handlers.views.onboarding import (
     ask_country_name,
     ask_language,
     ask_role,
+    ask_script,
     choose_language_line,
     countries_markup,
+    script_screen,
 )
 from handlers.views.ui import (
     current_locale,
@@ -102,12 +112,62 @@ async def on_language(
         return
     i18n.current_locale = callback_data.code
     profile = await users.save(callback.from_user.id, locale=callback_data.code)
+    note_reader(callback.from_user.id, profile)
     await set_chat_commands(bot, callback.from_user.id, cases)
     if await state.get_state() == Onboarding.language.state:
         await state.set_state(Onboarding.role)
         await ask_role(callback, state)
-    elif not await wiring.reask(callback, state, **data):
+    elif callback_data.code == "kk":  # then the script Kazakh is to come in
+        await show(callback, *script_screen(script_of(profile), keep=False))
+    else:
+        await language_saved(callback, state, profile, wiring, data)
+
+
+async def language_saved(
+    callback: CallbackQuery,
+    state: FSMContext,
+    profile: Profile | None,
+    wiring: Wiring,
+    data: dict[str, Any],
+) -> None:
+    """The question the user was answering again, else the menu."""
+    if not await wiring.reask(callback, state, **data):
         await show_menu(callback, profile, _("✅ Language saved."))
+
+
+async def on_script(
+    callback: CallbackQuery,
+    callback_data: ScriptCb,
+    state: FSMContext,
+    users: UserService,
+    i18n: I18n,
+    bot: Bot,
+    wiring: Wiring,
+    cases: CaseService,
+    clock: Clock,
+    **data: Any,
+):
+    """Kazakh in Cyrillic, Latin or Arabic script (or, in onboarding, the language kept)."""
+    script = callback_data.script
+    if script not in (*SCRIPTS, "keep"):
+        await out_of_date(callback, await users.get(callback.from_user.id), edit=True)
+        return
+    profile = await users.get(callback.from_user.id)
+    if script != "keep":
+        i18n.current_locale = "kk"
+        changes = {"locale": "kk", "script": None if script == "cyrl" else script}
+        profile = await users.save(callback.from_user.id, **changes)
+        note_reader(callback.from_user.id, profile)
+        await set_chat_commands(bot, callback.from_user.id, cases)
+    if await state.get_state() == Onboarding.script.state:
+        await finish(callback, state, users, clock)
+    else:
+        await language_saved(callback, state, profile, wiring, data)
+
+
+async def on_script_button(callback: CallbackQuery, profile: Profile | None):
+    """/profile's "Kazakh script"."""
+    await show(callback, *script_screen(script_of(profile), keep=False))
 
 
 async def start_role_question(callback: CallbackQuery, state: FSMContext):
@@ -161,6 +221,12 @@ async def on_country(
         await state.set_state(Onboarding.country_search)
         await state.update_data(field=field)
         await ask_country_name(callback, state)
+        return
+    if field == "origin" and code in LIKELY_SCRIPT:  # Kazakh may be read in another script
+        await users.save(callback.from_user.id, citizenship=code)
+        await state.set_state(Onboarding.script)
+        await state.update_data(origin=code)
+        await ask_script(callback, state)
         return
     if code != "skip":
         changes = (
@@ -226,6 +292,10 @@ def build_router(wiring: Wiring) -> Router:
     router.message.register(on_start, CommandStart())
     router.message.register(on_language_command, Command("language"))
     router.callback_query.register(on_language, LangCb.filter())
+    router.callback_query.register(on_script, ScriptCb.filter())
+    router.callback_query.register(
+        on_script_button, ProfileCb.filter(F.action == ProfileAction.script)
+    )
     router.callback_query.register(on_role, RoleCb.filter())
     router.callback_query.register(on_country, CountryCb.filter())
     router.callback_query.register(start_role_question, menu_item("choose_role"))
@@ -239,4 +309,5 @@ def build_router(wiring: Wiring) -> Router:
     wiring.question(Onboarding.role, ask_role)
     wiring.question(Onboarding.country, ask_country, read=read_country)
     wiring.prompt(Onboarding.country_search, ask_country_name)
+    wiring.question(Onboarding.script, ask_script)
     return router

@@ -45,7 +45,7 @@ def privacy_text() -> str:
         "<b>Your data and privacy</b>\n"
         "I store only what the guides need:\n"
         "• your Telegram ID, to answer you;\n"
-        "• your language, to speak it;\n"
+        "• your language (and, for Kazakh, the script you read it in), to speak it;\n"
         "• who you are and your citizenship or country of work, "
         "to show the rules that apply to you;\n"
         "• your time zone, to remind you at a sensible hour;\n"

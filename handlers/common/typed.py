@@ -15,7 +15,9 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 
 from bot import LOCALES
+from bot.rules.scripts import to_script
 from bot.rules.typed import choose
+from bot.scripting import own_words, reader_script
 from handlers.filters import typed_text
 from handlers.views.ui import TypedPress
 from handlers.wiring import Wiring
@@ -33,7 +35,14 @@ async def names_a_button(
     if not text or len(text) > MAX_ANSWER:
         return False
     own = I18n.get_current(no_error=False).current_locale
-    pressed = choose(text, await wiring.buttons(message, state, [own], **data))
+    shown = await wiring.buttons(message, state, [own], **data)
+    pressed = choose(text, shown)
+    typed = (own_words(message) or "").strip()
+    if pressed is None and typed != text:  # read as Cyrillic: the label as typed, as written
+        pressed = choose(typed, shown)
+    script = reader_script()
+    if pressed is None and script != "cyrl":  # a label as the reader saw it, typed back
+        pressed = choose(typed, [(to_script(label, script), cb) for label, cb in shown])
     if pressed is None:  # the same answer in another of our languages
         others = [locale for locale in LOCALES if locale != own]
         pressed = choose(text, await wiring.buttons(message, state, others, **data))

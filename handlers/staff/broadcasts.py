@@ -49,6 +49,7 @@ from handlers.views.broadcasts import (
     night_warning,
     preview_header,
     progress_screen,
+    script_note,
     time_screen,
     when_screen,
 )
@@ -430,7 +431,10 @@ async def on_preview(
         if not count and readers:
             continue
         given = content_locale(reader, contents)
-        await bot.send_message(chat_id, preview_header(reader, given, count))
+        header = preview_header(reader, given, count)
+        if reader == "kk" and count:
+            header += script_note(await broadcasts.count_by_script(authority, audience_of(data)))
+        await bot.send_message(chat_id, header)
         try:
             await broadcasts.send(bot, chat_id, contents[given], data.get("url"), reader)
         except TelegramBadRequest as error:  # a file or a link Telegram will not take

@@ -266,6 +266,17 @@ def preview_header(reader: str, given: str, count: int) -> str:
     )
 
 
+def script_note(scripts: dict[str, int]) -> str:
+    """Under the Kazakh preview: how many of its readers get it in another script."""
+    latin, arabic = scripts.get("latn", 0), scripts.get("arab", 0)
+    if not latin and not arabic:
+        return ""
+    return "\n" + _(
+        "Of them, {latin} read Kazakh in the Latin script and {arabic} in the Arabic script: "
+        "they get the Kazakh text converted to it."
+    ).format(latin=number(latin), arabic=number(arabic))
+
+
 # --- when, and confirming --------------------------------------------------------------------
 
 

@@ -30,6 +30,10 @@ class LangCb(CallbackData, prefix="lang"):
     code: str
 
 
+class ScriptCb(CallbackData, prefix="script"):
+    script: str  # cyrl | latn | arab, or keep (onboarding: the language chosen stays)
+
+
 class RoleCb(CallbackData, prefix="role"):
     role: str  # migrant | emigrant | kandas | skip
 
@@ -45,6 +49,7 @@ class DeleteCb(CallbackData, prefix="del"):
 
 class ProfileAction(StrEnum):
     language = "language"
+    script = "script"
     role = "role"
     citizenship = "citizenship"
     abroad = "abroad"

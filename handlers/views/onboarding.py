@@ -13,8 +13,18 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import LOCALES
 from bot.content.countries import country_name, facts
-from handlers.views.callbacks import CountryCb
-from handlers.views.ui import current_locale, keyboard, language_markup, role_markup, show
+from bot.rules.scripts import Script, to_script
+from bot.scripting import LIKELY_SCRIPT, SCRIPT_NAMES, SCRIPTS, intact
+from handlers.views.callbacks import CountryCb, ScriptCb
+from handlers.views.ui import (
+    LANGUAGE_NAMES,
+    column,
+    current_locale,
+    keyboard,
+    language_markup,
+    role_markup,
+    show,
+)
 
 
 class Onboarding(StatesGroup):
@@ -22,6 +32,7 @@ class Onboarding(StatesGroup):
     role = State()
     country = State()  # data: field (citizenship | abroad), flow (onboarding | profile)
     country_search = State()
+    script = State()  # a kandas from where Kazakh is read in another script; data: origin
 
 
 def choose_language_line(i18n: I18n) -> str:
@@ -29,7 +40,8 @@ def choose_language_line(i18n: I18n) -> str:
     lines = []
     for code in LOCALES:
         with i18n.use_locale(code):
-            lines.append(_("Choose your language:"))
+            line = _("Choose your language:")
+        lines.append(line if code == "kk" else intact(line))  # Kazakh in the reader's script
     return " / ".join(lines)
 
 
@@ -103,3 +115,35 @@ async def ask_country_name(event: Message | CallbackQuery, state: FSMContext, **
             "“Uzbekistan”, “Өзбекстан” or “Узбекистан”."
         ),
     )
+
+
+def script_question() -> str:
+    return _(
+        "Which script do you read Kazakh in? Screens, reminders and answers in Kazakh will "
+        "come in it. You can change it any time in /language."
+    )
+
+
+def script_screen(likely: Script, *, keep: bool) -> tuple[str, InlineKeyboardMarkup]:
+    """The three ways to read Kazakh, the `likely` one first, each in itself; the question
+    also in Kazakh in the `likely` script (for who reads that best). With `keep`, the
+    language already chosen may stay (onboarding)."""
+    text = script_question()
+    locale = current_locale()
+    if locale != "kk" or likely != "cyrl":
+        i18n = I18n.get_current(no_error=False)
+        with i18n.use_locale("kk"):
+            kazakh = script_question()
+        text = f"{text}\n\n{intact(to_script(kazakh, likely))}"
+    order = (likely, *(script for script in SCRIPTS if script != likely))
+    buttons = [(intact(SCRIPT_NAMES[script]), ScriptCb(script=script)) for script in order]
+    if keep and locale != "kk":
+        name = intact(LANGUAGE_NAMES[locale])
+        buttons.append((_("Keep {language}").format(language=name), ScriptCb(script="keep")))
+    return text, column(buttons)
+
+
+async def ask_script(event: Message | CallbackQuery, state: FSMContext, **extra: Any) -> None:
+    """Onboarding: a kandas whose country of origin reads Kazakh in another script."""
+    origin = (await state.get_data()).get("origin", "")
+    await show(event, *script_screen(LIKELY_SCRIPT.get(origin, "cyrl"), keep=True))

@@ -22,6 +22,7 @@ from babel.dates import format_date
 
 from bot import LOCALES
 from bot.content.countries import country_name
+from bot.scripting import SCRIPT_NAMES, intact, reader_script, script_of
 from bot.services.users import Profile
 from handlers.views.callbacks import DeskCb, LangCb, MenuCb, ProfileAction, ProfileCb, RoleCb
 from handlers.views.zones import zone_label
@@ -323,11 +324,21 @@ async def show_menu(
     await show(event, text, markup, edit=edit)
 
 
-@lru_cache(maxsize=8)
 def language_markup(selected: str | None) -> InlineKeyboardMarkup:
+    """Each language by its own name (Kazakh's goes in the reader's script, the others as
+    written)."""
+    return _language_markup(selected, reader_script())
+
+
+@lru_cache(maxsize=16)
+def _language_markup(selected: str | None, script: str) -> InlineKeyboardMarkup:
     return keyboard(
         [
-            (f"{'✓ ' if code == selected else ''}{LANGUAGE_NAMES[code]}", LangCb(code=code))
+            (
+                f"{'✓ ' if code == selected else ''}"
+                f"{LANGUAGE_NAMES[code] if code == 'kk' else intact(LANGUAGE_NAMES[code])}",
+                LangCb(code=code),
+            )
             for code in LOCALES
         ]
     )
@@ -363,6 +374,11 @@ def profile_screen(profile: Profile | None, now: datetime) -> tuple[str, InlineK
         _("<b>Your profile</b> — this is everything I store about you:"),
         _("Telegram ID: {value}").format(value=profile.id),
         _("Language: {value}").format(value=LANGUAGE_NAMES.get(profile.locale or "", "—")),
+        *(
+            [_("Kazakh script: {value}").format(value=SCRIPT_NAMES[script_of(profile)])]
+            if profile.locale == "kk"
+            else []
+        ),
         _("Who you are: {value}").format(value=role_label(profile.role)),
         _("Citizenship: {value}").format(value=country_name(profile.citizenship, locale)),
         _("Country of work: {value}").format(value=country_name(profile.country_abroad, locale)),
@@ -377,6 +393,11 @@ def profile_screen(profile: Profile | None, now: datetime) -> tuple[str, InlineK
 def _profile_markup(role: str | None, locale: str) -> InlineKeyboardMarkup:
     buttons: list[Button] = [
         (_("🌐 Change language"), ProfileCb(action=ProfileAction.language)),
+        *(
+            [(_("🔤 Kazakh script"), ProfileCb(action=ProfileAction.script))]
+            if locale == "kk"
+            else []
+        ),
         (_("👤 Change who I am"), ProfileCb(action=ProfileAction.role)),
     ]
     if role in ("migrant", "kandas"):

@@ -105,6 +105,17 @@ class BroadcastRepository:
         )
         return {code: number for code, number in rows}
 
+    async def count_by_script(self, where: Any) -> dict[str, int]:
+        """The audience's Kazakh readers who read it in Latin or Arabic script, by script."""
+        script = USERS.c.script
+        rows = await self.session.execute(
+            select(script, func.count())
+            .select_from(USERS)
+            .where(where, USERS.c.locale == "kk", script.is_not(None))
+            .group_by(script)
+        )
+        return {code: number for code, number in rows}
+
     async def most_common(self, column: str, where: Any, limit: int) -> list[tuple[str, int]]:
         """The commonest values of a users column among an audience, with their counts."""
         field = USERS.c[column]
