@@ -58,7 +58,7 @@ from bot.rules.reminders import (
     out_of_quiet_hours,
     to_utc,
 )
-from bot.scripting import attach
+from bot.scripting import attach, note_reader
 from bot.services.clock import Clock
 from bot.services.sender import RateLimiter
 from bot.services.users import Profile, UserService
@@ -456,6 +456,7 @@ class ReminderService:
         if (pause_end := self._pause_end(now)) is not None:
             return await self._reschedule(row, pause_end, row.attempts, None, report)
         text, markup = self.render(deadline, profile, now)
+        note_reader(row.user_id, profile)  # its script is known: the send looks nothing up
         await self.limiter.wait(row.user_id)
         went()  # its call goes now: the next tick may claim
         if not await self.still_ours(epoch):
